@@ -1,0 +1,493 @@
+//! Requests, locks, audit trails, counters, idempotency records and the email outbox in one
+//! DynamoDB table (layout in `schema` and the README). Every multi-item change is one
+//! `TransactWriteItems`, and every status change is conditional on the version read.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::{
+    Client,
+    error::{BuildError, ProvideErrorMetadata, SdkError},
+    operation::transact_write_items::TransactWriteItemsError,
+    types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update},
+};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use sha2::{Digest, Sha256};
+
+use super::classify;
+use crate::{
+    domain::{AccreditationRequest, AuditEntry, Reference, RequestId, Timestamp},
+    ports::{
+        CreateError, IdempotencyRecord, InfraError, NewRequest, Outbox, OutboxEmail, OutboxStatus, RequestStore,
+        Transition, TransitionError,
+    },
+    schema::{GSI1, GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUTE},
+    workflow::Status,
+};
+
+type Item = HashMap<String, AttributeValue>;
+
+/// The table behind [`RequestStore`] and [`Outbox`].
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    /// The store of `table`.
+    pub fn new(client: Client, table: &str) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    async fn get<T: DeserializeOwned>(&self, pk: String, sk: &str) -> Result<Option<T>, InfraError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .key(SK, s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "GetItem", e))?;
+        output.item.map(from_item).transpose()
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), SdkError<TransactWriteItemsError>> {
+        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map(|_| ())
+    }
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn to_item<T: Serialize>(value: &T) -> Result<Item, InfraError> {
+    serde_dynamo::to_item(value).map_err(|e| InfraError::unexpected("encoding a DynamoDB item", e))
+}
+
+fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, InfraError> {
+    serde_dynamo::from_item(item).map_err(|e| InfraError::unexpected("decoding a DynamoDB item", e))
+}
+
+fn built<T>(result: Result<T, BuildError>) -> Result<T, InfraError> {
+    result.map_err(|e| InfraError::unexpected("building a DynamoDB request", e))
+}
+
+fn request_pk(id: RequestId) -> String {
+    format!("REQ#{id}")
+}
+
+const META: &str = "META";
+const LOCK: &str = "LOCK";
+
+/// The lock of a person: same citizenship and identification code (hashed: no PII in keys).
+fn person_lock_pk(request: &AccreditationRequest) -> String {
+    let applicant = &request.applicant;
+    let digest = Sha256::digest(applicant.identification_code.as_str().as_bytes());
+    format!("PERSON#{}#{}", applicant.citizenship, hex::encode(digest))
+}
+
+/// The lock of a mailbox, whatever its case.
+fn email_lock_pk(request: &AccreditationRequest) -> String {
+    format!("EMAIL#{}", hex::encode(Sha256::digest(request.applicant.email.normalized().as_bytes())))
+}
+
+/// Where a request sits in the operators' queue index.
+fn queue_key(request: &AccreditationRequest) -> Option<(String, String)> {
+    let in_queue = matches!(request.status, Status::Submitted | Status::InfoRequested);
+    let since = request.submitted_at.filter(|_| in_queue)?;
+    Some((format!("STATUS#{}", request.status), format!("{since}#{}", request.id)))
+}
+
+#[derive(Serialize, Deserialize)]
+struct RequestItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    #[serde(rename = "GSI1PK", default, skip_serializing_if = "Option::is_none")]
+    gsi1pk: Option<String>,
+    #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
+    gsi1sk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ttl: Option<i64>,
+    #[serde(flatten)]
+    request: AccreditationRequest,
+}
+
+impl RequestItem {
+    fn of(request: &AccreditationRequest) -> Self {
+        let (gsi1pk, gsi1sk) = queue_key(request).unzip();
+        Self {
+            pk: request_pk(request.id),
+            sk: META.into(),
+            gsi1pk,
+            gsi1sk,
+            ttl: request.expires_at.map(Timestamp::unix),
+            request: request.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct LockItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    request_id: RequestId,
+    reference: Reference,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ttl: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AuditItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    #[serde(flatten)]
+    entry: AuditEntry,
+}
+
+impl AuditItem {
+    fn of(id: RequestId, version: u64, entry: &AuditEntry) -> Self {
+        Self { pk: request_pk(id), sk: format!("AUDIT#{}#{version:06}", entry.at), entry: entry.clone() }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct IdempotencyItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    ttl: i64,
+    #[serde(flatten)]
+    record: IdempotencyRecord,
+}
+
+const OUTBOX_PENDING: &str = "OUTBOX#pending";
+
+#[derive(Serialize, Deserialize)]
+struct OutboxItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    #[serde(rename = "GSI1PK", default, skip_serializing_if = "Option::is_none")]
+    gsi1pk: Option<String>,
+    #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
+    gsi1sk: Option<String>,
+    #[serde(flatten)]
+    email: OutboxEmail,
+}
+
+fn outbox_pk(id: &str) -> String {
+    format!("OUTBOX#{id}")
+}
+
+fn outbox_due_key(due_at: Timestamp, id: &str) -> String {
+    format!("{due_at}#{id}")
+}
+
+impl OutboxItem {
+    fn of(email: &OutboxEmail) -> Self {
+        let pending = email.status == OutboxStatus::Pending;
+        Self {
+            pk: outbox_pk(&email.id),
+            sk: "OUTBOX".into(),
+            gsi1pk: pending.then(|| OUTBOX_PENDING.to_string()),
+            gsi1sk: pending.then(|| outbox_due_key(email.due_at, &email.id)),
+            email: email.clone(),
+        }
+    }
+}
+
+/// A `Put` of `item`, optionally conditional.
+fn put(table: &str, item: Item, condition: Option<(&str, Vec<(&str, AttributeValue)>)>) -> Result<TransactWriteItem, InfraError> {
+    let mut builder = Put::builder().table_name(table).set_item(Some(item));
+    if let Some((expression, values)) = condition {
+        builder = builder.condition_expression(expression);
+        if expression.contains("#ttl") {
+            builder = builder.expression_attribute_names("#ttl", TTL_ATTRIBUTE);
+        }
+        for (name, value) in values {
+            builder = builder.expression_attribute_values(name, value);
+        }
+    }
+    Ok(TransactWriteItem::builder().put(built(builder.build())?).build())
+}
+
+/// True when the transaction was cancelled because the condition of item `index` failed.
+fn condition_failed_at(error: &SdkError<TransactWriteItemsError>, index: usize) -> bool {
+    let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = error.as_service_error() else {
+        return false;
+    };
+    cancelled
+        .cancellation_reasons()
+        .get(index)
+        .and_then(|reason| reason.code())
+        .is_some_and(|code| code == "ConditionalCheckFailed")
+}
+
+/// A lock item may be taken when it does not exist or has expired (TTL deletion lags).
+const LOCK_FREE: &str = "attribute_not_exists(PK) OR #ttl < :now";
+
+#[async_trait]
+impl RequestStore for DynamoStore {
+    async fn next_reference_number(&self, year: i32) -> Result<u64, InfraError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(format!("COUNTER#{year}")))
+            .key(SK, s("COUNTER"))
+            .update_expression("ADD #n :one")
+            .expression_attribute_names("#n", "n")
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "UpdateItem", e))?;
+        output
+            .attributes()
+            .and_then(|a| a.get("n"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| InfraError::Unexpected("the reference counter returned no number".into(), None))
+    }
+
+    async fn create(&self, new: &NewRequest) -> Result<(), CreateError> {
+        let request = &new.request;
+        let now = Timestamp::now().unix();
+        let lock = |pk: String| LockItem {
+            pk,
+            sk: LOCK.into(),
+            request_id: request.id,
+            reference: request.reference.clone(),
+            ttl: request.expires_at.map(Timestamp::unix),
+        };
+        let lock_condition = || Some((LOCK_FREE, vec![(":now", n(now))]));
+        let mut items = vec![
+            put(&self.table, to_item(&RequestItem::of(request))?, Some(("attribute_not_exists(PK)", vec![])))?,
+            put(&self.table, to_item(&lock(person_lock_pk(request)))?, lock_condition())?,
+            put(&self.table, to_item(&lock(email_lock_pk(request)))?, lock_condition())?,
+            put(&self.table, to_item(&AuditItem::of(request.id, request.version, &new.audit))?, None)?,
+        ];
+        if let Some(record) = &new.idempotency {
+            let item = IdempotencyItem {
+                pk: format!("IDEM#{}", record.key_hash),
+                sk: "IDEM".into(),
+                ttl: record.expires_at.unix(),
+                record: record.clone(),
+            };
+            items.push(put(&self.table, to_item(&item)?, Some((LOCK_FREE, vec![(":now", n(now))])))?);
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(e) if condition_failed_at(&e, 1) || condition_failed_at(&e, 2) => Err(CreateError::PersonHasActiveRequest),
+            Err(e) if condition_failed_at(&e, 4) => Err(CreateError::IdempotencyKeyUsed),
+            Err(e) => Err(classify("DynamoDB", "TransactWriteItems", e).into()),
+        }
+    }
+
+    async fn active_request_of(&self, request: &AccreditationRequest) -> Result<Option<Reference>, InfraError> {
+        let now = Timestamp::now().unix();
+        for pk in [person_lock_pk(request), email_lock_pk(request)] {
+            let lock: Option<LockItem> = self.get(pk, LOCK).await?;
+            if let Some(lock) = lock.filter(|l| l.request_id != request.id && l.ttl.is_none_or(|t| t >= now)) {
+                return Ok(Some(lock.reference));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn find(&self, id: RequestId) -> Result<Option<AccreditationRequest>, InfraError> {
+        let item: Option<RequestItem> = self.get(request_pk(id), META).await?;
+        Ok(item.map(|i| i.request))
+    }
+
+    async fn idempotency_record(&self, key_hash: &str) -> Result<Option<IdempotencyRecord>, InfraError> {
+        let item: Option<IdempotencyItem> = self.get(format!("IDEM#{key_hash}"), "IDEM").await?;
+        let now = Timestamp::now().unix();
+        Ok(item.filter(|i| i.ttl >= now).map(|i| i.record))
+    }
+
+    async fn transition(&self, change: &Transition) -> Result<(), TransitionError> {
+        let request = &change.request;
+        let mut items = vec![
+            TransactWriteItem::builder()
+                .put(built(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(to_item(&RequestItem::of(request))?))
+                        .condition_expression("#version = :expected")
+                        .expression_attribute_names("#version", "version")
+                        .expression_attribute_values(":expected", n(change.expected_version))
+                        .build(),
+                )?)
+                .build(),
+            put(&self.table, to_item(&AuditItem::of(request.id, request.version, &change.audit))?, None)?,
+        ];
+        for pk in [person_lock_pk(request), email_lock_pk(request)] {
+            let key = HashMap::from([(PK.to_string(), s(pk)), (SK.to_string(), s(LOCK))]);
+            let ours = "request_id = :id";
+            let item = if request.status.holds_person() {
+                let mut update = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key))
+                    .condition_expression(ours)
+                    .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+                    .expression_attribute_values(":id", s(request.id.to_string()));
+                update = match request.expires_at {
+                    Some(at) => update.update_expression("SET #ttl = :ttl").expression_attribute_values(":ttl", n(at.unix())),
+                    None => update.update_expression("REMOVE #ttl"),
+                };
+                TransactWriteItem::builder().update(built(update.build())?).build()
+            } else {
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key))
+                    .condition_expression(ours)
+                    .expression_attribute_values(":id", s(request.id.to_string()));
+                TransactWriteItem::builder().delete(built(delete.build())?).build()
+            };
+            items.push(item);
+        }
+        if let Some(email) = &change.email {
+            items.push(put(&self.table, to_item(&OutboxItem::of(email))?, Some(("attribute_not_exists(PK)", vec![])))?);
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(e) if condition_failed_at(&e, 0) => Err(TransitionError::Conflict),
+            Err(e) => Err(classify("DynamoDB", "TransactWriteItems", e).into()),
+        }
+    }
+
+    async fn audit_trail(&self, id: RequestId) -> Result<Vec<AuditEntry>, InfraError> {
+        let mut entries = Vec::new();
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :audit)")
+            .expression_attribute_values(":pk", s(request_pk(id)))
+            .expression_attribute_values(":audit", s("AUDIT#"))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| classify("DynamoDB", "Query", e))?;
+            entries.push(from_item::<AuditItem>(item)?.entry);
+        }
+        Ok(entries)
+    }
+}
+
+#[async_trait]
+impl Outbox for DynamoStore {
+    async fn due(&self, now: Timestamp, limit: i32) -> Result<Vec<OutboxEmail>, InfraError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("#pk = :pending AND #sk <= :now")
+            .expression_attribute_names("#pk", GSI1PK)
+            .expression_attribute_names("#sk", GSI1SK)
+            .expression_attribute_values(":pending", s(OUTBOX_PENDING))
+            .expression_attribute_values(":now", s(format!("{now}#~")))
+            .scan_index_forward(true)
+            .limit(limit)
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "Query", e))?;
+        output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| from_item::<OutboxItem>(item).map(|i| i.email))
+            .collect()
+    }
+
+    async fn claim(&self, id: &str, now: Timestamp, lease_until: Timestamp) -> Result<Option<OutboxEmail>, InfraError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(outbox_pk(id)))
+            .key(SK, s("OUTBOX"))
+            .update_expression("SET due_at = :lease, #gsi1sk = :lease_key ADD attempts :one")
+            .condition_expression("#status = :pending AND due_at <= :now")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#gsi1sk", GSI1SK)
+            .expression_attribute_values(":lease", s(lease_until.to_string()))
+            .expression_attribute_values(":lease_key", s(outbox_due_key(lease_until, id)))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":pending", s("pending"))
+            .expression_attribute_values(":now", s(now.to_string()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let item = output.attributes.ok_or_else(|| InfraError::Unexpected("claim returned no item".into(), None))?;
+                Ok(Some(from_item::<OutboxItem>(item)?.email))
+            }
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(None),
+            Err(e) => Err(classify("DynamoDB", "UpdateItem", e)),
+        }
+    }
+
+    async fn sent(&self, id: &str, message_id: &str, at: Timestamp) -> Result<(), InfraError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(outbox_pk(id)))
+            .key(SK, s("OUTBOX"))
+            .update_expression("SET #status = :sent, message_id = :message_id, sent_at = :at REMOVE #gsi1pk, #gsi1sk, last_error")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#gsi1pk", GSI1PK)
+            .expression_attribute_names("#gsi1sk", GSI1SK)
+            .expression_attribute_values(":sent", s("sent"))
+            .expression_attribute_values(":message_id", s(message_id))
+            .expression_attribute_values(":at", s(at.to_string()))
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "UpdateItem", e))?;
+        Ok(())
+    }
+
+    async fn failed(&self, id: &str, error: &str, retry_at: Option<Timestamp>) -> Result<(), InfraError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(outbox_pk(id)))
+            .key(SK, s("OUTBOX"))
+            .expression_attribute_values(":error", s(error))
+            .expression_attribute_names("#gsi1sk", GSI1SK);
+        let update = match retry_at {
+            Some(at) => update
+                .update_expression("SET due_at = :due, #gsi1sk = :due_key, last_error = :error")
+                .expression_attribute_values(":due", s(at.to_string()))
+                .expression_attribute_values(":due_key", s(outbox_due_key(at, id))),
+            None => update
+                .update_expression("SET #status = :failed, last_error = :error REMOVE #gsi1pk, #gsi1sk")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_names("#gsi1pk", GSI1PK)
+                .expression_attribute_values(":failed", s("failed")),
+        };
+        update.send().await.map_err(|e| classify("DynamoDB", "UpdateItem", e))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,39 @@
+//! Implementations of the ports on AWS (DynamoDB, S3, SES) and reCAPTCHA.
+
+pub mod bootstrap;
+pub mod captcha;
+pub mod dynamodb;
+pub mod post_policy;
+pub mod s3;
+pub mod ses;
+
+use std::fmt::Debug;
+
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+
+use crate::ports::InfraError;
+
+/// Error codes AWS services use when they throttle.
+const THROTTLING_CODES: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "SlowDown",
+];
+
+/// Turns an SDK error into an infrastructure error: throttling, unreachable, or unexpected.
+pub(crate) fn classify<E, R>(service: &'static str, operation: &str, error: SdkError<E, R>) -> InfraError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: Debug + Send + Sync + 'static,
+{
+    if error.code().is_some_and(|code| THROTTLING_CODES.contains(&code)) {
+        return InfraError::Throttled(service);
+    }
+    match error {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => InfraError::Unavailable(service, Box::new(error)),
+        other => InfraError::unexpected(format!("{service} {operation} failed"), other),
+    }
+}

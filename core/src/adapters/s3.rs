@@ -1,0 +1,137 @@
+//! The document bucket on S3.
+
+use async_trait::async_trait;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_sdk_s3::{
+    Client,
+    error::ProvideErrorMetadata,
+    types::{Tag, Tagging},
+};
+use time::OffsetDateTime;
+
+use super::{classify, post_policy};
+use crate::{
+    domain::{DocumentType, Timestamp},
+    ports::{DocumentStore, InfraError, UploadForm},
+    schema::{UPLOAD_ACCEPTED, UPLOAD_PENDING, UPLOAD_STATE_TAG},
+};
+
+/// Identity documents in one S3 bucket.
+#[derive(Clone)]
+pub struct S3DocumentStore {
+    client: Client,
+    bucket: String,
+    region: String,
+    credentials: SharedCredentialsProvider,
+    upload_url: String,
+}
+
+impl S3DocumentStore {
+    /// The store of `bucket`; uploads go to the emulator's path-style URL when `endpoint_url` is
+    /// set, otherwise to the bucket's regional virtual-host URL.
+    pub fn new(
+        client: Client,
+        credentials: SharedCredentialsProvider,
+        bucket: &str,
+        region: &str,
+        endpoint_url: Option<&str>,
+    ) -> Self {
+        let upload_url = match endpoint_url {
+            Some(endpoint) => format!("{}/{bucket}", endpoint.trim_end_matches('/')),
+            None => format!("https://{bucket}.s3.{region}.amazonaws.com/"),
+        };
+        Self { client, bucket: bucket.into(), region: region.into(), credentials, upload_url }
+    }
+}
+
+fn tagging_xml(state: &str) -> String {
+    format!("<Tagging><TagSet><Tag><Key>{UPLOAD_STATE_TAG}</Key><Value>{state}</Value></Tag></TagSet></Tagging>")
+}
+
+#[async_trait]
+impl DocumentStore for S3DocumentStore {
+    async fn upload_form(&self, key: &str, content_type: DocumentType, expires_at: Timestamp) -> Result<UploadForm, InfraError> {
+        let credentials = self
+            .credentials
+            .provide_credentials()
+            .await
+            .map_err(|e| InfraError::unexpected("no AWS credentials to sign the upload", e))?;
+        let rules = post_policy::UploadRules {
+            bucket: &self.bucket,
+            key,
+            content_type,
+            tagging: &tagging_xml(UPLOAD_PENDING),
+            expires_at: expires_at.datetime(),
+            now: OffsetDateTime::now_utc(),
+            region: &self.region,
+        };
+        let signing = post_policy::SigningCredentials {
+            access_key_id: credentials.access_key_id(),
+            secret_access_key: credentials.secret_access_key(),
+            session_token: credentials.session_token(),
+        };
+        Ok(UploadForm {
+            method: "POST".into(),
+            url: self.upload_url.clone(),
+            fields: post_policy::signed_fields(&rules, &signing),
+            expires_at,
+        })
+    }
+
+    async fn size(&self, key: &str) -> Result<Option<u64>, InfraError> {
+        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+            Ok(head) => Ok(Some(head.content_length().unwrap_or(0).max(0) as u64)),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+            Err(e) => Err(classify("S3", "HeadObject", e)),
+        }
+    }
+
+    async fn first_bytes(&self, key: &str, count: u64) -> Result<Vec<u8>, InfraError> {
+        let object = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .range(format!("bytes=0-{}", count.saturating_sub(1)))
+            .send()
+            .await
+            .map_err(|e| classify("S3", "GetObject", e))?;
+        let bytes = object
+            .body
+            .collect()
+            .await
+            .map_err(|e| InfraError::unexpected("reading the uploaded document", e))?;
+        let mut bytes = bytes.to_vec();
+        bytes.truncate(count as usize);
+        Ok(bytes)
+    }
+
+    async fn mark_accepted(&self, key: &str) -> Result<(), InfraError> {
+        let tag = Tag::builder()
+            .key(UPLOAD_STATE_TAG)
+            .value(UPLOAD_ACCEPTED)
+            .build()
+            .map_err(|e| InfraError::unexpected("building the object tag", e))?;
+        let tagging = Tagging::builder()
+            .tag_set(tag)
+            .build()
+            .map_err(|e| InfraError::unexpected("building the object tagging", e))?;
+        self.client
+            .put_object_tagging()
+            .bucket(&self.bucket)
+            .key(key)
+            .tagging(tagging)
+            .send()
+            .await
+            .map_err(|e| classify("S3", "PutObjectTagging", e))?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), InfraError> {
+        match self.client.delete_object().bucket(&self.bucket).key(key).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("NoSuchKey") => Ok(()),
+            Err(e) => Err(classify("S3", "DeleteObject", e)),
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Start-up wiring shared by every function: configuration, SDK clients built once, services.
+
+use std::sync::Arc;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+
+use crate::{
+    adapters::{
+        captcha::{CaptchaDisabled, Recaptcha},
+        dynamodb::DynamoStore,
+        s3::S3DocumentStore,
+        ses::SesMailer,
+    },
+    config::{CaptchaConfig, Config, ConfigError},
+    ports::{CaptchaVerifier, InfraError},
+    services::{
+        applicant::{ApplicantService, ApplicantSettings},
+        postman::Postman,
+    },
+};
+
+/// The AWS SDK clients, created once per cold start and shared by every invocation.
+#[derive(Clone)]
+pub struct Clients {
+    /// DynamoDB.
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    /// S3 (path-style addressing against an emulator).
+    pub s3: aws_sdk_s3::Client,
+    /// SES v2.
+    pub ses: aws_sdk_sesv2::Client,
+    /// The credentials the clients use (also signs browser uploads).
+    pub credentials: SharedCredentialsProvider,
+}
+
+impl Clients {
+    /// Loads the SDK configuration (region and endpoint from `config`, credentials from the
+    /// environment's default chain) and builds the clients.
+    pub async fn new(config: &Config) -> Result<Self, InfraError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(config.region.clone()));
+        if let Some(endpoint) = &config.endpoint_url {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let sdk: SdkConfig = loader.load().await;
+        let credentials = sdk
+            .credentials_provider()
+            .ok_or_else(|| InfraError::Unexpected("no AWS credentials provider configured".into(), None))?;
+        let s3_config = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(config.endpoint_url.is_some()).build();
+        Ok(Self {
+            dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            ses: aws_sdk_sesv2::Client::new(&sdk),
+            credentials,
+        })
+    }
+}
+
+/// Everything a function may need, built from the configuration and the clients.
+#[derive(Clone)]
+pub struct App {
+    /// The applicant's use cases.
+    pub applicant: Arc<ApplicantService>,
+    /// The outbox sender.
+    pub postman: Postman,
+}
+
+/// The function cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// Bad or missing configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A client could not be built.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+impl App {
+    /// Reads the environment and wires everything (the cold start of every function).
+    pub async fn from_env() -> Result<Self, StartupError> {
+        let config = Config::from_env()?;
+        let clients = Clients::new(&config).await?;
+        Ok(Self::new(&config, &clients)?)
+    }
+
+    /// Wires the services of `config` onto `clients`.
+    pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
+        let store = Arc::new(DynamoStore::new(clients.dynamodb.clone(), &config.table_name));
+        let documents = Arc::new(S3DocumentStore::new(
+            clients.s3.clone(),
+            clients.credentials.clone(),
+            &config.bucket_name,
+            &config.region,
+            config.endpoint_url.as_deref(),
+        ));
+        let mailer = Arc::new(SesMailer::new(clients.ses.clone(), &config.sender_email));
+        let captcha: Arc<dyn CaptchaVerifier> = match &config.captcha {
+            CaptchaConfig::Off => {
+                tracing::warn!("CAPTCHA_MODE=off: every CAPTCHA token is accepted. Never use this setting outside local development.");
+                Arc::new(CaptchaDisabled)
+            }
+            CaptchaConfig::Recaptcha(recaptcha) => Arc::new(Recaptcha::new(recaptcha.clone())?),
+        };
+        let postman = Postman::new(store.clone(), store.clone(), mailer, config.outbox_retry, config.outbox_max_attempts);
+        let settings = ApplicantSettings {
+            privacy_notice_version: config.privacy_notice_version.clone(),
+            eidas: config.eidas_countries.clone(),
+            request_ttl: config.request_ttl,
+        };
+        let applicant = ApplicantService::new(store, documents, captcha, postman.clone(), settings);
+        Ok(Self { applicant: Arc::new(applicant), postman })
+    }
+}

@@ -1,0 +1,217 @@
+//! Configuration read once at cold start from environment variables.
+
+use secrecy::SecretString;
+use time::Duration;
+
+use crate::domain::EidasCountries;
+
+/// Default reCAPTCHA verification endpoint.
+pub const RECAPTCHA_VERIFY_URL: &str = "https://www.google.com/recaptcha/api/siteverify";
+
+/// Everything the functions need to know about their environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// AWS region (`AWS_REGION`, default `eu-south-1`).
+    pub region: String,
+    /// A local emulator's endpoint (`AWS_ENDPOINT_URL`), when not talking to AWS.
+    pub endpoint_url: Option<String>,
+    /// The DynamoDB table (`TABLE_NAME`).
+    pub table_name: String,
+    /// The S3 bucket for identity documents (`DOCUMENT_BUCKET`).
+    pub bucket_name: String,
+    /// The verified SES sender (`SENDER_EMAIL`).
+    pub sender_email: String,
+    /// How CAPTCHA answers are checked.
+    pub captcha: CaptchaConfig,
+    /// Version of the privacy notice the form shows (`PRIVACY_NOTICE_VERSION`).
+    pub privacy_notice_version: String,
+    /// Citizenships refused in favour of eIDAS (`EIDAS_COUNTRIES` overrides the shipped list).
+    pub eidas_countries: EidasCountries,
+    /// How long a request waits for its document (`REQUEST_TTL_HOURS`, default 24).
+    pub request_ttl: Duration,
+    /// Delay before an unsent email is retried (`OUTBOX_RETRY_SECONDS`, default 60; doubles).
+    pub outbox_retry: Duration,
+    /// Attempts before an email is given up and left for operators (`OUTBOX_MAX_ATTEMPTS`, default 8).
+    pub outbox_max_attempts: u32,
+}
+
+/// How CAPTCHA answers are checked.
+#[derive(Debug, Clone)]
+pub enum CaptchaConfig {
+    /// `CAPTCHA_MODE=off`: any token is accepted (local development only; warned at cold start).
+    Off,
+    /// reCAPTCHA siteverify.
+    Recaptcha(RecaptchaConfig),
+}
+
+/// reCAPTCHA v3 verification settings.
+#[derive(Debug, Clone)]
+pub struct RecaptchaConfig {
+    /// The secret key (`CAPTCHA_SECRET`).
+    pub secret: SecretString,
+    /// Siteverify endpoint (`CAPTCHA_VERIFY_URL`).
+    pub verify_url: String,
+    /// Hostnames the token may come from (`CAPTCHA_HOSTNAMES`, comma-separated).
+    pub hostnames: Vec<String>,
+    /// Expected action (`CAPTCHA_ACTION`, default `submit_request`).
+    pub action: String,
+    /// Lowest score accepted (`CAPTCHA_MIN_SCORE`, default 0.5).
+    pub min_score: f64,
+}
+
+/// The configuration is unusable; the message names every variable at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {}", .0.join("; "))]
+pub struct ConfigError(Vec<String>);
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup`, reporting every missing or invalid one at once.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let table_name = required(&get, "TABLE_NAME", &mut problems);
+        let bucket_name = required(&get, "DOCUMENT_BUCKET", &mut problems);
+        let sender_email = required(&get, "SENDER_EMAIL", &mut problems);
+        let privacy_notice_version = required(&get, "PRIVACY_NOTICE_VERSION", &mut problems);
+
+        let captcha = match get("CAPTCHA_MODE").as_deref() {
+            Some("off") => CaptchaConfig::Off,
+            None | Some("recaptcha") => {
+                let secret = required(&get, "CAPTCHA_SECRET", &mut problems);
+                let hostnames: Vec<String> = get("CAPTCHA_HOSTNAMES")
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|h| h.trim().to_string())
+                    .filter(|h| !h.is_empty())
+                    .collect();
+                if hostnames.is_empty() {
+                    problems.push("CAPTCHA_HOSTNAMES is not set (the form's hostnames, comma-separated)".into());
+                }
+                let min_score = parse_number(&get, "CAPTCHA_MIN_SCORE", 0.5, &mut problems);
+                if !(0.0..=1.0).contains(&min_score) {
+                    problems.push("CAPTCHA_MIN_SCORE must be between 0 and 1".into());
+                }
+                CaptchaConfig::Recaptcha(RecaptchaConfig {
+                    secret: SecretString::from(secret),
+                    verify_url: get("CAPTCHA_VERIFY_URL").unwrap_or_else(|| RECAPTCHA_VERIFY_URL.into()),
+                    hostnames,
+                    action: get("CAPTCHA_ACTION").unwrap_or_else(|| "submit_request".into()),
+                    min_score,
+                })
+            }
+            Some(other) => {
+                problems.push(format!("CAPTCHA_MODE must be `recaptcha` or `off`, not {other:?}"));
+                CaptchaConfig::Off
+            }
+        };
+
+        let eidas_countries = match lookup("EIDAS_COUNTRIES") {
+            Some(list) => EidasCountries::parse_override(&list).unwrap_or_else(|e| {
+                problems.push(format!("EIDAS_COUNTRIES: {e}"));
+                EidasCountries::shipped()
+            }),
+            None => EidasCountries::shipped(),
+        };
+        let request_ttl_hours = parse_number(&get, "REQUEST_TTL_HOURS", 24u32, &mut problems);
+        let outbox_retry_seconds = parse_number(&get, "OUTBOX_RETRY_SECONDS", 60u32, &mut problems);
+        let outbox_max_attempts = parse_number(&get, "OUTBOX_MAX_ATTEMPTS", 8u32, &mut problems);
+
+        if !problems.is_empty() {
+            return Err(ConfigError(problems));
+        }
+        Ok(Self {
+            region: get("AWS_REGION").unwrap_or_else(|| "eu-south-1".into()),
+            endpoint_url: get("AWS_ENDPOINT_URL"),
+            table_name,
+            bucket_name,
+            sender_email,
+            captcha,
+            privacy_notice_version,
+            eidas_countries,
+            request_ttl: Duration::hours(request_ttl_hours.into()),
+            outbox_retry: Duration::seconds(outbox_retry_seconds.into()),
+            outbox_max_attempts: outbox_max_attempts.max(1),
+        })
+    }
+}
+
+fn required(get: &impl Fn(&str) -> Option<String>, name: &str, problems: &mut Vec<String>) -> String {
+    get(name).unwrap_or_else(|| {
+        problems.push(format!("{name} is not set"));
+        String::new()
+    })
+}
+
+fn parse_number<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: T,
+    problems: &mut Vec<String>,
+) -> T {
+    match get(name) {
+        None => default,
+        Some(text) => text.parse().unwrap_or_else(|_| {
+            problems.push(format!("{name} must be a number, not {text:?}"));
+            default
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name| map.get(name).cloned()
+    }
+
+    const BASE: [(&str, &str); 4] = [
+        ("TABLE_NAME", "t"),
+        ("DOCUMENT_BUCKET", "b"),
+        ("SENDER_EMAIL", "noreply@example.org"),
+        ("PRIVACY_NOTICE_VERSION", "2026-01"),
+    ];
+
+    #[test]
+    fn every_missing_variable_is_named_at_once() {
+        let error = Config::from_lookup(lookup(&[])).unwrap_err().to_string();
+        for name in ["TABLE_NAME", "DOCUMENT_BUCKET", "SENDER_EMAIL", "PRIVACY_NOTICE_VERSION", "CAPTCHA_SECRET", "CAPTCHA_HOSTNAMES"] {
+            assert!(error.contains(name), "{name} not in {error}");
+        }
+    }
+
+    #[test]
+    fn captcha_is_on_unless_explicitly_off() {
+        let mut vars = BASE.to_vec();
+        vars.extend([("CAPTCHA_SECRET", "s"), ("CAPTCHA_HOSTNAMES", "form.example.org, localhost")]);
+        let config = Config::from_lookup(lookup(&vars)).unwrap();
+        let CaptchaConfig::Recaptcha(recaptcha) = config.captcha else { panic!("captcha must be on") };
+        assert_eq!(recaptcha.hostnames, ["form.example.org", "localhost"]);
+        assert_eq!(recaptcha.verify_url, RECAPTCHA_VERIFY_URL);
+        assert_eq!(config.region, "eu-south-1");
+        assert_eq!(config.request_ttl, Duration::hours(24));
+
+        let mut off = BASE.to_vec();
+        off.push(("CAPTCHA_MODE", "off"));
+        assert!(matches!(Config::from_lookup(lookup(&off)).unwrap().captcha, CaptchaConfig::Off));
+
+        let mut typo = BASE.to_vec();
+        typo.push(("CAPTCHA_MODE", "of"));
+        assert!(Config::from_lookup(lookup(&typo)).unwrap_err().to_string().contains("CAPTCHA_MODE"));
+    }
+
+    #[test]
+    fn bad_numbers_and_country_lists_are_refused() {
+        let mut vars = BASE.to_vec();
+        vars.extend([("CAPTCHA_MODE", "off"), ("REQUEST_TTL_HOURS", "a day"), ("EIDAS_COUNTRIES", "DE,XX")]);
+        let error = Config::from_lookup(lookup(&vars)).unwrap_err().to_string();
+        assert!(error.contains("REQUEST_TTL_HOURS") && error.contains("EIDAS_COUNTRIES"), "{error}");
+    }
+}

@@ -1,0 +1,35 @@
+//! Domain types: each parses its input and can then be trusted ("parse, don't validate").
+
+pub mod application_form;
+pub mod birth_date;
+pub mod country;
+pub mod document;
+pub mod email;
+pub mod field_error;
+pub mod gender;
+pub mod identification_code;
+pub mod language;
+pub mod person_name;
+pub mod phone;
+pub mod request;
+pub mod secret_token;
+pub mod text_field;
+pub mod timestamp;
+
+pub use application_form::{Applicant, ApplicationForm, FormRules, InvalidForm};
+pub use birth_date::BirthDate;
+pub use country::{CountryCode, EidasCountries};
+pub use document::{DeclaredDocument, DocumentType, MAX_DOCUMENT_BYTES, SNIFF_BYTES, parse_document_size};
+pub use email::Email;
+pub use field_error::{FieldError, FieldErrors};
+pub use gender::Gender;
+pub use identification_code::IdentificationCode;
+pub use language::Language;
+pub use person_name::PersonName;
+pub use phone::PhoneNumber;
+pub use request::{
+    AcceptedDocument, AccreditationRequest, Actor, AuditEntry, Consent, DocumentSlot, Reference, RequestId,
+};
+pub use secret_token::{SecretToken, TokenHash, random_bytes};
+pub use text_field::{Address, TextField};
+pub use timestamp::Timestamp;

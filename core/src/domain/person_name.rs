@@ -1,0 +1,124 @@
+//! A given name or surname as written in the identity document.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+use unicode_segmentation::UnicodeSegmentation;
+
+use super::FieldError;
+
+/// Longest name accepted, in user-perceived characters (graphemes).
+pub const MAX_NAME_LENGTH: usize = 100;
+
+/// A name of Unicode letters, spaces, apostrophes and hyphens, NFC-normalised and trimmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PersonName(String);
+
+impl PersonName {
+    /// Accepts letters of any script (with their combining marks), inner spaces, apostrophes
+    /// (' and ’) and hyphens; at least one letter; at most [`MAX_NAME_LENGTH`] graphemes.
+    pub fn parse(value: &str) -> Result<Self, FieldError> {
+        let normalized: String = value.trim().nfc().collect();
+        let collapsed = normalized.split_whitespace().collect::<Vec<_>>().join(" ");
+        if collapsed.is_empty() {
+            return Err(FieldError::Missing);
+        }
+        if collapsed.graphemes(true).count() > MAX_NAME_LENGTH {
+            return Err(FieldError::TooLong(MAX_NAME_LENGTH));
+        }
+        let allowed = |c: char| {
+            c.is_alphabetic() || is_combining_mark(c) || matches!(c, ' ' | '\'' | '’' | '-')
+        };
+        let starts_with_letter = collapsed.chars().next().is_some_and(char::is_alphabetic);
+        if !collapsed.chars().all(allowed) || !starts_with_letter {
+            return Err(FieldError::InvalidCharacters("letters, spaces, apostrophes and hyphens"));
+        }
+        Ok(Self(collapsed))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PersonName {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value).map_err(|e| format!("invalid stored name: {e:?}"))
+    }
+}
+
+impl From<PersonName> for String {
+    fn from(value: PersonName) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for PersonName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn accepts_names_of_many_scripts() {
+        for name in [
+            "Maria", "D'Angelo", "O’Brien", "Jean-Luc", "María José", "Zoë", "Łukasz", "Nguyễn",
+            "Иван", "Αλέξανδρος", "محمد", "李小龙", "देवनागरी", "Ngũgĩ wa Thiong'o",
+        ] {
+            assert_eq!(PersonName::parse(name).map(|n| n.0), Ok(name.to_string()), "{name}");
+        }
+    }
+
+    #[test]
+    fn trims_and_collapses_spaces() {
+        assert_eq!(PersonName::parse("  Anna   Maria ").unwrap().as_str(), "Anna Maria");
+    }
+
+    #[test]
+    fn composes_decomposed_accents() {
+        let decomposed = "Jose\u{301}";
+        assert_eq!(PersonName::parse(decomposed).unwrap().as_str(), "José");
+    }
+
+    #[test]
+    fn refuses_digits_symbols_and_markup() {
+        for bad in ["R2D2", "Maria!", "<script>", "a@b", "-Anna", "'", "Anna_Maria", "Tom\u{0}"] {
+            assert!(
+                matches!(PersonName::parse(bad), Err(FieldError::InvalidCharacters(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn blank_is_missing_and_long_is_too_long() {
+        assert_eq!(PersonName::parse("   "), Err(FieldError::Missing));
+        let long = "a".repeat(MAX_NAME_LENGTH + 1);
+        assert_eq!(PersonName::parse(&long), Err(FieldError::TooLong(MAX_NAME_LENGTH)));
+        assert!(PersonName::parse(&"é".repeat(MAX_NAME_LENGTH)).is_ok());
+    }
+
+    proptest! {
+        #[test]
+        fn any_parsed_name_parses_again_to_itself(input in "\\PC{0,120}") {
+            if let Ok(name) = PersonName::parse(&input) {
+                prop_assert_eq!(PersonName::parse(name.as_str()), Ok(name.clone()));
+                prop_assert!(!name.as_str().chars().any(|c| c.is_ascii_digit() || c.is_control()));
+            }
+        }
+
+        #[test]
+        fn letters_only_names_are_accepted(input in "[a-zA-Zà-öø-ÿ]{1,60}") {
+            prop_assert!(PersonName::parse(&input).is_ok());
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! The accreditation request as stored: the applicant, their document, consent and status.
+
+use std::{fmt, str::FromStr};
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{Applicant, DeclaredDocument, DocumentType, Timestamp, TokenHash};
+use crate::workflow::Status;
+
+/// The opaque identifier of a request (a random UUID).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RequestId(Uuid);
+
+impl RequestId {
+    /// A new random identifier.
+    pub fn generate() -> Self {
+        Self(Uuid::new_v4())
+    }
+
+    /// Parses the identifier from a URL path segment or object key.
+    pub fn parse(value: &str) -> Option<Self> {
+        Uuid::from_str(value).ok().map(Self)
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The human-readable, unique and sortable reference: `UE-2026-000123`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Reference(String);
+
+impl Reference {
+    /// The reference of the `number`-th request of `year`.
+    pub fn new(year: i32, number: u64) -> Self {
+        Self(format!("UE-{year}-{number:06}"))
+    }
+
+    /// The reference text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The privacy consent: when it was given and to which version of the notice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    /// When the form with the consent was received.
+    pub at: Timestamp,
+    /// The privacy notice version shown to the applicant.
+    pub privacy_notice_version: String,
+}
+
+/// A document that passed the acceptance check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptedDocument {
+    /// Its real size.
+    pub size: u64,
+    /// Its real type, recognised from its bytes.
+    pub content_type: DocumentType,
+    /// When it was accepted.
+    pub at: Timestamp,
+}
+
+/// Where the document goes and what is known of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentSlot {
+    /// The object key, fixed when the request is created: `documents/<id>/<random>`.
+    pub key: String,
+    /// What the applicant declared.
+    pub declared: DeclaredDocument,
+    /// Set once the file passed the acceptance check.
+    pub accepted: Option<AcceptedDocument>,
+}
+
+/// One accreditation request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccreditationRequest {
+    /// Identifier.
+    pub id: RequestId,
+    /// Human-readable reference.
+    pub reference: Reference,
+    /// Current status.
+    pub status: Status,
+    /// Incremented by every write: the condition of the next one.
+    pub version: u64,
+    /// The applicant's data.
+    pub applicant: Applicant,
+    /// The privacy consent.
+    pub consent: Consent,
+    /// Digest of the applicant's access token.
+    pub access_token_hash: TokenHash,
+    /// The identity document.
+    pub document: DocumentSlot,
+    /// When the request was created.
+    pub created_at: Timestamp,
+    /// When it lapses if no document is accepted (only while awaiting it).
+    pub expires_at: Option<Timestamp>,
+    /// When the document was accepted and the request entered the queue.
+    pub submitted_at: Option<Timestamp>,
+}
+
+impl AccreditationRequest {
+    /// True when the request lapsed at `now` (the table may still hold it until TTL removes it).
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+}
+
+/// Who did something to a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Actor(String);
+
+impl Actor {
+    /// The applicant, acting with their access token.
+    pub fn applicant() -> Self {
+        Self("applicant".into())
+    }
+
+    /// The service itself (S3 event, scheduled job).
+    pub fn system() -> Self {
+        Self("system".into())
+    }
+}
+
+/// One line of a request's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub actor: Actor,
+    /// What (`created`, `document_accepted`, ...).
+    pub action: String,
+    /// Status before (none for creation).
+    pub from: Option<Status>,
+    /// Status after.
+    pub to: Status,
+    /// A note; shown to the applicant only when `for_applicant`.
+    pub note: Option<String>,
+    /// True when the note is addressed to the applicant.
+    pub for_applicant: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_zero_padded_and_sort_by_number() {
+        assert_eq!(Reference::new(2026, 123).as_str(), "UE-2026-000123");
+        assert!(Reference::new(2026, 99).as_str() < Reference::new(2026, 100).as_str());
+    }
+
+    #[test]
+    fn request_ids_parse_only_uuids() {
+        let id = RequestId::generate();
+        assert_eq!(RequestId::parse(&id.to_string()), Some(id));
+        assert_eq!(RequestId::parse("UE-2026-000001"), None);
+        assert_eq!(RequestId::parse("../etc"), None);
+    }
+}

@@ -1,0 +1,271 @@
+//! HTTP plumbing shared by the API functions: JSON bodies in, JSON responses out, and the one
+//! mapping from errors to status codes and `{"error", "message", "fields"}` bodies.
+
+use std::collections::BTreeMap;
+
+use lambda_http::{
+    Body, Request, RequestExt, Response,
+    http::{HeaderValue, StatusCode, header},
+};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::{
+    ports::InfraError,
+    services::applicant::{ApplicantError, DocumentProblem},
+};
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A client-visible error: status, stable code, human message, and per-field details.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    fields: BTreeMap<String, String>,
+    extra: Map<String, Value>,
+    headers: Vec<(header::HeaderName, String)>,
+}
+
+impl ApiError {
+    /// An error with `status`, machine-readable `code` and a message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), fields: BTreeMap::new(), extra: Map::new(), headers: Vec::new() }
+    }
+
+    /// Adds the per-field messages.
+    pub fn fields(mut self, fields: BTreeMap<String, String>) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    /// Adds a top-level member to the body (e.g. `reference`, `status`).
+    pub fn with(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.extra.insert(name.to_string(), value.into());
+        self
+    }
+
+    /// Adds a response header.
+    pub fn header(mut self, name: header::HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// 404 for a path no route serves.
+    pub fn no_route(path: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("No resource at {path}."))
+    }
+
+    /// 405 with the methods the path allows.
+    pub fn method_not_allowed(allowed: &[&str]) -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("Use {} on this resource.", allowed.join(" or ")),
+        )
+        .header(header::ALLOW, allowed.join(", "))
+    }
+
+    /// The response.
+    pub fn into_response(self) -> Response<Body> {
+        let mut body = Map::new();
+        body.insert("error".into(), self.code.into());
+        body.insert("message".into(), self.message.into());
+        if !self.fields.is_empty() {
+            body.insert("fields".into(), json!(self.fields));
+        }
+        body.extend(self.extra);
+        let mut response = json_response(self.status, &Value::Object(body));
+        for (name, value) in self.headers {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+        response
+    }
+}
+
+impl From<InfraError> for ApiError {
+    fn from(error: InfraError) -> Self {
+        match error {
+            InfraError::Throttled(service) => {
+                tracing::warn!(%service, "throttled");
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "throttled", "Too many requests right now: retry in a moment.")
+                    .header(header::RETRY_AFTER, "1")
+            }
+            InfraError::Unavailable(service, ref source) => {
+                tracing::error!(%service, error = %source, "dependency unavailable");
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "The service is temporarily unavailable: retry in a few seconds.")
+                    .header(header::RETRY_AFTER, "5")
+            }
+            InfraError::Unexpected(..) => {
+                tracing::error!(error = %error_chain(&error), "unexpected failure");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Something went wrong on our side. Nothing was lost: please retry later.")
+            }
+        }
+    }
+}
+
+impl From<ApplicantError> for ApiError {
+    fn from(error: ApplicantError) -> Self {
+        use ApplicantError::*;
+        match error {
+            Invalid(invalid) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "validation_failed",
+                invalid.language.pick("Alcuni campi non sono validi.", "Some fields are not valid."),
+            )
+            .fields(invalid.errors.messages(invalid.language)),
+            CaptchaFailed => Self::new(StatusCode::BAD_REQUEST, "captcha_failed", "The CAPTCHA check failed: please try again.")
+                .fields(BTreeMap::from([("captcha_token".into(), "The CAPTCHA answer was not accepted.".into())])),
+            PersonHasActiveRequest(reference) => {
+                let error = Self::new(
+                    StatusCode::CONFLICT,
+                    "duplicate_request",
+                    "This person (same citizenship and identification code, or same email) already has an active request.",
+                );
+                match reference {
+                    Some(reference) => error.with("reference", reference.as_str()),
+                    None => error,
+                }
+            }
+            InvalidIdempotencyKey => Self::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_idempotency_key",
+                "Idempotency-Key must be 16 to 255 visible ASCII characters (a UUID is fine).",
+            ),
+            IdempotencyKeyReused => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "This Idempotency-Key was already used with a different body.",
+            ),
+            NotFound => Self::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "No request matches this id and access token (requests without a document expire after 24 hours).",
+            ),
+            InvalidTransition(status) => {
+                Self::new(StatusCode::CONFLICT, "invalid_transition", format!("Not possible while the request is {status}."))
+                    .with("status", status.as_str())
+            }
+            DocumentNotUploaded => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "document_not_uploaded",
+                "No document has been uploaded yet: upload it with the upload form first.",
+            ),
+            DocumentRefused(problem) => {
+                let (reason, message) = match problem {
+                    DocumentProblem::Empty => ("empty", "The file is empty.".to_string()),
+                    DocumentProblem::TooLarge(size) => ("too_large", format!("The file has {size} bytes; at most 3145728 (3 MiB) are accepted.")),
+                    DocumentProblem::UnsupportedType => ("unsupported_type", "The file is not a PDF, JPEG or PNG document.".to_string()),
+                    DocumentProblem::TypeMismatch { declared, actual } => (
+                        "type_mismatch",
+                        format!("The file is {actual} but {declared} was declared."),
+                    ),
+                };
+                Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "document_refused",
+                    format!("{message} The file was deleted: upload the signed, double-sided document again."),
+                )
+                .with("reason", reason)
+                .fields(BTreeMap::from([("document".into(), message)]))
+            }
+            Infra(error) => error.into(),
+        }
+    }
+}
+
+/// The cause chain of an error on one line, for logs.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// A JSON response with the headers every API answer carries.
+pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
+    let text = serde_json::to_string(body).unwrap_or_else(|_| r#"{"error":"internal_error"}"#.to_string());
+    let mut response = Response::new(Body::Text(text));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
+
+/// A request body that is a JSON object, with its raw bytes.
+pub struct JsonObject {
+    /// The bytes as received.
+    pub raw: Vec<u8>,
+    /// The parsed object.
+    pub object: Map<String, Value>,
+}
+
+/// Reads the body as a JSON object: 415 unless `Content-Type` is JSON, 413 over 64 KiB, 400 when
+/// it is not a JSON object.
+pub fn json_object(request: &Request) -> Result<JsonObject, ApiError> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+    if content_type.as_deref() != Some("application/json") {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the body as JSON with Content-Type: application/json.",
+        ));
+    }
+    let raw: &[u8] = request.body().as_ref();
+    if raw.len() > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("The body has {} bytes; at most {MAX_BODY_BYTES} are accepted (the document is uploaded separately).", raw.len()),
+        ));
+    }
+    match serde_json::from_slice::<Value>(raw) {
+        Ok(Value::Object(object)) => Ok(JsonObject { raw: raw.to_vec(), object }),
+        Ok(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", "The body must be a JSON object.")),
+        Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("The body is not valid JSON: {e}."))),
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer_token(request: &Request) -> Option<&str> {
+    let value = request.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())
+}
+
+/// A request header as text.
+pub fn header_text<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request.headers().get(name)?.to_str().ok()
+}
+
+/// The client's IP address as API Gateway saw it.
+pub fn source_ip(request: &Request) -> Option<String> {
+    match request.request_context_ref()? {
+        lambda_http::request::RequestContext::ApiGatewayV2(context) => context.http.source_ip.clone(),
+        _ => None,
+    }
+}
+
+/// The path segments, without empty ones (`/requests/x/` is `["requests", "x"]`).
+pub fn path_segments(request: &Request) -> Vec<String> {
+    request.raw_http_path().split('/').filter(|s| !s.is_empty()).map(str::to_string).collect()
+}

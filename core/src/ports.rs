@@ -1,0 +1,234 @@
+//! The capabilities the services need, one small trait each; `adapters` implements them on AWS.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{AccreditationRequest, AuditEntry, DocumentType, Language, Reference, RequestId, Timestamp};
+
+/// A failure of the infrastructure, not of the caller.
+#[derive(Debug, thiserror::Error)]
+pub enum InfraError {
+    /// AWS is throttling us: the caller may retry shortly.
+    #[error("throttled by {0}")]
+    Throttled(&'static str),
+    /// A dependency is unreachable or failing.
+    #[error("{0} is unavailable")]
+    Unavailable(&'static str, #[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Anything else: a bug or a misconfiguration.
+    #[error("unexpected failure: {0}")]
+    Unexpected(String, #[source] Option<Box<dyn std::error::Error + Send + Sync>>),
+}
+
+impl InfraError {
+    /// An unexpected failure described by `context`, caused by `source`.
+    pub fn unexpected(context: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Unexpected(context.into(), Some(Box::new(source)))
+    }
+}
+
+/// The stored response of a request made with an `Idempotency-Key`, sealed with that key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    /// SHA-256 of the key (the key itself is never stored).
+    pub key_hash: String,
+    /// SHA-256 of the request body it answered.
+    pub fingerprint: String,
+    /// The response, encrypted with a key derived from the idempotency key.
+    pub sealed_response: String,
+    /// When the record may be forgotten.
+    pub expires_at: Timestamp,
+}
+
+/// A new request, with what must be written in the same transaction.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    /// The request, `awaiting_document`.
+    pub request: AccreditationRequest,
+    /// Its first audit entry.
+    pub audit: AuditEntry,
+    /// The idempotency record, when the client sent a key.
+    pub idempotency: Option<IdempotencyRecord>,
+}
+
+/// Why a request could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    /// The same person (citizenship + identification code, or email) has an active request.
+    #[error("the person already has an active request")]
+    PersonHasActiveRequest,
+    /// A concurrent request with the same idempotency key won.
+    #[error("the idempotency key was used concurrently")]
+    IdempotencyKeyUsed,
+    /// Infrastructure failure.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+/// A change of status, written only if the request is still at `expected_version`.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    /// The request as it must become (its `version` already incremented).
+    pub request: AccreditationRequest,
+    /// The version read before the change.
+    pub expected_version: u64,
+    /// The audit entry of the change.
+    pub audit: AuditEntry,
+    /// The email the change owes, if any.
+    pub email: Option<OutboxEmail>,
+}
+
+/// Why a transition was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum TransitionError {
+    /// Someone else changed the request first.
+    #[error("the request changed concurrently")]
+    Conflict,
+    /// Infrastructure failure.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+/// Requests, their audit trails, person locks and idempotency records.
+#[async_trait]
+pub trait RequestStore: Send + Sync {
+    /// The next number of `year`'s reference counter (1, 2, ...).
+    async fn next_reference_number(&self, year: i32) -> Result<u64, InfraError>;
+    /// Writes the request, its person and email locks, its audit entry and its idempotency record
+    /// together, or nothing.
+    async fn create(&self, new: &NewRequest) -> Result<(), CreateError>;
+    /// The active request holding the person or email of `request`, if any.
+    async fn active_request_of(&self, request: &AccreditationRequest) -> Result<Option<Reference>, InfraError>;
+    /// The request with this id, if stored.
+    async fn find(&self, id: RequestId) -> Result<Option<AccreditationRequest>, InfraError>;
+    /// The idempotency record of a key hash, if stored and not expired.
+    async fn idempotency_record(&self, key_hash: &str) -> Result<Option<IdempotencyRecord>, InfraError>;
+    /// Writes a status change with its audit entry and email, conditionally on the version.
+    async fn transition(&self, change: &Transition) -> Result<(), TransitionError>;
+    /// The audit trail, oldest first.
+    async fn audit_trail(&self, id: RequestId) -> Result<Vec<AuditEntry>, InfraError>;
+}
+
+/// The kinds of email the service sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailKind {
+    /// "We received your request": the reference and what happens next.
+    Confirmation,
+}
+
+/// State of an outbox email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    /// Waiting to be sent (or retried at `due_at`).
+    Pending,
+    /// Accepted by SES.
+    Sent,
+    /// Given up after the maximum attempts: operators must look at it.
+    Failed,
+}
+
+/// An email owed to an applicant, written in the same transaction as the change that owes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEmail {
+    /// Identifier (random UUID).
+    pub id: String,
+    /// What to send.
+    pub kind: EmailKind,
+    /// The request it is about (recipient and content are read from it at send time).
+    pub request_id: RequestId,
+    /// Where it stands.
+    pub status: OutboxStatus,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// When it may next be attempted.
+    pub due_at: Timestamp,
+    /// When it was written.
+    pub created_at: Timestamp,
+    /// The last error, for operators.
+    pub last_error: Option<String>,
+    /// SES message id once sent.
+    pub message_id: Option<String>,
+}
+
+/// The emails still to send.
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    /// Pending emails due at `now`, oldest first.
+    async fn due(&self, now: Timestamp, limit: i32) -> Result<Vec<OutboxEmail>, InfraError>;
+    /// Takes the email for sending until `lease_until` if it is pending and due; `None` when
+    /// another sender holds it or it is already sent.
+    async fn claim(&self, id: &str, now: Timestamp, lease_until: Timestamp) -> Result<Option<OutboxEmail>, InfraError>;
+    /// Records the successful send.
+    async fn sent(&self, id: &str, message_id: &str, at: Timestamp) -> Result<(), InfraError>;
+    /// Records a failed attempt: retried at `retry_at`, or given up when `None`.
+    async fn failed(&self, id: &str, error: &str, retry_at: Option<Timestamp>) -> Result<(), InfraError>;
+}
+
+/// A browser-ready upload: POST these form fields, then the file as the last field `file`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadForm {
+    /// Always `POST`.
+    pub method: String,
+    /// The bucket URL.
+    pub url: String,
+    /// The signed form fields, in order.
+    pub fields: BTreeMap<String, String>,
+    /// When S3 stops accepting it.
+    pub expires_at: Timestamp,
+}
+
+/// The bucket of identity documents.
+#[async_trait]
+pub trait DocumentStore: Send + Sync {
+    /// A pre-signed POST for exactly `key`, `content_type` and 1 byte to 3 MiB, valid until `expires_at`.
+    async fn upload_form(&self, key: &str, content_type: DocumentType, expires_at: Timestamp) -> Result<UploadForm, InfraError>;
+    /// The size of the object, or `None` when nothing was uploaded.
+    async fn size(&self, key: &str) -> Result<Option<u64>, InfraError>;
+    /// Up to `count` bytes from the start of the object.
+    async fn first_bytes(&self, key: &str, count: u64) -> Result<Vec<u8>, InfraError>;
+    /// Marks the object accepted, so the lifecycle rule for abandoned uploads spares it.
+    async fn mark_accepted(&self, key: &str) -> Result<(), InfraError>;
+    /// Deletes the object.
+    async fn delete(&self, key: &str) -> Result<(), InfraError>;
+}
+
+/// A rendered email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEmail {
+    /// Recipient address.
+    pub to: String,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text part.
+    pub text: String,
+    /// HTML part.
+    pub html: String,
+    /// Language of the content.
+    pub language: Language,
+}
+
+/// Sends email.
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    /// Sends `email`, returning the provider's message id.
+    async fn send(&self, email: &OutgoingEmail) -> Result<String, InfraError>;
+}
+
+/// The outcome of a CAPTCHA check.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CaptchaVerdict {
+    /// A human, probably.
+    Passed,
+    /// Refused, with the reason for the logs (never shown in detail to the client).
+    Failed(String),
+}
+
+/// Checks CAPTCHA answers.
+#[async_trait]
+pub trait CaptchaVerifier: Send + Sync {
+    /// Verifies `token`, answered from `remote_ip`.
+    async fn verify(&self, token: &str, remote_ip: Option<&str>) -> Result<CaptchaVerdict, InfraError>;
+}

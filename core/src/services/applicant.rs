@@ -1,0 +1,483 @@
+//! What an applicant can do: submit the form, upload and confirm the document, follow the request.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use time::Duration;
+
+use super::{
+    idempotency::{IdempotencyKey, fingerprint},
+    postman::Postman,
+};
+use crate::{
+    domain::{
+        AcceptedDocument, AccreditationRequest, Actor, ApplicationForm, AuditEntry, Consent, DocumentSlot,
+        DocumentType, EidasCountries, FormRules, InvalidForm, MAX_DOCUMENT_BYTES, Reference, RequestId,
+        SNIFF_BYTES, SecretToken, Timestamp, random_bytes,
+    },
+    ports::{
+        CaptchaVerdict, CaptchaVerifier, CreateError, DocumentStore, EmailKind, IdempotencyRecord, InfraError,
+        NewRequest, OutboxEmail, OutboxStatus, RequestStore, Transition, TransitionError, UploadForm,
+    },
+    workflow::{Action, Status, transition},
+};
+
+/// How long a pre-signed upload stays valid.
+pub const UPLOAD_VALIDITY: Duration = Duration::minutes(15);
+/// How long a retried POST with the same `Idempotency-Key` gets the original response.
+pub const IDEMPOTENCY_WINDOW: Duration = Duration::hours(24);
+
+/// The service's settings.
+#[derive(Debug, Clone)]
+pub struct ApplicantSettings {
+    /// Recorded with each consent.
+    pub privacy_notice_version: String,
+    /// Citizenships refused in favour of eIDAS.
+    pub eidas: EidasCountries,
+    /// How long a request waits for its document.
+    pub request_ttl: Duration,
+}
+
+/// Why an applicant's call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplicantError {
+    /// The form has invalid fields.
+    #[error("the form is invalid")]
+    Invalid(InvalidForm),
+    /// The CAPTCHA answer was refused.
+    #[error("the CAPTCHA check failed")]
+    CaptchaFailed,
+    /// The person already has an active request.
+    #[error("the person already has an active request")]
+    PersonHasActiveRequest(Option<Reference>),
+    /// The `Idempotency-Key` header is malformed.
+    #[error("malformed idempotency key")]
+    InvalidIdempotencyKey,
+    /// The idempotency key was already used for a different body.
+    #[error("idempotency key reused with a different body")]
+    IdempotencyKeyReused,
+    /// No such request for this token (or it expired).
+    #[error("request not found")]
+    NotFound,
+    /// The request's status does not allow this.
+    #[error("not allowed while the request is {0}")]
+    InvalidTransition(Status),
+    /// Nothing was uploaded yet.
+    #[error("no document uploaded")]
+    DocumentNotUploaded,
+    /// The uploaded file was refused and deleted.
+    #[error("document refused: {0:?}")]
+    DocumentRefused(DocumentProblem),
+    /// Infrastructure failure.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+/// Why an uploaded document was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentProblem {
+    /// Zero bytes.
+    Empty,
+    /// Over 3 MiB.
+    TooLarge(u64),
+    /// Not a PDF, JPEG or PNG at all (e.g. an executable or HTML page renamed).
+    UnsupportedType,
+    /// A supported type, but not the one declared.
+    TypeMismatch {
+        /// What the applicant declared.
+        declared: DocumentType,
+        /// What the bytes are.
+        actual: DocumentType,
+    },
+}
+
+/// The answer to a new request: shown once, it holds the access token.
+#[derive(Debug, Serialize)]
+pub struct Created {
+    /// Request id.
+    pub id: RequestId,
+    /// Human-readable reference.
+    pub reference: Reference,
+    /// Bearer token for the applicant's later calls (never stored in clear).
+    pub access_token: String,
+    /// Always `awaiting_document`.
+    pub status: Status,
+    /// Where and how to upload the document.
+    pub upload: UploadForm,
+}
+
+/// A fresh upload for a request still waiting for its document.
+#[derive(Debug, Serialize)]
+pub struct UploadGrant {
+    /// Request id.
+    pub id: RequestId,
+    /// Reference.
+    pub reference: Reference,
+    /// Current status.
+    pub status: Status,
+    /// Where and how to upload.
+    pub upload: UploadForm,
+}
+
+/// What the applicant sees of their request.
+#[derive(Debug, Serialize)]
+pub struct StatusView {
+    /// Request id.
+    pub id: RequestId,
+    /// Reference.
+    pub reference: Reference,
+    /// Current status.
+    pub status: Status,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// When it lapses without a document (only while awaiting one).
+    pub expires_at: Option<Timestamp>,
+    /// When it entered the operators' queue.
+    pub submitted_at: Option<Timestamp>,
+    /// The document.
+    pub document: DocumentView,
+    /// Status changes, oldest first.
+    pub timeline: Vec<TimelineEntry>,
+    /// Messages operators addressed to the applicant.
+    pub messages: Vec<MessageView>,
+}
+
+/// The document as the applicant sees it.
+#[derive(Debug, Serialize)]
+pub struct DocumentView {
+    /// Declared type.
+    pub content_type: DocumentType,
+    /// Declared size.
+    pub declared_size: u64,
+    /// True once accepted.
+    pub accepted: bool,
+    /// Real size, once accepted.
+    pub size: Option<u64>,
+}
+
+/// One status change.
+#[derive(Debug, Serialize)]
+pub struct TimelineEntry {
+    /// When.
+    pub at: Timestamp,
+    /// The status entered.
+    pub status: Status,
+}
+
+/// A message from the assistance service.
+#[derive(Debug, Serialize)]
+pub struct MessageView {
+    /// When.
+    pub at: Timestamp,
+    /// The text.
+    pub message: String,
+}
+
+/// A submitted form as it arrived.
+pub struct Submission<'a> {
+    /// The raw body (fingerprinted for idempotency).
+    pub raw: &'a [u8],
+    /// The body's JSON object.
+    pub form: &'a Map<String, Value>,
+    /// The `Idempotency-Key` header, if sent.
+    pub idempotency_key: Option<&'a str>,
+    /// The client's IP address, for the CAPTCHA check.
+    pub remote_ip: Option<&'a str>,
+}
+
+/// The applicant's side of the service.
+pub struct ApplicantService {
+    requests: Arc<dyn RequestStore>,
+    documents: Arc<dyn DocumentStore>,
+    captcha: Arc<dyn CaptchaVerifier>,
+    postman: Postman,
+    settings: ApplicantSettings,
+}
+
+impl ApplicantService {
+    /// Wires the service to its ports.
+    pub fn new(
+        requests: Arc<dyn RequestStore>,
+        documents: Arc<dyn DocumentStore>,
+        captcha: Arc<dyn CaptchaVerifier>,
+        postman: Postman,
+        settings: ApplicantSettings,
+    ) -> Self {
+        Self { requests, documents, captcha, postman, settings }
+    }
+
+    /// `POST /requests`: validates the form, checks the CAPTCHA, refuses a second active request of
+    /// the same person, and creates the request with its upload. Returns the response body, which
+    /// a retry with the same idempotency key gets again.
+    pub async fn submit(&self, submission: Submission<'_>) -> Result<Value, ApplicantError> {
+        let key = submission
+            .idempotency_key
+            .map(|k| IdempotencyKey::parse(k).ok_or(ApplicantError::InvalidIdempotencyKey))
+            .transpose()?;
+        let body_fingerprint = fingerprint(submission.raw);
+        if let Some(key) = &key
+            && let Some(record) = self.requests.idempotency_record(&key.hash()).await?
+        {
+            return replay(key, &record, &body_fingerprint);
+        }
+
+        let now = Timestamp::now();
+        let rules = FormRules { today: now.datetime().date(), eidas: &self.settings.eidas };
+        let form = ApplicationForm::parse(submission.form, &rules).map_err(ApplicantError::Invalid)?;
+        match self.captcha.verify(&form.captcha_token, submission.remote_ip).await? {
+            CaptchaVerdict::Passed => {}
+            CaptchaVerdict::Failed(reason) => {
+                tracing::info!(%reason, "CAPTCHA refused");
+                return Err(ApplicantError::CaptchaFailed);
+            }
+        }
+
+        let id = RequestId::generate();
+        let token = SecretToken::generate().map_err(|e| InfraError::unexpected("no randomness for a token", e))?;
+        let object_suffix = random_bytes::<16>().map_err(|e| InfraError::unexpected("no randomness for a key", e))?;
+        let number = self.requests.next_reference_number(now.datetime().year()).await?;
+        let expires_at = now.plus(self.settings.request_ttl);
+        let request = AccreditationRequest {
+            id,
+            reference: Reference::new(now.datetime().year(), number),
+            status: Status::AwaitingDocument,
+            version: 1,
+            applicant: form.applicant,
+            consent: Consent { at: now, privacy_notice_version: self.settings.privacy_notice_version.clone() },
+            access_token_hash: token.hash(),
+            document: DocumentSlot {
+                key: format!("documents/{id}/{}", hex::encode(object_suffix)),
+                declared: form.document,
+                accepted: None,
+            },
+            created_at: now,
+            expires_at: Some(expires_at),
+            submitted_at: None,
+        };
+        let upload = self.upload_for(&request, now).await?;
+        let created = Created {
+            id,
+            reference: request.reference.clone(),
+            access_token: token.expose().to_string(),
+            status: request.status,
+            upload,
+        };
+        let response =
+            serde_json::to_value(&created).map_err(|e| InfraError::unexpected("encoding the response", e))?;
+        let idempotency = key
+            .as_ref()
+            .map(|key| {
+                Ok::<_, InfraError>(IdempotencyRecord {
+                    key_hash: key.hash(),
+                    fingerprint: body_fingerprint.clone(),
+                    sealed_response: key.seal(&response)?,
+                    expires_at: now.plus(IDEMPOTENCY_WINDOW),
+                })
+            })
+            .transpose()?;
+        let audit = AuditEntry {
+            at: now,
+            actor: Actor::applicant(),
+            action: "created".into(),
+            from: None,
+            to: Status::AwaitingDocument,
+            note: None,
+            for_applicant: false,
+        };
+        let new = NewRequest { request, audit, idempotency };
+        match self.requests.create(&new).await {
+            Ok(()) => {
+                tracing::info!(request_id = %id, reference = %new.request.reference, "request created");
+                Ok(response)
+            }
+            Err(CreateError::PersonHasActiveRequest) => {
+                let existing = self.requests.active_request_of(&new.request).await?;
+                Err(ApplicantError::PersonHasActiveRequest(existing))
+            }
+            Err(CreateError::IdempotencyKeyUsed) => {
+                let key = key.as_ref().ok_or_else(|| InfraError::Unexpected("idempotency conflict without a key".into(), None))?;
+                let record = self
+                    .requests
+                    .idempotency_record(&key.hash())
+                    .await?
+                    .ok_or_else(|| InfraError::Unexpected("idempotency record vanished".into(), None))?;
+                replay(key, &record, &body_fingerprint)
+            }
+            Err(CreateError::Infra(e)) => Err(e.into()),
+        }
+    }
+
+    /// `GET /requests/{id}`: the request as its applicant sees it.
+    pub async fn status(&self, id: &str, token: Option<&str>) -> Result<StatusView, ApplicantError> {
+        let request = self.authenticate(id, token).await?;
+        self.view(request).await
+    }
+
+    /// `POST /requests/{id}/upload-url`: a fresh upload while the request still awaits a document.
+    pub async fn new_upload(&self, id: &str, token: Option<&str>) -> Result<UploadGrant, ApplicantError> {
+        let request = self.authenticate(id, token).await?;
+        if !request.status.accepts_document() {
+            return Err(ApplicantError::InvalidTransition(request.status));
+        }
+        let upload = self.upload_for(&request, Timestamp::now()).await?;
+        Ok(UploadGrant { id: request.id, reference: request.reference, status: request.status, upload })
+    }
+
+    /// `POST /requests/{id}/document`: runs the acceptance check on the uploaded file.
+    pub async fn confirm_document(&self, id: &str, token: Option<&str>) -> Result<StatusView, ApplicantError> {
+        let request = self.authenticate(id, token).await?;
+        let accepted = self.accept(request, Actor::applicant()).await?;
+        self.view(accepted).await
+    }
+
+    /// The S3 `ObjectCreated` trigger: the same acceptance, found by object key. Objects that
+    /// belong to no live request are deleted.
+    pub async fn document_uploaded(&self, key: &str) -> Result<Status, ApplicantError> {
+        let request = match key.split('/').nth(1).and_then(RequestId::parse) {
+            Some(id) => self.requests.find(id).await?,
+            None => None,
+        };
+        let Some(request) = request.filter(|r| r.document.key == key && !r.is_expired(Timestamp::now())) else {
+            tracing::warn!(%key, "uploaded object belongs to no live request: deleting it");
+            self.documents.delete(key).await?;
+            return Err(ApplicantError::NotFound);
+        };
+        Ok(self.accept(request, Actor::system()).await?.status)
+    }
+
+    /// The idempotent acceptance check: size, magic bytes against the declared type, then
+    /// `submitted` with the confirmation email in one transaction. A bad file is deleted.
+    async fn accept(&self, request: AccreditationRequest, actor: Actor) -> Result<AccreditationRequest, ApplicantError> {
+        if request.status == Status::Submitted && request.document.accepted.is_some() {
+            return Ok(request);
+        }
+        let now = Timestamp::now();
+        let to = transition(request.status, Action::AcceptDocument)
+            .map_err(|invalid| ApplicantError::InvalidTransition(invalid.from))?;
+        let key = request.document.key.clone();
+        let size = self.documents.size(&key).await?.ok_or(ApplicantError::DocumentNotUploaded)?;
+        let declared = request.document.declared.content_type;
+        let problem = match size {
+            0 => Some(DocumentProblem::Empty),
+            s if s > MAX_DOCUMENT_BYTES => Some(DocumentProblem::TooLarge(s)),
+            _ => match DocumentType::sniff(&self.documents.first_bytes(&key, SNIFF_BYTES).await?) {
+                None => Some(DocumentProblem::UnsupportedType),
+                Some(actual) if actual != declared => Some(DocumentProblem::TypeMismatch { declared, actual }),
+                Some(_) => None,
+            },
+        };
+        if let Some(problem) = problem {
+            tracing::info!(request_id = %request.id, ?problem, size, "document refused and deleted");
+            self.documents.delete(&key).await?;
+            return Err(ApplicantError::DocumentRefused(problem));
+        }
+        self.documents.mark_accepted(&key).await?;
+
+        let mut accepted = request.clone();
+        accepted.status = to;
+        accepted.version += 1;
+        accepted.document.accepted = Some(AcceptedDocument { size, content_type: declared, at: now });
+        accepted.expires_at = None;
+        accepted.submitted_at = Some(now);
+        let email = OutboxEmail {
+            id: uuid::Uuid::new_v4().to_string(),
+            kind: EmailKind::Confirmation,
+            request_id: request.id,
+            status: OutboxStatus::Pending,
+            attempts: 0,
+            due_at: now,
+            created_at: now,
+            last_error: None,
+            message_id: None,
+        };
+        let change = Transition {
+            request: accepted,
+            expected_version: request.version,
+            audit: AuditEntry {
+                at: now,
+                actor,
+                action: "document_accepted".into(),
+                from: Some(request.status),
+                to,
+                note: None,
+                for_applicant: false,
+            },
+            email: Some(email.clone()),
+        };
+        match self.requests.transition(&change).await {
+            Ok(()) => {
+                tracing::info!(request_id = %request.id, "document accepted, request submitted");
+                self.postman.deliver_now(&email.id).await;
+                Ok(change.request)
+            }
+            Err(TransitionError::Conflict) => {
+                let current = self.requests.find(request.id).await?.ok_or(ApplicantError::NotFound)?;
+                if current.status == Status::Submitted && current.document.accepted.is_some() {
+                    Ok(current)
+                } else {
+                    Err(ApplicantError::InvalidTransition(current.status))
+                }
+            }
+            Err(TransitionError::Infra(e)) => Err(e.into()),
+        }
+    }
+
+    /// The request `id` if `token` is its access token and it has not lapsed; otherwise the same
+    /// `NotFound` whatever was wrong.
+    async fn authenticate(&self, id: &str, token: Option<&str>) -> Result<AccreditationRequest, ApplicantError> {
+        let (Some(id), Some(token)) = (RequestId::parse(id), token) else {
+            return Err(ApplicantError::NotFound);
+        };
+        let request = self.requests.find(id).await?.ok_or(ApplicantError::NotFound)?;
+        if !request.access_token_hash.matches(token) || request.is_expired(Timestamp::now()) {
+            return Err(ApplicantError::NotFound);
+        }
+        Ok(request)
+    }
+
+    async fn upload_for(&self, request: &AccreditationRequest, now: Timestamp) -> Result<UploadForm, InfraError> {
+        let mut expires_at = now.plus(UPLOAD_VALIDITY);
+        if let Some(lapse) = request.expires_at {
+            expires_at = expires_at.min(lapse);
+        }
+        self.documents
+            .upload_form(&request.document.key, request.document.declared.content_type, expires_at)
+            .await
+    }
+
+    async fn view(&self, request: AccreditationRequest) -> Result<StatusView, ApplicantError> {
+        let trail = self.requests.audit_trail(request.id).await?;
+        let timeline = trail.iter().map(|e| TimelineEntry { at: e.at, status: e.to }).collect();
+        let messages = trail
+            .iter()
+            .filter(|e| e.for_applicant)
+            .filter_map(|e| e.note.clone().map(|message| MessageView { at: e.at, message }))
+            .collect();
+        Ok(StatusView {
+            id: request.id,
+            reference: request.reference,
+            status: request.status,
+            created_at: request.created_at,
+            expires_at: request.expires_at,
+            submitted_at: request.submitted_at,
+            document: DocumentView {
+                content_type: request.document.declared.content_type,
+                declared_size: request.document.declared.size,
+                accepted: request.document.accepted.is_some(),
+                size: request.document.accepted.map(|a| a.size),
+            },
+            timeline,
+            messages,
+        })
+    }
+}
+
+/// The stored response of an earlier call with the same key and body.
+fn replay(key: &IdempotencyKey, record: &IdempotencyRecord, body_fingerprint: &str) -> Result<Value, ApplicantError> {
+    if record.fingerprint != body_fingerprint {
+        return Err(ApplicantError::IdempotencyKeyReused);
+    }
+    key.open(&record.sealed_response)
+        .ok_or_else(|| InfraError::Unexpected("stored response does not open with its key".into(), None).into())
+}
