@@ -34,18 +34,23 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// Loads the SDK configuration (region and endpoint from `config`, credentials from the
-    /// environment's default chain) and builds the clients.
+    /// The clients for `config`'s region and endpoint.
     pub async fn new(config: &Config) -> Result<Self, InfraError> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(config.region.clone()));
-        if let Some(endpoint) = &config.endpoint_url {
+        Self::connect(&config.region, config.endpoint_url.as_deref()).await
+    }
+
+    /// Loads the SDK configuration for `region` (and an emulator's `endpoint_url`), with
+    /// credentials from the environment's default chain, and builds the clients.
+    pub async fn connect(region: &str, endpoint_url: Option<&str>) -> Result<Self, InfraError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_string()));
+        if let Some(endpoint) = endpoint_url {
             loader = loader.endpoint_url(endpoint);
         }
         let sdk: SdkConfig = loader.load().await;
         let credentials = sdk
             .credentials_provider()
             .ok_or_else(|| InfraError::Unexpected("no AWS credentials provider configured".into(), None))?;
-        let s3_config = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(config.endpoint_url.is_some()).build();
+        let s3_config = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(endpoint_url.is_some()).build();
         Ok(Self {
             dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
             s3: aws_sdk_s3::Client::from_conf(s3_config),

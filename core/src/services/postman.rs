@@ -28,7 +28,7 @@ pub enum Delivery {
 }
 
 /// Totals of one sweep.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SweepReport {
     /// Emails sent.
     pub sent: u32,

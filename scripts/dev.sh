@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# make dev: the local AWS emulator with the table, bucket and sender identity, and every function
+# served by `cargo lambda watch` on the same paths as API Gateway. Ctrl-C stops everything.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+MOTO_PORT="${MOTO_PORT:-5000}"
+API_PORT="${API_PORT:-9000}"
+ensure_venv
+export_local_aws "$MOTO_PORT"
+export TABLE_NAME="${TABLE_NAME:-foreign-users}"
+export DOCUMENT_BUCKET="${DOCUMENT_BUCKET:-foreign-users-documents}"
+export SENDER_EMAIL="${SENDER_EMAIL:-noreply@accreditamento.example.it}"
+export PRIVACY_NOTICE_VERSION="${PRIVACY_NOTICE_VERSION:-dev}"
+export UPLOAD_ALLOWED_ORIGINS="${UPLOAD_ALLOWED_ORIGINS:-*}"
+if [[ -z "${CAPTCHA_SECRET:-}" ]]; then
+  export CAPTCHA_MODE="${CAPTCHA_MODE:-off}"
+fi
+export RUST_LOG="${RUST_LOG:-info}"
+
+WATCH_PID="" SWEEP_PID=""
+cleanup() {
+  trap - EXIT INT TERM
+  log "stopping"
+  stop_pid "$SWEEP_PID"
+  stop_pid "$WATCH_PID"
+  stop_pid "${MOTO_PID:-}"
+}
+trap cleanup EXIT INT TERM
+
+start_moto "$MOTO_PORT"
+log "creating the table, bucket and sender identity"
+cargo run --quiet -p admin -- bootstrap
+
+log "building and serving the functions with cargo lambda watch on 127.0.0.1:$API_PORT"
+cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" &
+WATCH_PID=$!
+
+# The scheduled outbox sweep (EventBridge every minute on AWS).
+( while sleep 60; do
+    cargo lambda invoke mailer --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --data-ascii '{}' >/dev/null 2>&1 || true
+  done ) &
+SWEEP_PID=$!
+
+wait_http "http://127.0.0.1:$API_PORT/requests" 600 || die "cargo lambda watch did not start"
+cat <<INFO
+
+  Foreign User accreditation is running locally.
+
+  API base URL        http://127.0.0.1:$API_PORT        (e.g. POST http://127.0.0.1:$API_PORT/requests)
+  AWS emulator        $AWS_ENDPOINT_URL     (moto; region $AWS_REGION)
+  Sent emails         $AWS_ENDPOINT_URL/moto-api/data.json   (under ses.Message)
+  Table / bucket      $TABLE_NAME / $DOCUMENT_BUCKET
+  CAPTCHA             ${CAPTCHA_MODE:-recaptcha}
+
+  The README has a curl session of the whole applicant journey. Ctrl-C stops everything.
+
+INFO
+wait "$WATCH_PID"

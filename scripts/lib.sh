@@ -1,0 +1,86 @@
+# Shared by dev.sh and test.sh: the project's own Python tools and the local AWS emulator.
+# Everything installed lives in .venv (git-ignored); everything started is stopped by its PID.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+RUN_DIR="$ROOT/.run"
+mkdir -p "$RUN_DIR"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# Creates .venv with the pinned moto[server] and cargo-lambda (once per requirements change).
+ensure_venv() {
+  local stamp="$VENV/.requirements.sha256"
+  local want
+  want="$(cat "$ROOT/scripts/requirements.txt" "$ROOT/scripts/constraints.txt" | sha256sum | cut -d' ' -f1)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    return 0
+  fi
+  command -v python3 >/dev/null || die "python3 is required to install the local AWS emulator"
+  log "installing moto[server] and cargo-lambda into .venv (first run only)"
+  python3 -m venv "$VENV" || die "could not create the virtualenv in $VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+    -r "$ROOT/scripts/requirements.txt" -c "$ROOT/scripts/constraints.txt" \
+    || die "pip could not install the pinned tools (see scripts/requirements.txt)"
+  echo "$want" > "$stamp"
+}
+
+# Prints a free TCP port on 127.0.0.1.
+free_port() {
+  "$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Waits until GET $1 answers (any HTTP status), up to $2 seconds; fails otherwise.
+wait_http() {
+  local url="$1" seconds="$2"
+  "$VENV/bin/python" - "$url" "$seconds" <<'PY' || return 1
+import sys, time, urllib.request, urllib.error
+url, deadline = sys.argv[1], time.time() + float(sys.argv[2])
+while time.time() < deadline:
+    try:
+        urllib.request.urlopen(url, timeout=2)
+        sys.exit(0)
+    except urllib.error.HTTPError:
+        sys.exit(0)
+    except Exception:
+        time.sleep(0.3)
+sys.exit(1)
+PY
+}
+
+# Starts the moto server on 127.0.0.1:$1; sets MOTO_PID. Fails loudly if it does not come up.
+start_moto() {
+  local port="$1"
+  local logfile="$RUN_DIR/moto-$port.log"
+  log "starting the AWS emulator (moto) on 127.0.0.1:$port"
+  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$logfile" 2>&1 &
+  MOTO_PID=$!
+  if ! wait_http "http://127.0.0.1:$port/moto-api/" 60; then
+    tail -n 30 "$logfile" >&2 || true
+    stop_pid "$MOTO_PID"
+    die "the moto server did not start on port $port (log: $logfile)"
+  fi
+}
+
+# Stops a process (and its children) started by these scripts.
+stop_pid() {
+  local pid="${1:-}"
+  [[ -z "$pid" ]] && return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    pkill -TERM -P "$pid" 2>/dev/null || true
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    pkill -KILL -P "$pid" 2>/dev/null || true
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+}
+
+# The settings every local run shares: fake credentials, the region, the emulator's endpoint.
+export_local_aws() {
+  local moto_port="$1"
+  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing
+  export AWS_REGION="${AWS_REGION:-eu-south-1}"
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port"
+  export PATH="$VENV/bin:$PATH"
+}

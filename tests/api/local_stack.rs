@@ -1,0 +1,119 @@
+//! `make dev` for real: `cargo lambda watch` with the workspace's function router serves the
+//! API Gateway paths (no /lambda-url/ prefix), and a plain HTTP client goes through the journey.
+
+use std::{
+    fs::File,
+    os::unix::process::CommandExt,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use accreditation::{adapters::bootstrap, app::Clients};
+use accreditation_tests::{ROOT, captcha_verify_url, emails_to, emulator_endpoint, file_of, unique, upload_file, valid_form};
+use serde_json::Value;
+
+/// `cargo lambda watch` running in its own process group, stopped with it.
+struct Watch(Child);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        for _ in 0..50 {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn cargo_lambda_watch_serves_the_journey_on_the_api_gateway_paths() {
+    let endpoint = emulator_endpoint();
+    let suffix = unique();
+    let (table, bucket) = (format!("watch-{suffix}"), format!("watch-{suffix}"));
+    let sender = format!("noreply-{suffix}@accreditamento.example.it");
+    let clients = Clients::connect("eu-south-1", Some(&endpoint)).await.unwrap();
+    bootstrap::create_table(&clients.dynamodb, &table).await.unwrap();
+    bootstrap::create_bucket(&clients.s3, &bucket, "eu-south-1", &["*".into()]).await.unwrap();
+    bootstrap::verify_sender(&clients.ses, &sender).await.unwrap();
+
+    let port = free_port().to_string();
+    std::fs::create_dir_all(format!("{ROOT}/target/test-logs")).unwrap();
+    let log = format!("{ROOT}/target/test-logs/cargo-lambda-watch-{suffix}.log");
+    let output = File::create(&log).unwrap();
+    let child = Command::new("cargo")
+        .args(["lambda", "watch", "--invoke-address", "127.0.0.1", "--invoke-port", &port, "--ignore-changes"])
+        .current_dir(ROOT)
+        .envs([
+            ("AWS_REGION", "eu-south-1"),
+            ("AWS_ENDPOINT_URL", endpoint.as_str()),
+            ("TABLE_NAME", table.as_str()),
+            ("DOCUMENT_BUCKET", bucket.as_str()),
+            ("SENDER_EMAIL", sender.as_str()),
+            ("PRIVACY_NOTICE_VERSION", "2026-11-test"),
+            ("CAPTCHA_SECRET", "test-secret"),
+            ("CAPTCHA_VERIFY_URL", captcha_verify_url().as_str()),
+            ("CAPTCHA_HOSTNAMES", "localhost"),
+        ])
+        .stdin(Stdio::null())
+        .stdout(output.try_clone().unwrap())
+        .stderr(output)
+        .process_group(0)
+        .spawn()
+        .expect("cargo lambda is installed by `make test` (scripts/requirements.txt)");
+    let _watch = Watch(child);
+
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(20 * 60)).build().unwrap();
+    let probe = format!("{base}/requests/0b8f1a52-3c4d-4e5f-8a9b-1c2d3e4f5a6b");
+    let mut ready = None;
+    for _ in 0..600 {
+        match http.get(&probe).bearer_auth("nothing").send().await {
+            Ok(response) => {
+                ready = Some(response);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+        }
+    }
+    let probe = ready.unwrap_or_else(|| panic!("cargo lambda watch never answered; see {log}"));
+    assert_eq!(probe.status(), 404, "see {log}");
+    let body: Value = probe.json().await.unwrap();
+    assert_eq!(body["error"], "not_found");
+
+    let form = valid_form();
+    let created = http.post(format!("{base}/requests")).json(&form).send().await.unwrap();
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    let (id, token) = (created["id"].as_str().unwrap(), created["access_token"].as_str().unwrap());
+
+    let status = upload_file(&http, &created["upload"], file_of("png", 2048)).await;
+    assert!(matches!(status, 200 | 201 | 204));
+    let accepted = http.post(format!("{base}/requests/{id}/document")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(accepted.status(), 200);
+    let seen: Value = http.get(format!("{base}/requests/{id}")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(seen["status"], "submitted");
+    let emails = emails_to(&http, &endpoint, form["email"].as_str().unwrap()).await;
+    assert!(emails[0]["body"].as_str().unwrap().contains(created["reference"].as_str().unwrap()));
+
+    let wrong_method = http.put(format!("{base}/requests")).send().await.unwrap();
+    assert_eq!(wrong_method.status(), 405);
+
+    let invoked = Command::new("cargo")
+        .args(["lambda", "invoke", "requests", "--invoke-address", "127.0.0.1", "--invoke-port", &port])
+        .args(["--data-file", "events/get-request.json"])
+        .current_dir(ROOT)
+        .output()
+        .unwrap();
+    assert!(invoked.status.success(), "{}", String::from_utf8_lossy(&invoked.stderr));
+    let answer: Value = serde_json::from_slice(&invoked.stdout).unwrap();
+    assert_eq!(answer["statusCode"], 404, "{answer}");
+}

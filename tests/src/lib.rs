@@ -1,0 +1,314 @@
+//! Test support: every test gets its own table, bucket and sender on the local AWS emulator, and
+//! calls the real Lambda handlers with API Gateway (payload v2), S3 and scheduled events.
+//! `make test` starts the emulator and the fake reCAPTCHA; without them every test fails loudly.
+
+use std::collections::HashMap;
+
+use accreditation::{
+    adapters::bootstrap,
+    app::{App, Clients},
+    config::Config,
+    services::postman::SweepReport,
+};
+use aws_lambda_events::s3::S3Event;
+use lambda_http::Body;
+use serde_json::{Value, json};
+
+/// Repository root (events/, infra/, Cargo.toml).
+pub const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+/// The emulator's endpoint, set by `make test`.
+pub fn emulator_endpoint() -> String {
+    std::env::var("TEST_AWS_ENDPOINT").unwrap_or_else(|_| {
+        panic!("TEST_AWS_ENDPOINT is not set: run the tests with `make test`, which starts the AWS emulator (moto)")
+    })
+}
+
+/// The fake siteverify endpoint, set by `make test` (see scripts/fake_recaptcha.py).
+pub fn captcha_verify_url() -> String {
+    std::env::var("TEST_CAPTCHA_VERIFY_URL").unwrap_or_else(|_| {
+        panic!("TEST_CAPTCHA_VERIFY_URL is not set: run the tests with `make test`, which starts the fake reCAPTCHA")
+    })
+}
+
+/// A short random suffix for resource names and addresses.
+pub fn unique() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..12].to_string()
+}
+
+/// A valid form (the example) with a unique email and identification code.
+pub fn valid_form() -> Value {
+    let suffix = unique();
+    json!({
+        "name": "Maria", "surname": "D'Angelo", "email": format!("maria.{suffix}@example.org"),
+        "phone": "+16175550100", "pec": null, "other_phone": null, "birth_country": "US",
+        "birth_date": "1990-04-01", "identification_code": format!("X{}", suffix.to_uppercase()),
+        "gender": "F", "citizenship": "US", "residence_country": "US",
+        "address": {"city": "Boston", "street": "Main Street", "number": "12"},
+        "privacy_consent": true, "language": "en", "captcha_token": "pass-token",
+        "document": {"content_type": "image/png", "size": 2048}
+    })
+}
+
+/// The first bytes of real files of each type, padded to `size`.
+pub fn file_of(kind: &str, size: usize) -> Vec<u8> {
+    let magic: &[u8] = match kind {
+        "pdf" => b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+        "png" => b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0",
+        "jpeg" => b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0",
+        "exe" => b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0",
+        "html" => b"<!DOCTYPE html><html><body>hello</body></html>",
+        other => panic!("no sample for {other}"),
+    };
+    let mut bytes = magic.to_vec();
+    bytes.resize(size.max(magic.len()), b' ');
+    bytes.truncate(size);
+    bytes
+}
+
+/// An HTTP answer of a handler.
+#[derive(Debug)]
+pub struct ApiResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers (lower-case names).
+    pub headers: HashMap<String, String>,
+    /// The JSON body (`null` when empty).
+    pub body: Value,
+}
+
+/// A submitted request: what the applicant keeps.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    /// Request id.
+    pub id: String,
+    /// Access token.
+    pub token: String,
+    /// The whole 201 body.
+    pub body: Value,
+}
+
+/// The app wired to fresh resources on the emulator.
+pub struct TestApp {
+    /// The services, as a function's cold start builds them.
+    pub app: App,
+    /// The SDK clients.
+    pub clients: Clients,
+    /// Table name.
+    pub table: String,
+    /// Bucket name.
+    pub bucket: String,
+    /// The emulator endpoint.
+    pub endpoint: String,
+    http: reqwest::Client,
+}
+
+impl TestApp {
+    /// A fresh table, bucket and verified sender, with the real reCAPTCHA client against the fake.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Like [`TestApp::spawn`], with some variables changed (e.g. `SENDER_EMAIL`).
+    pub async fn spawn_with(overrides: &[(&str, &str)]) -> Self {
+        let endpoint = emulator_endpoint();
+        let suffix = unique();
+        let mut vars: HashMap<String, String> = [
+            ("AWS_REGION", "eu-south-1".to_string()),
+            ("AWS_ENDPOINT_URL", endpoint.clone()),
+            ("TABLE_NAME", format!("requests-{suffix}")),
+            ("DOCUMENT_BUCKET", format!("documents-{suffix}")),
+            ("SENDER_EMAIL", format!("noreply-{suffix}@accreditamento.example.it")),
+            ("PRIVACY_NOTICE_VERSION", "2026-11-test".to_string()),
+            ("CAPTCHA_SECRET", "test-secret".to_string()),
+            ("CAPTCHA_VERIFY_URL", captcha_verify_url()),
+            ("CAPTCHA_HOSTNAMES", "localhost".to_string()),
+            ("OUTBOX_RETRY_SECONDS", "0".to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        for (name, value) in overrides {
+            vars.insert(name.to_string(), value.to_string());
+        }
+        let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration is valid");
+        let clients = Clients::new(&config).await.expect("SDK clients");
+        let created = async {
+            bootstrap::create_table(&clients.dynamodb, &config.table_name).await?;
+            bootstrap::create_bucket(&clients.s3, &config.bucket_name, &config.region, &["*".to_string()]).await
+        };
+        created.await.unwrap_or_else(|e| panic!("the emulator at {endpoint} refused the test resources: {e:?}"));
+        if !overrides.iter().any(|(name, _)| *name == "SENDER_EMAIL") {
+            bootstrap::verify_sender(&clients.ses, &config.sender_email).await.expect("sender identity");
+        }
+        let app = App::new(&config, &clients).expect("app wiring");
+        Self {
+            app,
+            clients,
+            table: config.table_name.clone(),
+            bucket: config.bucket_name.clone(),
+            endpoint,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Invokes the `requests` handler with an API Gateway v2 event.
+    pub async fn call(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> ApiResponse {
+        let event = api_event(method, path, headers, body);
+        invoke_requests(&self.app, &event).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post_json(&self, path: &str, body: &Value) -> ApiResponse {
+        self.call("POST", path, &[("content-type", "application/json")], Some(&body.to_string())).await
+    }
+
+    /// `POST path` with the applicant's token and no body.
+    pub async fn post_with_token(&self, path: &str, token: &str) -> ApiResponse {
+        self.call("POST", path, &[("authorization", &format!("Bearer {token}"))], None).await
+    }
+
+    /// `GET path` with the applicant's token.
+    pub async fn get_with_token(&self, path: &str, token: &str) -> ApiResponse {
+        self.call("GET", path, &[("authorization", &format!("Bearer {token}"))], None).await
+    }
+
+    /// Submits `form`, asserting 201.
+    pub async fn submit(&self, form: &Value) -> Submitted {
+        let response = self.post_json("/requests", form).await;
+        assert_eq!(response.status, 201, "submission refused: {:#}", response.body);
+        Submitted {
+            id: response.body["id"].as_str().expect("id").to_string(),
+            token: response.body["access_token"].as_str().expect("access_token").to_string(),
+            body: response.body,
+        }
+    }
+
+    /// Uploads `bytes` as a browser would: the signed form fields, then the file.
+    pub async fn upload(&self, upload: &Value, bytes: Vec<u8>) -> u16 {
+        upload_file(&self.http, upload, bytes).await
+    }
+
+    /// Runs the S3 `ObjectCreated` handler for `key`.
+    pub async fn object_created(&self, key: &str) -> Result<(), lambda_runtime::Error> {
+        let mut event: Value = read_event("s3-object-created.json");
+        event["Records"][0]["s3"]["bucket"]["name"] = json!(self.bucket);
+        event["Records"][0]["s3"]["object"]["key"] = json!(key);
+        let event: S3Event = serde_json::from_value(event).expect("S3 event");
+        document_uploaded::handler(&self.app.applicant, lambda_runtime::LambdaEvent::new(event, Default::default())).await
+    }
+
+    /// Runs the scheduled outbox sweep.
+    pub async fn sweep(&self) -> SweepReport {
+        let event = read_event("scheduled-outbox-sweep.json");
+        mailer::handler(&self.app.postman, lambda_runtime::LambdaEvent::new(event, Default::default()))
+            .await
+            .expect("sweep")
+    }
+
+    /// The emails the emulator accepted for `address`.
+    pub async fn emails_to(&self, address: &str) -> Vec<Value> {
+        emails_to(&self.http, &self.endpoint, address).await
+    }
+
+    /// True when the bucket holds `key`.
+    pub async fn object_exists(&self, key: &str) -> bool {
+        self.clients.s3.head_object().bucket(&self.bucket).key(key).send().await.is_ok()
+    }
+
+    /// The raw table item `PK`/`SK`, to check what is (and is not) stored.
+    pub async fn raw_item(&self, pk: &str, sk: &str) -> Option<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        use aws_sdk_dynamodb::types::AttributeValue::S;
+        self.clients
+            .dynamodb
+            .get_item()
+            .table_name(&self.table)
+            .key("PK", S(pk.into()))
+            .key("SK", S(sk.into()))
+            .send()
+            .await
+            .expect("GetItem")
+            .item
+    }
+
+    /// Every item of the table, for "nothing else was written" checks.
+    pub async fn all_items(&self) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        self.clients.dynamodb.scan().table_name(&self.table).send().await.expect("Scan").items.unwrap_or_default()
+    }
+}
+
+/// Invokes the `requests` handler of `app` with an API Gateway event.
+pub async fn invoke_requests(app: &App, event: &Value) -> ApiResponse {
+    let request = lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event");
+    let response = requests::handler(&app.applicant, request).await.expect("the handler never fails");
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
+        .collect();
+    let body = match response.body() {
+        Body::Text(text) => serde_json::from_str(text).expect("JSON body"),
+        Body::Binary(bytes) => serde_json::from_slice(bytes).expect("JSON body"),
+        Body::Empty => Value::Null,
+        _ => Value::Null,
+    };
+    ApiResponse { status, headers, body }
+}
+
+/// An API Gateway HTTP API (payload v2) event as Lambda receives it.
+pub fn api_event(method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Value {
+    let mut event = read_event("get-request.json");
+    let headers: serde_json::Map<String, Value> = headers.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+    event["rawPath"] = json!(path);
+    event["headers"] = Value::Object(headers);
+    event["requestContext"]["http"]["method"] = json!(method);
+    event["requestContext"]["http"]["path"] = json!(path);
+    event["requestContext"]["requestId"] = json!(unique());
+    event["body"] = body.map_or(Value::Null, |b| json!(b));
+    event["isBase64Encoded"] = json!(false);
+    event
+}
+
+/// A sample event from `events/`.
+pub fn read_event(name: &str) -> Value {
+    let path = format!("{ROOT}/events/{name}");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Posts `bytes` to a pre-signed upload form, as a browser does; returns the HTTP status.
+pub async fn upload_file(http: &reqwest::Client, upload: &Value, bytes: Vec<u8>) -> u16 {
+    assert_eq!(upload["method"], "POST");
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in upload["fields"].as_object().expect("upload fields") {
+        form = form.text(name.clone(), value.as_str().expect("text field").to_string());
+    }
+    let content_type = upload["fields"]["Content-Type"].as_str().expect("Content-Type field").to_string();
+    let file = reqwest::multipart::Part::bytes(bytes).file_name("document").mime_str(&content_type).expect("mime");
+    form = form.part("file", file);
+    let url = upload["url"].as_str().expect("upload url");
+    http.post(url).multipart(form).send().await.expect("upload request").status().as_u16()
+}
+
+/// The emails the emulator accepted for `address` (`ses.Message` of moto's data API).
+pub async fn emails_to(http: &reqwest::Client, endpoint: &str, address: &str) -> Vec<Value> {
+    let data: Value = http
+        .get(format!("{endpoint}/moto-api/data.json"))
+        .send()
+        .await
+        .expect("moto data API")
+        .json()
+        .await
+        .expect("moto data JSON");
+    data["ses"]["Message"]
+        .as_array()
+        .map(|messages| {
+            messages
+                .iter()
+                .filter(|m| m["destinations"]["ToAddresses"].as_array().is_some_and(|to| to.iter().any(|a| a == address)))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
