@@ -16,7 +16,8 @@ export UPLOAD_ALLOWED_ORIGINS="${UPLOAD_ALLOWED_ORIGINS:-*}"
 if [[ -z "${CAPTCHA_SECRET:-}" ]]; then
   export CAPTCHA_MODE="${CAPTCHA_MODE:-off}"
 fi
-export RUST_LOG="${RUST_LOG:-info}"
+# Our functions log at info; cargo-lambda's own chatter only from warnings up.
+export RUST_LOG="${RUST_LOG:-warn,accreditation=info,requests=info,document_uploaded=info,mailer=info,lambda_runtime=info}"
 
 WATCH_PID="" SWEEP_PID=""
 cleanup() {
@@ -26,8 +27,10 @@ cleanup() {
   stop_pid "$WATCH_PID"
   stop_pid "${MOTO_PID:-}"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'cleanup; exit 0' INT TERM
 
+port_is_free "$API_PORT" || die "port $API_PORT is already in use: choose another with API_PORT=<port>"
 start_moto "$MOTO_PORT"
 log "creating the table, bucket and sender identity"
 cargo run --quiet -p admin -- bootstrap

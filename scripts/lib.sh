@@ -31,6 +31,11 @@ free_port() {
   "$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
+# True when nothing listens on 127.0.0.1:$1.
+port_is_free() {
+  "$VENV/bin/python" -c 'import socket, sys; s = socket.socket(); sys.exit(s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0)' "$1"
+}
+
 # Waits until GET $1 answers (any HTTP status), up to $2 seconds; fails otherwise.
 wait_http() {
   local url="$1" seconds="$2"
@@ -53,6 +58,7 @@ PY
 start_moto() {
   local port="$1"
   local logfile="$RUN_DIR/moto-$port.log"
+  port_is_free "$port" || die "port $port is already in use: choose another with MOTO_PORT=<port>"
   log "starting the AWS emulator (moto) on 127.0.0.1:$port"
   "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$logfile" 2>&1 &
   MOTO_PID=$!

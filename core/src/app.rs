@@ -50,7 +50,9 @@ impl Clients {
         let credentials = sdk
             .credentials_provider()
             .ok_or_else(|| InfraError::Unexpected("no AWS credentials provider configured".into(), None))?;
-        let s3_config = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(endpoint_url.is_some()).build();
+        let s3_config = aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(endpoint_url.is_some())
+            .build();
         Ok(Self {
             dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
@@ -101,18 +103,29 @@ impl App {
         let mailer = Arc::new(SesMailer::new(clients.ses.clone(), &config.sender_email));
         let captcha: Arc<dyn CaptchaVerifier> = match &config.captcha {
             CaptchaConfig::Off => {
-                tracing::warn!("CAPTCHA_MODE=off: every CAPTCHA token is accepted. Never use this setting outside local development.");
+                tracing::warn!(
+                    "CAPTCHA_MODE=off: every CAPTCHA token is accepted. Never use this setting outside local development."
+                );
                 Arc::new(CaptchaDisabled)
             }
             CaptchaConfig::Recaptcha(recaptcha) => Arc::new(Recaptcha::new(recaptcha.clone())?),
         };
-        let postman = Postman::new(store.clone(), store.clone(), mailer, config.outbox_retry, config.outbox_max_attempts);
+        let postman = Postman::new(
+            store.clone(),
+            store.clone(),
+            mailer,
+            config.outbox_retry,
+            config.outbox_max_attempts,
+        );
         let settings = ApplicantSettings {
             privacy_notice_version: config.privacy_notice_version.clone(),
             eidas: config.eidas_countries.clone(),
             request_ttl: config.request_ttl,
         };
         let applicant = ApplicantService::new(store, documents, captcha, postman.clone(), settings);
-        Ok(Self { applicant: Arc::new(applicant), postman })
+        Ok(Self {
+            applicant: Arc::new(applicant),
+            postman,
+        })
     }
 }

@@ -40,7 +40,13 @@ impl Letter {
             title = encode_text(&self.subject),
             signature = encode_text(self.signature),
         );
-        OutgoingEmail { to: to.to_string(), subject: self.subject, text, html, language }
+        OutgoingEmail {
+            to: to.to_string(),
+            subject: self.subject,
+            text,
+            html,
+            language,
+        }
     }
 }
 

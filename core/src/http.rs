@@ -32,7 +32,14 @@ pub struct ApiError {
 impl ApiError {
     /// An error with `status`, machine-readable `code` and a message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), fields: BTreeMap::new(), extra: Map::new(), headers: Vec::new() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            fields: BTreeMap::new(),
+            extra: Map::new(),
+            headers: Vec::new(),
+        }
     }
 
     /// Adds the per-field messages.
@@ -97,17 +104,29 @@ impl From<InfraError> for ApiError {
         match error {
             InfraError::Throttled(service) => {
                 tracing::warn!(%service, "throttled");
-                Self::new(StatusCode::TOO_MANY_REQUESTS, "throttled", "Too many requests right now: retry in a moment.")
-                    .header(header::RETRY_AFTER, "1")
+                Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "throttled",
+                    "Too many requests right now: retry in a moment.",
+                )
+                .header(header::RETRY_AFTER, "1")
             }
             InfraError::Unavailable(service, ref source) => {
                 tracing::error!(%service, error = %source, "dependency unavailable");
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "The service is temporarily unavailable: retry in a few seconds.")
-                    .header(header::RETRY_AFTER, "5")
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "service_unavailable",
+                    "The service is temporarily unavailable: retry in a few seconds.",
+                )
+                .header(header::RETRY_AFTER, "5")
             }
             InfraError::Unexpected(..) => {
                 tracing::error!(error = %error_chain(&error), "unexpected failure");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Something went wrong on our side. Nothing was lost: please retry later.")
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "Something went wrong on our side. Nothing was lost: please retry later.",
+                )
             }
         }
     }
@@ -120,11 +139,20 @@ impl From<ApplicantError> for ApiError {
             Invalid(invalid) => Self::new(
                 StatusCode::BAD_REQUEST,
                 "validation_failed",
-                invalid.language.pick("Alcuni campi non sono validi.", "Some fields are not valid."),
+                invalid
+                    .language
+                    .pick("Alcuni campi non sono validi.", "Some fields are not valid."),
             )
             .fields(invalid.errors.messages(invalid.language)),
-            CaptchaFailed => Self::new(StatusCode::BAD_REQUEST, "captcha_failed", "The CAPTCHA check failed: please try again.")
-                .fields(BTreeMap::from([("captcha_token".into(), "The CAPTCHA answer was not accepted.".into())])),
+            CaptchaFailed => Self::new(
+                StatusCode::BAD_REQUEST,
+                "captcha_failed",
+                "The CAPTCHA check failed: please try again.",
+            )
+            .fields(BTreeMap::from([(
+                "captcha_token".into(),
+                "The CAPTCHA answer was not accepted.".into(),
+            )])),
             PersonHasActiveRequest(reference) => {
                 let error = Self::new(
                     StatusCode::CONFLICT,
@@ -151,10 +179,12 @@ impl From<ApplicantError> for ApiError {
                 "not_found",
                 "No request matches this id and access token (requests without a document expire after 24 hours).",
             ),
-            InvalidTransition(status) => {
-                Self::new(StatusCode::CONFLICT, "invalid_transition", format!("Not possible while the request is {status}."))
-                    .with("status", status.as_str())
-            }
+            InvalidTransition(status) => Self::new(
+                StatusCode::CONFLICT,
+                "invalid_transition",
+                format!("Not possible while the request is {status}."),
+            )
+            .with("status", status.as_str()),
             DocumentNotUploaded => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "document_not_uploaded",
@@ -163,8 +193,14 @@ impl From<ApplicantError> for ApiError {
             DocumentRefused(problem) => {
                 let (reason, message) = match problem {
                     DocumentProblem::Empty => ("empty", "The file is empty.".to_string()),
-                    DocumentProblem::TooLarge(size) => ("too_large", format!("The file has {size} bytes; at most 3145728 (3 MiB) are accepted.")),
-                    DocumentProblem::UnsupportedType => ("unsupported_type", "The file is not a PDF, JPEG or PNG document.".to_string()),
+                    DocumentProblem::TooLarge(size) => (
+                        "too_large",
+                        format!("The file has {size} bytes; at most 3145728 (3 MiB) are accepted."),
+                    ),
+                    DocumentProblem::UnsupportedType => (
+                        "unsupported_type",
+                        "The file is not a PDF, JPEG or PNG document.".to_string(),
+                    ),
                     DocumentProblem::TypeMismatch { declared, actual } => (
                         "type_mismatch",
                         format!("The file is {actual} but {declared} was declared."),
@@ -201,7 +237,10 @@ pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body
     let mut response = Response::new(Body::Text(text));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
@@ -235,13 +274,27 @@ pub fn json_object(request: &Request) -> Result<JsonObject, ApiError> {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
-            format!("The body has {} bytes; at most {MAX_BODY_BYTES} are accepted (the document is uploaded separately).", raw.len()),
+            format!(
+                "The body has {} bytes; at most {MAX_BODY_BYTES} are accepted (the document is uploaded separately).",
+                raw.len()
+            ),
         ));
     }
     match serde_json::from_slice::<Value>(raw) {
-        Ok(Value::Object(object)) => Ok(JsonObject { raw: raw.to_vec(), object }),
-        Ok(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", "The body must be a JSON object.")),
-        Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("The body is not valid JSON: {e}."))),
+        Ok(Value::Object(object)) => Ok(JsonObject {
+            raw: raw.to_vec(),
+            object,
+        }),
+        Ok(_) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "The body must be a JSON object.",
+        )),
+        Err(e) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("The body is not valid JSON: {e}."),
+        )),
     }
 }
 
@@ -267,5 +320,10 @@ pub fn source_ip(request: &Request) -> Option<String> {
 
 /// The path segments, without empty ones (`/requests/x/` is `["requests", "x"]`).
 pub fn path_segments(request: &Request) -> Vec<String> {
-    request.raw_http_path().split('/').filter(|s| !s.is_empty()).map(str::to_string).collect()
+    request
+        .raw_http_path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }

@@ -184,7 +184,12 @@ pub struct UploadForm {
 #[async_trait]
 pub trait DocumentStore: Send + Sync {
     /// A pre-signed POST for exactly `key`, `content_type` and 1 byte to 3 MiB, valid until `expires_at`.
-    async fn upload_form(&self, key: &str, content_type: DocumentType, expires_at: Timestamp) -> Result<UploadForm, InfraError>;
+    async fn upload_form(
+        &self,
+        key: &str,
+        content_type: DocumentType,
+        expires_at: Timestamp,
+    ) -> Result<UploadForm, InfraError>;
     /// The size of the object, or `None` when nothing was uploaded.
     async fn size(&self, key: &str) -> Result<Option<u64>, InfraError>;
     /// Up to `count` bytes from the start of the object.

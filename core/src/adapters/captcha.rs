@@ -120,15 +120,24 @@ mod tests {
     #[test]
     fn passes_only_when_success_hostname_action_and_score_all_match() {
         let config = config();
-        assert_eq!(answer(true, 0.9, "submit_request", "form.example.org").verdict(&config), CaptchaVerdict::Passed);
-        assert_eq!(answer(true, 0.5, "submit_request", "form.example.org").verdict(&config), CaptchaVerdict::Passed);
+        assert_eq!(
+            answer(true, 0.9, "submit_request", "form.example.org").verdict(&config),
+            CaptchaVerdict::Passed
+        );
+        assert_eq!(
+            answer(true, 0.5, "submit_request", "form.example.org").verdict(&config),
+            CaptchaVerdict::Passed
+        );
         for refused in [
             answer(false, 0.9, "submit_request", "form.example.org"),
             answer(true, 0.9, "submit_request", "evil.example.org"),
             answer(true, 0.9, "login", "form.example.org"),
             answer(true, 0.4, "submit_request", "form.example.org"),
         ] {
-            assert!(matches!(refused.verdict(&config), CaptchaVerdict::Failed(_)), "{refused:?}");
+            assert!(
+                matches!(refused.verdict(&config), CaptchaVerdict::Failed(_)),
+                "{refused:?}"
+            );
         }
     }
 }

@@ -37,7 +37,10 @@ pub struct DynamoStore {
 impl DynamoStore {
     /// The store of `table`.
     pub fn new(client: Client, table: &str) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     async fn get<T: DeserializeOwned>(&self, pk: String, sk: &str) -> Result<Option<T>, InfraError> {
@@ -55,7 +58,12 @@ impl DynamoStore {
     }
 
     async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), SdkError<TransactWriteItemsError>> {
-        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map(|_| ())
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map(|_| ())
     }
 }
 
@@ -95,7 +103,10 @@ fn person_lock_pk(request: &AccreditationRequest) -> String {
 
 /// The lock of a mailbox, whatever its case.
 fn email_lock_pk(request: &AccreditationRequest) -> String {
-    format!("EMAIL#{}", hex::encode(Sha256::digest(request.applicant.email.normalized().as_bytes())))
+    format!(
+        "EMAIL#{}",
+        hex::encode(Sha256::digest(request.applicant.email.normalized().as_bytes()))
+    )
 }
 
 /// Where a request sits in the operators' queue index.
@@ -159,7 +170,11 @@ struct AuditItem {
 
 impl AuditItem {
     fn of(id: RequestId, version: u64, entry: &AuditEntry) -> Self {
-        Self { pk: request_pk(id), sk: format!("AUDIT#{}#{version:06}", entry.at), entry: entry.clone() }
+        Self {
+            pk: request_pk(id),
+            sk: format!("AUDIT#{}#{version:06}", entry.at),
+            entry: entry.clone(),
+        }
     }
 }
 
@@ -212,7 +227,11 @@ impl OutboxItem {
 }
 
 /// A `Put` of `item`, optionally conditional.
-fn put(table: &str, item: Item, condition: Option<(&str, Vec<(&str, AttributeValue)>)>) -> Result<TransactWriteItem, InfraError> {
+fn put(
+    table: &str,
+    item: Item,
+    condition: Option<(&str, Vec<(&str, AttributeValue)>)>,
+) -> Result<TransactWriteItem, InfraError> {
     let mut builder = Put::builder().table_name(table).set_item(Some(item));
     if let Some((expression, values)) = condition {
         builder = builder.condition_expression(expression);
@@ -277,10 +296,18 @@ impl RequestStore for DynamoStore {
         };
         let lock_condition = || Some((LOCK_FREE, vec![(":now", n(now))]));
         let mut items = vec![
-            put(&self.table, to_item(&RequestItem::of(request))?, Some(("attribute_not_exists(PK)", vec![])))?,
+            put(
+                &self.table,
+                to_item(&RequestItem::of(request))?,
+                Some(("attribute_not_exists(PK)", vec![])),
+            )?,
             put(&self.table, to_item(&lock(person_lock_pk(request)))?, lock_condition())?,
             put(&self.table, to_item(&lock(email_lock_pk(request)))?, lock_condition())?,
-            put(&self.table, to_item(&AuditItem::of(request.id, request.version, &new.audit))?, None)?,
+            put(
+                &self.table,
+                to_item(&AuditItem::of(request.id, request.version, &new.audit))?,
+                None,
+            )?,
         ];
         if let Some(record) = &new.idempotency {
             let item = IdempotencyItem {
@@ -289,11 +316,17 @@ impl RequestStore for DynamoStore {
                 ttl: record.expires_at.unix(),
                 record: record.clone(),
             };
-            items.push(put(&self.table, to_item(&item)?, Some((LOCK_FREE, vec![(":now", n(now))])))?);
+            items.push(put(
+                &self.table,
+                to_item(&item)?,
+                Some((LOCK_FREE, vec![(":now", n(now))])),
+            )?);
         }
         match self.transact(items).await {
             Ok(()) => Ok(()),
-            Err(e) if condition_failed_at(&e, 1) || condition_failed_at(&e, 2) => Err(CreateError::PersonHasActiveRequest),
+            Err(e) if condition_failed_at(&e, 1) || condition_failed_at(&e, 2) => {
+                Err(CreateError::PersonHasActiveRequest)
+            }
             Err(e) if condition_failed_at(&e, 4) => Err(CreateError::IdempotencyKeyUsed),
             Err(e) => Err(classify("DynamoDB", "TransactWriteItems", e).into()),
         }
@@ -335,7 +368,11 @@ impl RequestStore for DynamoStore {
                         .build(),
                 )?)
                 .build(),
-            put(&self.table, to_item(&AuditItem::of(request.id, request.version, &change.audit))?, None)?,
+            put(
+                &self.table,
+                to_item(&AuditItem::of(request.id, request.version, &change.audit))?,
+                None,
+            )?,
         ];
         for pk in [person_lock_pk(request), email_lock_pk(request)] {
             let key = HashMap::from([(PK.to_string(), s(pk)), (SK.to_string(), s(LOCK))]);
@@ -348,7 +385,9 @@ impl RequestStore for DynamoStore {
                     .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
                     .expression_attribute_values(":id", s(request.id.to_string()));
                 update = match request.expires_at {
-                    Some(at) => update.update_expression("SET #ttl = :ttl").expression_attribute_values(":ttl", n(at.unix())),
+                    Some(at) => update
+                        .update_expression("SET #ttl = :ttl")
+                        .expression_attribute_values(":ttl", n(at.unix())),
                     None => update.update_expression("REMOVE #ttl"),
                 };
                 TransactWriteItem::builder().update(built(update.build())?).build()
@@ -363,7 +402,11 @@ impl RequestStore for DynamoStore {
             items.push(item);
         }
         if let Some(email) = &change.email {
-            items.push(put(&self.table, to_item(&OutboxItem::of(email))?, Some(("attribute_not_exists(PK)", vec![])))?);
+            items.push(put(
+                &self.table,
+                to_item(&OutboxItem::of(email))?,
+                Some(("attribute_not_exists(PK)", vec![])),
+            )?);
         }
         match self.transact(items).await {
             Ok(()) => Ok(()),
@@ -440,7 +483,9 @@ impl Outbox for DynamoStore {
             .await;
         match result {
             Ok(output) => {
-                let item = output.attributes.ok_or_else(|| InfraError::Unexpected("claim returned no item".into(), None))?;
+                let item = output
+                    .attributes
+                    .ok_or_else(|| InfraError::Unexpected("claim returned no item".into(), None))?;
                 Ok(Some(from_item::<OutboxItem>(item)?.email))
             }
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(None),
@@ -454,7 +499,9 @@ impl Outbox for DynamoStore {
             .table_name(&self.table)
             .key(PK, s(outbox_pk(id)))
             .key(SK, s("OUTBOX"))
-            .update_expression("SET #status = :sent, message_id = :message_id, sent_at = :at REMOVE #gsi1pk, #gsi1sk, last_error")
+            .update_expression(
+                "SET #status = :sent, message_id = :message_id, sent_at = :at REMOVE #gsi1pk, #gsi1sk, last_error",
+            )
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#gsi1pk", GSI1PK)
             .expression_attribute_names("#gsi1sk", GSI1SK)

@@ -43,7 +43,10 @@ pub struct UploadRules<'a> {
 
 /// The form fields of a signed POST upload (without the file).
 pub fn signed_fields(rules: &UploadRules<'_>, credentials: &SigningCredentials<'_>) -> BTreeMap<String, String> {
-    let date = rules.now.format(format_description!("[year][month][day]")).unwrap_or_default();
+    let date = rules
+        .now
+        .format(format_description!("[year][month][day]"))
+        .unwrap_or_default();
     let amz_date = rules
         .now
         .format(format_description!("[year][month][day]T[hour][minute][second]Z"))
@@ -51,7 +54,9 @@ pub fn signed_fields(rules: &UploadRules<'_>, credentials: &SigningCredentials<'
     let credential = format!("{}/{date}/{}/s3/aws4_request", credentials.access_key_id, rules.region);
     let expiration = rules
         .expires_at
-        .format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].000Z"))
+        .format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].000Z"
+        ))
         .unwrap_or_default();
 
     let mut fields = BTreeMap::from([
@@ -99,7 +104,10 @@ mod tests {
     #[test]
     fn signs_the_aws_published_example_exactly() {
         let time = datetime!(2015-12-29 00:00 UTC).into();
-        assert_eq!(policy_signature(AWS_SECRET, time, "us-east-1", AWS_POLICY), AWS_SIGNATURE);
+        assert_eq!(
+            policy_signature(AWS_SECRET, time, "us-east-1", AWS_POLICY),
+            AWS_SIGNATURE
+        );
     }
 
     fn example_fields(session_token: Option<&str>) -> BTreeMap<String, String> {
@@ -134,8 +142,14 @@ mod tests {
         assert!(conditions.contains(&json!({"Content-Type": "image/png"})));
         assert!(conditions.contains(&json!({"key": "documents/0b6f/3c2d"})));
         assert!(conditions.contains(&json!({"bucket": "documents-bucket"})));
-        assert!(conditions.contains(&json!({"x-amz-credential": "AKIAIOSFODNN7EXAMPLE/20261123/eu-south-1/s3/aws4_request"})));
-        assert!(!conditions.iter().any(|c| c[0] == "starts-with"), "no open-ended condition");
+        assert!(
+            conditions
+                .contains(&json!({"x-amz-credential": "AKIAIOSFODNN7EXAMPLE/20261123/eu-south-1/s3/aws4_request"}))
+        );
+        assert!(
+            !conditions.iter().any(|c| c[0] == "starts-with"),
+            "no open-ended condition"
+        );
         assert_eq!(fields["Content-Type"], "image/png");
         assert_eq!(fields["x-amz-date"], "20261123T100000Z");
     }
@@ -145,10 +159,16 @@ mod tests {
         let fields = example_fields(Some("session-token"));
         let conditions = policy_of(&fields)["conditions"].as_array().unwrap().clone();
         for (name, value) in fields.iter().filter(|(n, _)| *n != "policy" && *n != "x-amz-signature") {
-            assert!(conditions.contains(&json!({ name: value })), "{name} not pinned by the policy");
+            assert!(
+                conditions.contains(&json!({ name: value })),
+                "{name} not pinned by the policy"
+            );
         }
         let time = datetime!(2026-11-23 10:00 UTC).into();
-        assert_eq!(fields["x-amz-signature"], policy_signature(AWS_SECRET, time, "eu-south-1", &fields["policy"]));
+        assert_eq!(
+            fields["x-amz-signature"],
+            policy_signature(AWS_SECRET, time, "eu-south-1", &fields["policy"])
+        );
     }
 
     #[test]
@@ -158,6 +178,9 @@ mod tests {
         policy["conditions"][1] = json!(["content-length-range", 1, 100_000_000]);
         let forged = STANDARD.encode(policy.to_string());
         let time = datetime!(2026-11-23 10:00 UTC).into();
-        assert_ne!(policy_signature(AWS_SECRET, time, "eu-south-1", &forged), fields["x-amz-signature"]);
+        assert_ne!(
+            policy_signature(AWS_SECRET, time, "eu-south-1", &forged),
+            fields["x-amz-signature"]
+        );
     }
 }

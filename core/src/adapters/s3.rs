@@ -40,7 +40,13 @@ impl S3DocumentStore {
             Some(endpoint) => format!("{}/{bucket}", endpoint.trim_end_matches('/')),
             None => format!("https://{bucket}.s3.{region}.amazonaws.com/"),
         };
-        Self { client, bucket: bucket.into(), region: region.into(), credentials, upload_url }
+        Self {
+            client,
+            bucket: bucket.into(),
+            region: region.into(),
+            credentials,
+            upload_url,
+        }
     }
 }
 
@@ -50,7 +56,12 @@ fn tagging_xml(state: &str) -> String {
 
 #[async_trait]
 impl DocumentStore for S3DocumentStore {
-    async fn upload_form(&self, key: &str, content_type: DocumentType, expires_at: Timestamp) -> Result<UploadForm, InfraError> {
+    async fn upload_form(
+        &self,
+        key: &str,
+        content_type: DocumentType,
+        expires_at: Timestamp,
+    ) -> Result<UploadForm, InfraError> {
         let credentials = self
             .credentials
             .provide_credentials()

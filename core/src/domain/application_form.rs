@@ -5,9 +5,8 @@ use serde_json::{Map, Value};
 use time::Date;
 
 use super::{
-    Address, BirthDate, CountryCode, DeclaredDocument, DocumentType, EidasCountries, Email, FieldError,
-    FieldErrors, Gender, IdentificationCode, Language, PersonName, PhoneNumber, TextField,
-    parse_document_size,
+    Address, BirthDate, CountryCode, DeclaredDocument, DocumentType, EidasCountries, Email, FieldError, FieldErrors,
+    Gender, IdentificationCode, Language, PersonName, PhoneNumber, TextField, parse_document_size,
     text_field::{MAX_CITY, MAX_HOUSE_NUMBER, MAX_STREET},
 };
 
@@ -77,9 +76,23 @@ pub struct FormRules<'a> {
 }
 
 const FIELDS: &[&str] = &[
-    "name", "surname", "email", "phone", "pec", "other_phone", "birth_country", "birth_date",
-    "identification_code", "gender", "citizenship", "residence_country", "address", "privacy_consent",
-    "language", "captcha_token", "document",
+    "name",
+    "surname",
+    "email",
+    "phone",
+    "pec",
+    "other_phone",
+    "birth_country",
+    "birth_date",
+    "identification_code",
+    "gender",
+    "citizenship",
+    "residence_country",
+    "address",
+    "privacy_consent",
+    "language",
+    "captcha_token",
+    "document",
 ];
 const ADDRESS_FIELDS: &[&str] = &["city", "street", "number"];
 const DOCUMENT_FIELDS: &[&str] = &["content_type", "size"];
@@ -112,7 +125,11 @@ impl ApplicationForm {
             let city = address.required("city", |s| TextField::parse(s, MAX_CITY));
             let street = address.required("street", |s| TextField::parse(s, MAX_STREET));
             let number = address.required("number", |s| TextField::parse(s, MAX_HOUSE_NUMBER));
-            Some(Address { city: city?, street: street?, number: number? })
+            Some(Address {
+                city: city?,
+                street: street?,
+                number: number?,
+            })
         });
         form.consent("privacy_consent");
         let captcha_token = form.required("captcha_token", |s| match s.trim() {
@@ -123,7 +140,10 @@ impl ApplicationForm {
         let document = form.object("document", DOCUMENT_FIELDS, |document| {
             let content_type = document.required("content_type", DocumentType::parse);
             let size = document.size("size");
-            Some(DeclaredDocument { content_type: content_type?, size: size? })
+            Some(DeclaredDocument {
+                content_type: content_type?,
+                size: size?,
+            })
         });
 
         let language_or_default = language.unwrap_or_default();
@@ -152,7 +172,10 @@ impl ApplicationForm {
         })();
         match parsed {
             Some(form) if errors.is_empty() => Ok(form),
-            _ => Err(InvalidForm { language: language_or_default, errors }),
+            _ => Err(InvalidForm {
+                language: language_or_default,
+                errors,
+            }),
         }
     }
 }
@@ -170,7 +193,11 @@ impl<'a> Reader<'a> {
         for key in map.keys().filter(|k| !known.contains(&k.as_str())) {
             errors.add(format!("{prefix}{key}"), FieldError::Unknown);
         }
-        Self { map, prefix: prefix.to_string(), errors }
+        Self {
+            map,
+            prefix: prefix.to_string(),
+            errors,
+        }
     }
 
     fn path(&self, name: &str) -> String {
@@ -272,7 +299,10 @@ mod tests {
 
     fn parse(value: Value) -> Result<ApplicationForm, InvalidForm> {
         let eidas = EidasCountries::shipped();
-        let rules = FormRules { today: date!(2026 - 11 - 23), eidas: &eidas };
+        let rules = FormRules {
+            today: date!(2026 - 11 - 23),
+            eidas: &eidas,
+        };
         ApplicationForm::parse(value.as_object().unwrap(), &rules)
     }
 
@@ -281,7 +311,13 @@ mod tests {
         let form = parse(valid()).unwrap();
         assert_eq!(form.applicant.surname.as_str(), "D'Angelo");
         assert_eq!(form.applicant.pec, None);
-        assert_eq!(form.document, DeclaredDocument { content_type: DocumentType::Pdf, size: 123456 });
+        assert_eq!(
+            form.document,
+            DeclaredDocument {
+                content_type: DocumentType::Pdf,
+                size: 123456
+            }
+        );
     }
 
     #[test]
@@ -310,14 +346,37 @@ mod tests {
         assert_eq!(
             fields,
             [
-                "address.city", "address.colour", "address.number", "address.street", "birth_country",
-                "birth_date", "captcha_token", "citizenship", "document.content_type", "document.size",
-                "email", "extra", "gender", "identification_code", "name", "other_phone", "pec", "phone",
-                "privacy_consent", "residence_country", "surname",
+                "address.city",
+                "address.colour",
+                "address.number",
+                "address.street",
+                "birth_country",
+                "birth_date",
+                "captcha_token",
+                "citizenship",
+                "document.content_type",
+                "document.size",
+                "email",
+                "extra",
+                "gender",
+                "identification_code",
+                "name",
+                "other_phone",
+                "pec",
+                "phone",
+                "privacy_consent",
+                "residence_country",
+                "surname",
             ]
         );
-        assert_eq!(invalid.errors.get("citizenship"), Some(&FieldError::EidasCountry("Germany".into())));
-        assert_eq!(invalid.errors.get("identification_code"), Some(&FieldError::ItalianFiscalCode));
+        assert_eq!(
+            invalid.errors.get("citizenship"),
+            Some(&FieldError::EidasCountry("Germany".into()))
+        );
+        assert_eq!(
+            invalid.errors.get("identification_code"),
+            Some(&FieldError::ItalianFiscalCode)
+        );
     }
 
     #[test]
@@ -328,8 +387,14 @@ mod tests {
         body["language"] = json!(1);
         let invalid = parse(body).unwrap_err();
         assert_eq!(invalid.language, Language::En);
-        assert_eq!(invalid.errors.get("privacy_consent"), Some(&FieldError::ConsentRequired));
-        assert_eq!(invalid.errors.get("document.size"), Some(&FieldError::WrongType("a whole number")));
+        assert_eq!(
+            invalid.errors.get("privacy_consent"),
+            Some(&FieldError::ConsentRequired)
+        );
+        assert_eq!(
+            invalid.errors.get("document.size"),
+            Some(&FieldError::WrongType("a whole number"))
+        );
         assert_eq!(invalid.errors.get("language"), Some(&FieldError::WrongType("text")));
     }
 
@@ -337,6 +402,10 @@ mod tests {
     fn an_empty_object_lists_every_mandatory_field() {
         let invalid = parse(json!({})).unwrap_err();
         let messages = invalid.errors.messages(Language::En);
-        assert_eq!(messages.len(), FIELDS.len() - 2, "all but pec and other_phone: {messages:?}");
+        assert_eq!(
+            messages.len(),
+            FIELDS.len() - 2,
+            "all but pec and other_phone: {messages:?}"
+        );
     }
 }

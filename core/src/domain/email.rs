@@ -71,7 +71,12 @@ mod tests {
 
     #[test]
     fn accepts_common_addresses() {
-        for ok in ["maria@example.org", "a.b+tag@sub.example.co.uk", "user@pec.example.it", "josé@exämple.org"] {
+        for ok in [
+            "maria@example.org",
+            "a.b+tag@sub.example.co.uk",
+            "user@pec.example.it",
+            "josé@exämple.org",
+        ] {
             assert!(Email::parse(ok).is_ok(), "{ok}");
         }
     }
@@ -79,8 +84,15 @@ mod tests {
     #[test]
     fn refuses_malformed_addresses() {
         for bad in [
-            "maria", "maria@", "@example.org", "maria@@example.org", "maria@localhost",
-            "Maria <maria@example.org>", "maria@[127.0.0.1]", "maria example@example.org", "maria@example.org.",
+            "maria",
+            "maria@",
+            "@example.org",
+            "maria@@example.org",
+            "maria@localhost",
+            "Maria <maria@example.org>",
+            "maria@[127.0.0.1]",
+            "maria example@example.org",
+            "maria@example.org.",
         ] {
             assert_eq!(Email::parse(bad), Err(FieldError::InvalidEmail), "{bad}");
         }

@@ -28,12 +28,12 @@ impl PersonName {
         if collapsed.graphemes(true).count() > MAX_NAME_LENGTH {
             return Err(FieldError::TooLong(MAX_NAME_LENGTH));
         }
-        let allowed = |c: char| {
-            c.is_alphabetic() || is_combining_mark(c) || matches!(c, ' ' | '\'' | '’' | '-')
-        };
+        let allowed = |c: char| c.is_alphabetic() || is_combining_mark(c) || matches!(c, ' ' | '\'' | '’' | '-');
         let starts_with_letter = collapsed.chars().next().is_some_and(char::is_alphabetic);
         if !collapsed.chars().all(allowed) || !starts_with_letter {
-            return Err(FieldError::InvalidCharacters("letters, spaces, apostrophes and hyphens"));
+            return Err(FieldError::InvalidCharacters(
+                "letters, spaces, apostrophes and hyphens",
+            ));
         }
         Ok(Self(collapsed))
     }
@@ -71,8 +71,20 @@ mod tests {
     #[test]
     fn accepts_names_of_many_scripts() {
         for name in [
-            "Maria", "D'Angelo", "O’Brien", "Jean-Luc", "María José", "Zoë", "Łukasz", "Nguyễn",
-            "Иван", "Αλέξανδρος", "محمد", "李小龙", "देवनागरी", "Ngũgĩ wa Thiong'o",
+            "Maria",
+            "D'Angelo",
+            "O’Brien",
+            "Jean-Luc",
+            "María José",
+            "Zoë",
+            "Łukasz",
+            "Nguyễn",
+            "Иван",
+            "Αλέξανδρος",
+            "محمد",
+            "李小龙",
+            "देवनागरी",
+            "Ngũgĩ wa Thiong'o",
         ] {
             assert_eq!(PersonName::parse(name).map(|n| n.0), Ok(name.to_string()), "{name}");
         }
@@ -91,7 +103,16 @@ mod tests {
 
     #[test]
     fn refuses_digits_symbols_and_markup() {
-        for bad in ["R2D2", "Maria!", "<script>", "a@b", "-Anna", "'", "Anna_Maria", "Tom\u{0}"] {
+        for bad in [
+            "R2D2",
+            "Maria!",
+            "<script>",
+            "a@b",
+            "-Anna",
+            "'",
+            "Anna_Maria",
+            "Tom\u{0}",
+        ] {
             assert!(
                 matches!(PersonName::parse(bad), Err(FieldError::InvalidCharacters(_))),
                 "{bad:?}"

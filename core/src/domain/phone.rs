@@ -61,13 +61,27 @@ mod tests {
     #[test]
     fn canonicalizes_typed_separators() {
         assert_eq!(PhoneNumber::parse("+16175550100").unwrap().as_str(), "+16175550100");
-        assert_eq!(PhoneNumber::parse(" +39 06 1234-5678 ").unwrap().as_str(), "+390612345678");
-        assert_eq!(PhoneNumber::parse("+1 (617) 555.0100").unwrap().as_str(), "+16175550100");
+        assert_eq!(
+            PhoneNumber::parse(" +39 06 1234-5678 ").unwrap().as_str(),
+            "+390612345678"
+        );
+        assert_eq!(
+            PhoneNumber::parse("+1 (617) 555.0100").unwrap().as_str(),
+            "+16175550100"
+        );
     }
 
     #[test]
     fn refuses_numbers_without_prefix_or_out_of_range() {
-        for bad in ["16175550100", "0039061234567", "+0612345678", "+123456", "+1234567890123456", "+1617555010a", "++16175550100"] {
+        for bad in [
+            "16175550100",
+            "0039061234567",
+            "+0612345678",
+            "+123456",
+            "+1234567890123456",
+            "+1617555010a",
+            "++16175550100",
+        ] {
             assert_eq!(PhoneNumber::parse(bad), Err(FieldError::InvalidPhone), "{bad}");
         }
         assert_eq!(PhoneNumber::parse(""), Err(FieldError::Missing));

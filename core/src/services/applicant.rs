@@ -13,8 +13,8 @@ use super::{
 use crate::{
     domain::{
         AcceptedDocument, AccreditationRequest, Actor, ApplicationForm, AuditEntry, Consent, DocumentSlot,
-        DocumentType, EidasCountries, FormRules, InvalidForm, MAX_DOCUMENT_BYTES, Reference, RequestId,
-        SNIFF_BYTES, SecretToken, Timestamp, random_bytes,
+        DocumentType, EidasCountries, FormRules, InvalidForm, MAX_DOCUMENT_BYTES, Reference, RequestId, SNIFF_BYTES,
+        SecretToken, Timestamp, random_bytes,
     },
     ports::{
         CaptchaVerdict, CaptchaVerifier, CreateError, DocumentStore, EmailKind, IdempotencyRecord, InfraError,
@@ -204,7 +204,13 @@ impl ApplicantService {
         postman: Postman,
         settings: ApplicantSettings,
     ) -> Self {
-        Self { requests, documents, captcha, postman, settings }
+        Self {
+            requests,
+            documents,
+            captcha,
+            postman,
+            settings,
+        }
     }
 
     /// `POST /requests`: validates the form, checks the CAPTCHA, refuses a second active request of
@@ -223,7 +229,10 @@ impl ApplicantService {
         }
 
         let now = Timestamp::now();
-        let rules = FormRules { today: now.datetime().date(), eidas: &self.settings.eidas };
+        let rules = FormRules {
+            today: now.datetime().date(),
+            eidas: &self.settings.eidas,
+        };
         let form = ApplicationForm::parse(submission.form, &rules).map_err(ApplicantError::Invalid)?;
         match self.captcha.verify(&form.captcha_token, submission.remote_ip).await? {
             CaptchaVerdict::Passed => {}
@@ -244,7 +253,10 @@ impl ApplicantService {
             status: Status::AwaitingDocument,
             version: 1,
             applicant: form.applicant,
-            consent: Consent { at: now, privacy_notice_version: self.settings.privacy_notice_version.clone() },
+            consent: Consent {
+                at: now,
+                privacy_notice_version: self.settings.privacy_notice_version.clone(),
+            },
             access_token_hash: token.hash(),
             document: DocumentSlot {
                 key: format!("documents/{id}/{}", hex::encode(object_suffix)),
@@ -285,7 +297,11 @@ impl ApplicantService {
             note: None,
             for_applicant: false,
         };
-        let new = NewRequest { request, audit, idempotency };
+        let new = NewRequest {
+            request,
+            audit,
+            idempotency,
+        };
         match self.requests.create(&new).await {
             Ok(()) => {
                 tracing::info!(request_id = %id, reference = %new.request.reference, "request created");
@@ -296,7 +312,9 @@ impl ApplicantService {
                 Err(ApplicantError::PersonHasActiveRequest(existing))
             }
             Err(CreateError::IdempotencyKeyUsed) => {
-                let key = key.as_ref().ok_or_else(|| InfraError::Unexpected("idempotency conflict without a key".into(), None))?;
+                let key = key
+                    .as_ref()
+                    .ok_or_else(|| InfraError::Unexpected("idempotency conflict without a key".into(), None))?;
                 let record = self
                     .requests
                     .idempotency_record(&key.hash())
@@ -321,7 +339,12 @@ impl ApplicantService {
             return Err(ApplicantError::InvalidTransition(request.status));
         }
         let upload = self.upload_for(&request, Timestamp::now()).await?;
-        Ok(UploadGrant { id: request.id, reference: request.reference, status: request.status, upload })
+        Ok(UploadGrant {
+            id: request.id,
+            reference: request.reference,
+            status: request.status,
+            upload,
+        })
     }
 
     /// `POST /requests/{id}/document`: runs the acceptance check on the uploaded file.
@@ -348,7 +371,11 @@ impl ApplicantService {
 
     /// The idempotent acceptance check: size, magic bytes against the declared type, then
     /// `submitted` with the confirmation email in one transaction. A bad file is deleted.
-    async fn accept(&self, request: AccreditationRequest, actor: Actor) -> Result<AccreditationRequest, ApplicantError> {
+    async fn accept(
+        &self,
+        request: AccreditationRequest,
+        actor: Actor,
+    ) -> Result<AccreditationRequest, ApplicantError> {
         if request.status == Status::Submitted && request.document.accepted.is_some() {
             return Ok(request);
         }
@@ -356,7 +383,11 @@ impl ApplicantService {
         let to = transition(request.status, Action::AcceptDocument)
             .map_err(|invalid| ApplicantError::InvalidTransition(invalid.from))?;
         let key = request.document.key.clone();
-        let size = self.documents.size(&key).await?.ok_or(ApplicantError::DocumentNotUploaded)?;
+        let size = self
+            .documents
+            .size(&key)
+            .await?
+            .ok_or(ApplicantError::DocumentNotUploaded)?;
         let declared = request.document.declared.content_type;
         let problem = match size {
             0 => Some(DocumentProblem::Empty),
@@ -377,7 +408,11 @@ impl ApplicantService {
         let mut accepted = request.clone();
         accepted.status = to;
         accepted.version += 1;
-        accepted.document.accepted = Some(AcceptedDocument { size, content_type: declared, at: now });
+        accepted.document.accepted = Some(AcceptedDocument {
+            size,
+            content_type: declared,
+            at: now,
+        });
         accepted.expires_at = None;
         accepted.submitted_at = Some(now);
         let email = OutboxEmail {
@@ -442,7 +477,11 @@ impl ApplicantService {
             expires_at = expires_at.min(lapse);
         }
         self.documents
-            .upload_form(&request.document.key, request.document.declared.content_type, expires_at)
+            .upload_form(
+                &request.document.key,
+                request.document.declared.content_type,
+                expires_at,
+            )
             .await
     }
 

@@ -21,7 +21,8 @@ pub struct IdempotencyKey(String);
 impl IdempotencyKey {
     /// Parses the header value.
     pub fn parse(value: &str) -> Option<Self> {
-        let valid = (MIN_KEY_LENGTH..=MAX_KEY_LENGTH).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_graphic());
+        let valid =
+            (MIN_KEY_LENGTH..=MAX_KEY_LENGTH).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_graphic());
         valid.then(|| Self(value.to_string()))
     }
 

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use time::Duration;
 
 use crate::{
+    domain::Timestamp,
     email,
     ports::{InfraError, Mailer, Outbox, RequestStore},
-    domain::Timestamp,
 };
 
 /// How long a sender holds an email before another may try it (a crashed sender's lease lapses).
@@ -59,7 +59,13 @@ impl Postman {
         retry_base: Duration,
         max_attempts: u32,
     ) -> Self {
-        Self { outbox, requests, mailer, retry_base, max_attempts }
+        Self {
+            outbox,
+            requests,
+            mailer,
+            retry_base,
+            max_attempts,
+        }
     }
 
     /// The fast path right after a state change: a failure here is logged, never returned, since
@@ -67,7 +73,9 @@ impl Postman {
     pub async fn deliver_now(&self, id: &str) {
         match self.deliver(id).await {
             Ok(outcome) => tracing::debug!(email_id = %id, ?outcome, "outbox fast path"),
-            Err(error) => tracing::error!(email_id = %id, error = %error, "outbox fast path failed; the sweep will retry"),
+            Err(error) => {
+                tracing::error!(email_id = %id, error = %error, "outbox fast path failed; the sweep will retry")
+            }
         }
     }
 
@@ -97,7 +105,9 @@ impl Postman {
                 } else {
                     let delay = self.retry_base * 2i32.saturating_pow(email.attempts.saturating_sub(1));
                     tracing::warn!(email_id = %id, attempts = email.attempts, error = %reason, "email failed; will retry");
-                    self.outbox.failed(id, &reason, Some(Timestamp::now().plus(delay))).await?;
+                    self.outbox
+                        .failed(id, &reason, Some(Timestamp::now().plus(delay)))
+                        .await?;
                     Ok(Delivery::Retrying)
                 }
             }

@@ -14,7 +14,9 @@ use percent_encoding::percent_decode_str;
 /// retries it.
 pub async fn handler(service: &ApplicantService, event: LambdaEvent<S3Event>) -> Result<(), Error> {
     for record in event.payload.records {
-        let Some(key) = record.s3.object.key.as_deref().map(decode_key) else { continue };
+        let Some(key) = record.s3.object.key.as_deref().map(decode_key) else {
+            continue;
+        };
         let span = tracing::info_span!("document_uploaded", %key);
         let _enter = span.enter();
         match service.document_uploaded(&key).await {
@@ -31,7 +33,9 @@ pub async fn handler(service: &ApplicantService, event: LambdaEvent<S3Event>) ->
 
 /// S3 event keys are URL-encoded, with `+` for spaces.
 pub fn decode_key(key: &str) -> String {
-    percent_decode_str(&key.replace('+', " ")).decode_utf8_lossy().into_owned()
+    percent_decode_str(&key.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]

@@ -13,7 +13,10 @@ use tracing::Instrument;
 /// Serves one API Gateway request.
 pub async fn handler(service: &ApplicantService, request: Request) -> Result<Response<Body>, Error> {
     let span = tracing::info_span!("request", method = %request.method(), path = %request.uri().path());
-    Ok(route(service, &request).instrument(span).await.unwrap_or_else(ApiError::into_response))
+    Ok(route(service, &request)
+        .instrument(span)
+        .await
+        .unwrap_or_else(ApiError::into_response))
 }
 
 async fn route(service: &ApplicantService, request: &Request) -> Result<Response<Body>, ApiError> {
@@ -41,7 +44,10 @@ async fn route(service: &ApplicantService, request: &Request) -> Result<Response
             _ => Err(ApiError::method_not_allowed(&["GET"])),
         },
         ["requests", id, "document"] => match *method {
-            Method::POST => Ok(json_response(StatusCode::OK, &service.confirm_document(id, token).await?)),
+            Method::POST => Ok(json_response(
+                StatusCode::OK,
+                &service.confirm_document(id, token).await?,
+            )),
             _ => Err(ApiError::method_not_allowed(&["POST"])),
         },
         ["requests", id, "upload-url"] => match *method {
