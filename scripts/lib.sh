@@ -44,7 +44,7 @@ import sys, time, urllib.request, urllib.error
 url, deadline = sys.argv[1], time.time() + float(sys.argv[2])
 while time.time() < deadline:
     try:
-        urllib.request.urlopen(url, timeout=2)
+        urllib.request.urlopen(url, timeout=max(1.0, deadline - time.time()))
         sys.exit(0)
     except urllib.error.HTTPError:
         sys.exit(0)
