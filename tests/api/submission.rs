@@ -312,7 +312,9 @@ async fn a_second_active_request_of_the_same_person_is_refused_with_the_existing
 async fn concurrent_submissions_of_one_person_create_exactly_one_request() {
     let app = TestApp::spawn().await;
     let form = valid_form();
-    let responses = futures::future::join_all((0..5).map(|_| app.post_json("/requests", &form))).await;
+    let submit = || app.post_json("/requests", &form);
+    let (a, b, c, d, e) = tokio::join!(submit(), submit(), submit(), submit(), submit());
+    let responses = [a, b, c, d, e];
     let statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
     assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 4, "{statuses:?}");
@@ -354,6 +356,23 @@ async fn a_retried_post_with_the_same_idempotency_key_returns_the_original_respo
         app.call("POST", "/requests", &short, Some(&body)).await.body["error"],
         "invalid_idempotency_key"
     );
+}
+
+#[tokio::test]
+async fn concurrent_retries_with_one_idempotency_key_all_get_the_original_response() {
+    let app = TestApp::spawn().await;
+    let body = valid_form().to_string();
+    let headers = [
+        ("content-type", "application/json"),
+        ("idempotency-key", "0d4e9f8a-5b6c-4d7e-8f90-a1b2c3d4e5f6"),
+    ];
+    let retry = || app.call("POST", "/requests", &headers, Some(&body));
+    let (a, b, c, d) = tokio::join!(retry(), retry(), retry(), retry());
+    let responses = [a, b, c, d];
+    for response in &responses {
+        assert_eq!(response.status, 201, "{:#}", response.body);
+        assert_eq!(response.body, responses[0].body);
+    }
 }
 
 #[tokio::test]

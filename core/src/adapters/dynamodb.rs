@@ -116,8 +116,9 @@ fn queue_key(request: &AccreditationRequest) -> Option<(String, String)> {
     Some((format!("STATUS#{}", request.status), format!("{since}#{}", request.id)))
 }
 
+/// The key attributes of an item; the `GSI1` pair only on items in that index.
 #[derive(Serialize, Deserialize)]
-struct RequestItem {
+struct Keys {
     #[serde(rename = "PK")]
     pk: String,
     #[serde(rename = "SK")]
@@ -126,6 +127,33 @@ struct RequestItem {
     gsi1pk: Option<String>,
     #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
     gsi1sk: Option<String>,
+}
+
+impl Keys {
+    fn new(pk: String, sk: &str) -> Self {
+        Self {
+            pk,
+            sk: sk.into(),
+            gsi1pk: None,
+            gsi1sk: None,
+        }
+    }
+
+    fn indexed(pk: String, sk: &str, gsi1: Option<(String, String)>) -> Self {
+        let (gsi1pk, gsi1sk) = gsi1.unzip();
+        Self {
+            pk,
+            sk: sk.into(),
+            gsi1pk,
+            gsi1sk,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct RequestItem {
+    #[serde(flatten)]
+    keys: Keys,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     ttl: Option<i64>,
     #[serde(flatten)]
@@ -134,12 +162,8 @@ struct RequestItem {
 
 impl RequestItem {
     fn of(request: &AccreditationRequest) -> Self {
-        let (gsi1pk, gsi1sk) = queue_key(request).unzip();
         Self {
-            pk: request_pk(request.id),
-            sk: META.into(),
-            gsi1pk,
-            gsi1sk,
+            keys: Keys::indexed(request_pk(request.id), META, queue_key(request)),
             ttl: request.expires_at.map(Timestamp::unix),
             request: request.clone(),
         }
@@ -148,10 +172,8 @@ impl RequestItem {
 
 #[derive(Serialize, Deserialize)]
 struct LockItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
+    #[serde(flatten)]
+    keys: Keys,
     request_id: RequestId,
     reference: Reference,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -160,10 +182,8 @@ struct LockItem {
 
 #[derive(Serialize, Deserialize)]
 struct AuditItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
+    #[serde(flatten)]
+    keys: Keys,
     #[serde(flatten)]
     entry: AuditEntry,
 }
@@ -171,8 +191,7 @@ struct AuditItem {
 impl AuditItem {
     fn of(id: RequestId, version: u64, entry: &AuditEntry) -> Self {
         Self {
-            pk: request_pk(id),
-            sk: format!("AUDIT#{}#{version:06}", entry.at),
+            keys: Keys::new(request_pk(id), &format!("AUDIT#{}#{version:06}", entry.at)),
             entry: entry.clone(),
         }
     }
@@ -180,10 +199,8 @@ impl AuditItem {
 
 #[derive(Serialize, Deserialize)]
 struct IdempotencyItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
+    #[serde(flatten)]
+    keys: Keys,
     ttl: i64,
     #[serde(flatten)]
     record: IdempotencyRecord,
@@ -193,14 +210,8 @@ const OUTBOX_PENDING: &str = "OUTBOX#pending";
 
 #[derive(Serialize, Deserialize)]
 struct OutboxItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    #[serde(rename = "GSI1PK", default, skip_serializing_if = "Option::is_none")]
-    gsi1pk: Option<String>,
-    #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
-    gsi1sk: Option<String>,
+    #[serde(flatten)]
+    keys: Keys,
     #[serde(flatten)]
     email: OutboxEmail,
 }
@@ -215,12 +226,10 @@ fn outbox_due_key(due_at: Timestamp, id: &str) -> String {
 
 impl OutboxItem {
     fn of(email: &OutboxEmail) -> Self {
-        let pending = email.status == OutboxStatus::Pending;
+        let pending = (email.status == OutboxStatus::Pending)
+            .then(|| (OUTBOX_PENDING.to_string(), outbox_due_key(email.due_at, &email.id)));
         Self {
-            pk: outbox_pk(&email.id),
-            sk: "OUTBOX".into(),
-            gsi1pk: pending.then(|| OUTBOX_PENDING.to_string()),
-            gsi1sk: pending.then(|| outbox_due_key(email.due_at, &email.id)),
+            keys: Keys::indexed(outbox_pk(&email.id), "OUTBOX", pending),
             email: email.clone(),
         }
     }
@@ -288,8 +297,7 @@ impl RequestStore for DynamoStore {
         let request = &new.request;
         let now = Timestamp::now().unix();
         let lock = |pk: String| LockItem {
-            pk,
-            sk: LOCK.into(),
+            keys: Keys::new(pk, LOCK),
             request_id: request.id,
             reference: request.reference.clone(),
             ttl: request.expires_at.map(Timestamp::unix),
@@ -311,8 +319,7 @@ impl RequestStore for DynamoStore {
         ];
         if let Some(record) = &new.idempotency {
             let item = IdempotencyItem {
-                pk: format!("IDEM#{}", record.key_hash),
-                sk: "IDEM".into(),
+                keys: Keys::new(format!("IDEM#{}", record.key_hash), "IDEM"),
                 ttl: record.expires_at.unix(),
                 record: record.clone(),
             };
@@ -322,12 +329,14 @@ impl RequestStore for DynamoStore {
                 Some((LOCK_FREE, vec![(":now", n(now))])),
             )?);
         }
+        // A concurrent retry with the same idempotency key also collides on the person's locks:
+        // the key decides first, so that the retry gets the original response, not a 409.
         match self.transact(items).await {
             Ok(()) => Ok(()),
+            Err(e) if condition_failed_at(&e, 4) => Err(CreateError::IdempotencyKeyUsed),
             Err(e) if condition_failed_at(&e, 1) || condition_failed_at(&e, 2) => {
                 Err(CreateError::PersonHasActiveRequest)
             }
-            Err(e) if condition_failed_at(&e, 4) => Err(CreateError::IdempotencyKeyUsed),
             Err(e) => Err(classify("DynamoDB", "TransactWriteItems", e).into()),
         }
     }

@@ -1,6 +1,6 @@
 //! Email addresses, parsed by the `email_address` crate (RFC 5321/5322 syntax).
 
-use std::{fmt, str::FromStr};
+use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
@@ -45,24 +45,7 @@ impl Email {
     }
 }
 
-impl TryFrom<String> for Email {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value).map_err(|e| format!("invalid stored email: {e:?}"))
-    }
-}
-
-impl From<Email> for String {
-    fn from(value: Email) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_newtype!(Email);
 
 #[cfg(test)]
 mod tests {

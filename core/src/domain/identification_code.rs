@@ -65,18 +65,7 @@ pub fn is_italian_fiscal_code(code: &str) -> bool {
         && letter(chars[15])
 }
 
-impl TryFrom<String> for IdentificationCode {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Ok(Self(value))
-    }
-}
-
-impl From<IdentificationCode> for String {
-    fn from(value: IdentificationCode) -> Self {
-        value.0
-    }
-}
+text_newtype!(IdentificationCode);
 
 #[cfg(test)]
 mod tests {

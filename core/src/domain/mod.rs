@@ -1,5 +1,30 @@
 //! Domain types: each parses its input and can then be trusted ("parse, don't validate").
 
+/// Gives a text newtype with `parse(&str) -> Result<Self, FieldError>` and `as_str()` its serde
+/// bridge (stored values are parsed again when read) and `Display`.
+macro_rules! text_newtype {
+    ($type:ident) => {
+        impl TryFrom<String> for $type {
+            type Error = String;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value).map_err(|e| format!("invalid stored {}: {e:?}", stringify!($type)))
+            }
+        }
+
+        impl From<$type> for String {
+            fn from(value: $type) -> Self {
+                value.0
+            }
+        }
+
+        impl std::fmt::Display for $type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 pub mod application_form;
 pub mod birth_date;
 pub mod country;

@@ -1,7 +1,5 @@
 //! A given name or surname as written in the identity document.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
 use unicode_segmentation::UnicodeSegmentation;
@@ -44,24 +42,7 @@ impl PersonName {
     }
 }
 
-impl TryFrom<String> for PersonName {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value).map_err(|e| format!("invalid stored name: {e:?}"))
-    }
-}
-
-impl From<PersonName> for String {
-    fn from(value: PersonName) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Display for PersonName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_newtype!(PersonName);
 
 #[cfg(test)]
 mod tests {

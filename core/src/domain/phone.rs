@@ -40,18 +40,7 @@ impl PhoneNumber {
     }
 }
 
-impl TryFrom<String> for PhoneNumber {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value).map_err(|e| format!("invalid stored phone: {e:?}"))
-    }
-}
-
-impl From<PhoneNumber> for String {
-    fn from(value: PhoneNumber) -> Self {
-        value.0
-    }
-}
+text_newtype!(PhoneNumber);
 
 #[cfg(test)]
 mod tests {
