@@ -327,3 +327,56 @@ pub fn path_segments(request: &Request) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::application_form::InvalidForm;
+    use crate::domain::{FieldError, FieldErrors, Language};
+
+    fn body_of(response: &Response<Body>) -> Value {
+        match response.body() {
+            Body::Text(text) => serde_json::from_str(text).unwrap(),
+            other => panic!("unexpected body {other:?}"),
+        }
+    }
+
+    #[test]
+    fn throttling_is_429_with_retry_after() {
+        let response = ApiError::from(InfraError::Throttled("DynamoDB")).into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(body_of(&response)["error"], "throttled");
+    }
+
+    #[test]
+    fn unexpected_failures_are_opaque_500s() {
+        let error = InfraError::Unexpected("decoding item REQ#secret-detail".into(), None);
+        let response = ApiError::from(error).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = body_of(&response);
+        assert_eq!(body["error"], "internal_error");
+        assert!(
+            !body.to_string().contains("secret-detail"),
+            "no internals reach the client"
+        );
+    }
+
+    #[test]
+    fn validation_errors_list_fields_in_the_applicants_language() {
+        let mut errors = FieldErrors::default();
+        errors.add("email", FieldError::InvalidEmail);
+        errors.add("phone", FieldError::InvalidPhone);
+        let invalid = InvalidForm {
+            language: Language::It,
+            errors,
+        };
+        let response = ApiError::from(ApplicantError::Invalid(invalid)).into_response();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let body = body_of(&response);
+        assert_eq!(body["error"], "validation_failed");
+        assert_eq!(body["fields"]["email"], "Indirizzo email non valido.");
+        assert!(body["fields"]["phone"].is_string());
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    }
+}
