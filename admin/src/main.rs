@@ -29,10 +29,7 @@ async fn main() -> ExitCode {
 }
 
 fn var(name: &str) -> Result<String, String> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| format!("{name} is not set"))
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty()).ok_or_else(|| format!("{name} is not set"))
 }
 
 async fn run_bootstrap() -> Result<(), String> {
@@ -47,20 +44,13 @@ async fn run_bootstrap() -> Result<(), String> {
         .filter(|o| !o.is_empty())
         .collect();
     let fail = |what: &'static str| move |e: InfraError| format!("{what}: {}", error_chain(&e));
-    let clients = Clients::connect(&region, var("AWS_ENDPOINT_URL").ok().as_deref())
-        .await
-        .map_err(fail("AWS clients"))?;
-    bootstrap::create_table(&clients.dynamodb, &table)
-        .await
-        .map_err(fail("table"))?;
+    let clients =
+        Clients::connect(&region, var("AWS_ENDPOINT_URL").ok().as_deref()).await.map_err(fail("AWS clients"))?;
+    bootstrap::create_table(&clients.dynamodb, &table).await.map_err(fail("table"))?;
     println!("table   {table}");
-    bootstrap::create_bucket(&clients.s3, &bucket, &region, &origins)
-        .await
-        .map_err(fail("bucket"))?;
+    bootstrap::create_bucket(&clients.s3, &bucket, &region, &origins).await.map_err(fail("bucket"))?;
     println!("bucket  {bucket} (browser uploads allowed from {})", origins.join(", "));
-    bootstrap::verify_sender(&clients.ses, &sender)
-        .await
-        .map_err(fail("sender"))?;
+    bootstrap::verify_sender(&clients.ses, &sender).await.map_err(fail("sender"))?;
     println!("sender  {sender}");
     Ok(())
 }

@@ -13,7 +13,7 @@ use crate::{
         ses::SesMailer,
     },
     config::{CaptchaConfig, Config, ConfigError},
-    ports::{CaptchaVerifier, InfraError},
+    ports::{CaptchaVerifier, Clock, InfraError, SystemClock},
     services::{
         applicant::{ApplicantService, ApplicantSettings},
         postman::Postman,
@@ -50,9 +50,7 @@ impl Clients {
         let credentials = sdk
             .credentials_provider()
             .ok_or_else(|| InfraError::Unexpected("no AWS credentials provider configured".into(), None))?;
-        let s3_config = aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(endpoint_url.is_some())
-            .build();
+        let s3_config = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(endpoint_url.is_some()).build();
         Ok(Self {
             dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
@@ -92,6 +90,11 @@ impl App {
 
     /// Wires the services of `config` onto `clients`.
     pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
+        Self::with_clock(config, clients, Arc::new(SystemClock))
+    }
+
+    /// Like [`App::new`], with a given clock (tests move time with it).
+    pub fn with_clock(config: &Config, clients: &Clients, clock: Arc<dyn Clock>) -> Result<Self, InfraError> {
         let store = Arc::new(DynamoStore::new(clients.dynamodb.clone(), &config.table_name));
         let documents = Arc::new(S3DocumentStore::new(
             clients.s3.clone(),
@@ -114,6 +117,7 @@ impl App {
             store.clone(),
             store.clone(),
             mailer,
+            clock.clone(),
             config.outbox_retry,
             config.outbox_max_attempts,
         );
@@ -122,10 +126,7 @@ impl App {
             eidas: config.eidas_countries.clone(),
             request_ttl: config.request_ttl,
         };
-        let applicant = ApplicantService::new(store, documents, captcha, postman.clone(), settings);
-        Ok(Self {
-            applicant: Arc::new(applicant),
-            postman,
-        })
+        let applicant = ApplicantService::new(store, documents, captcha, postman.clone(), clock, settings);
+        Ok(Self { applicant: Arc::new(applicant), postman })
     }
 }

@@ -197,14 +197,9 @@ mod tests {
     #[test]
     fn captcha_is_on_unless_explicitly_off() {
         let mut vars = BASE.to_vec();
-        vars.extend([
-            ("CAPTCHA_SECRET", "s"),
-            ("CAPTCHA_HOSTNAMES", "form.example.org, localhost"),
-        ]);
+        vars.extend([("CAPTCHA_SECRET", "s"), ("CAPTCHA_HOSTNAMES", "form.example.org, localhost")]);
         let config = Config::from_lookup(lookup(&vars)).unwrap();
-        let CaptchaConfig::Recaptcha(recaptcha) = config.captcha else {
-            panic!("captcha must be on")
-        };
+        let CaptchaConfig::Recaptcha(recaptcha) = config.captcha else { panic!("captcha must be on") };
         assert_eq!(recaptcha.hostnames, ["form.example.org", "localhost"]);
         assert_eq!(recaptcha.verify_url, RECAPTCHA_VERIFY_URL);
         assert_eq!(config.region, "eu-south-1");
@@ -212,33 +207,18 @@ mod tests {
 
         let mut off = BASE.to_vec();
         off.push(("CAPTCHA_MODE", "off"));
-        assert!(matches!(
-            Config::from_lookup(lookup(&off)).unwrap().captcha,
-            CaptchaConfig::Off
-        ));
+        assert!(matches!(Config::from_lookup(lookup(&off)).unwrap().captcha, CaptchaConfig::Off));
 
         let mut typo = BASE.to_vec();
         typo.push(("CAPTCHA_MODE", "of"));
-        assert!(
-            Config::from_lookup(lookup(&typo))
-                .unwrap_err()
-                .to_string()
-                .contains("CAPTCHA_MODE")
-        );
+        assert!(Config::from_lookup(lookup(&typo)).unwrap_err().to_string().contains("CAPTCHA_MODE"));
     }
 
     #[test]
     fn bad_numbers_and_country_lists_are_refused() {
         let mut vars = BASE.to_vec();
-        vars.extend([
-            ("CAPTCHA_MODE", "off"),
-            ("REQUEST_TTL_HOURS", "a day"),
-            ("EIDAS_COUNTRIES", "DE,XX"),
-        ]);
+        vars.extend([("CAPTCHA_MODE", "off"), ("REQUEST_TTL_HOURS", "a day"), ("EIDAS_COUNTRIES", "DE,XX")]);
         let error = Config::from_lookup(lookup(&vars)).unwrap_err().to_string();
-        assert!(
-            error.contains("REQUEST_TTL_HOURS") && error.contains("EIDAS_COUNTRIES"),
-            "{error}"
-        );
+        assert!(error.contains("REQUEST_TTL_HOURS") && error.contains("EIDAS_COUNTRIES"), "{error}");
     }
 }

@@ -40,13 +40,7 @@ impl Letter {
             title = encode_text(&self.subject),
             signature = encode_text(self.signature),
         );
-        OutgoingEmail {
-            to: to.to_string(),
-            subject: self.subject,
-            text,
-            html,
-            language,
-        }
+        OutgoingEmail { to: to.to_string(), subject: self.subject, text, html, language }
     }
 }
 

@@ -32,14 +32,7 @@ pub struct ApiError {
 impl ApiError {
     /// An error with `status`, machine-readable `code` and a message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            fields: BTreeMap::new(),
-            extra: Map::new(),
-            headers: Vec::new(),
-        }
+        Self { status, code, message: message.into(), fields: BTreeMap::new(), extra: Map::new(), headers: Vec::new() }
     }
 
     /// Adds the per-field messages.
@@ -104,12 +97,8 @@ impl From<InfraError> for ApiError {
         match error {
             InfraError::Throttled(service) => {
                 tracing::warn!(%service, "throttled");
-                Self::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "throttled",
-                    "Too many requests right now: retry in a moment.",
-                )
-                .header(header::RETRY_AFTER, "1")
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "throttled", "Too many requests right now: retry in a moment.")
+                    .header(header::RETRY_AFTER, "1")
             }
             InfraError::Unavailable(service, ref source) => {
                 tracing::error!(%service, error = %source, "dependency unavailable");
@@ -139,20 +128,13 @@ impl From<ApplicantError> for ApiError {
             Invalid(invalid) => Self::new(
                 StatusCode::BAD_REQUEST,
                 "validation_failed",
-                invalid
-                    .language
-                    .pick("Alcuni campi non sono validi.", "Some fields are not valid."),
+                invalid.language.pick("Alcuni campi non sono validi.", "Some fields are not valid."),
             )
             .fields(invalid.errors.messages(invalid.language)),
-            CaptchaFailed => Self::new(
-                StatusCode::BAD_REQUEST,
-                "captcha_failed",
-                "The CAPTCHA check failed: please try again.",
-            )
-            .fields(BTreeMap::from([(
-                "captcha_token".into(),
-                "The CAPTCHA answer was not accepted.".into(),
-            )])),
+            CaptchaFailed => {
+                Self::new(StatusCode::BAD_REQUEST, "captcha_failed", "The CAPTCHA check failed: please try again.")
+                    .fields(BTreeMap::from([("captcha_token".into(), "The CAPTCHA answer was not accepted.".into())]))
+            }
             PersonHasActiveRequest(reference) => {
                 let error = Self::new(
                     StatusCode::CONFLICT,
@@ -193,18 +175,15 @@ impl From<ApplicantError> for ApiError {
             DocumentRefused(problem) => {
                 let (reason, message) = match problem {
                     DocumentProblem::Empty => ("empty", "The file is empty.".to_string()),
-                    DocumentProblem::TooLarge(size) => (
-                        "too_large",
-                        format!("The file has {size} bytes; at most 3145728 (3 MiB) are accepted."),
-                    ),
-                    DocumentProblem::UnsupportedType => (
-                        "unsupported_type",
-                        "The file is not a PDF, JPEG or PNG document.".to_string(),
-                    ),
-                    DocumentProblem::TypeMismatch { declared, actual } => (
-                        "type_mismatch",
-                        format!("The file is {actual} but {declared} was declared."),
-                    ),
+                    DocumentProblem::TooLarge(size) => {
+                        ("too_large", format!("The file has {size} bytes; at most 3145728 (3 MiB) are accepted."))
+                    }
+                    DocumentProblem::UnsupportedType => {
+                        ("unsupported_type", "The file is not a PDF, JPEG or PNG document.".to_string())
+                    }
+                    DocumentProblem::TypeMismatch { declared, actual } => {
+                        ("type_mismatch", format!("The file is {actual} but {declared} was declared."))
+                    }
                 };
                 Self::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -237,10 +216,7 @@ pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body
     let mut response = Response::new(Body::Text(text));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
@@ -281,20 +257,11 @@ pub fn json_object(request: &Request) -> Result<JsonObject, ApiError> {
         ));
     }
     match serde_json::from_slice::<Value>(raw) {
-        Ok(Value::Object(object)) => Ok(JsonObject {
-            raw: raw.to_vec(),
-            object,
-        }),
-        Ok(_) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            "The body must be a JSON object.",
-        )),
-        Err(e) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("The body is not valid JSON: {e}."),
-        )),
+        Ok(Value::Object(object)) => Ok(JsonObject { raw: raw.to_vec(), object }),
+        Ok(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", "The body must be a JSON object.")),
+        Err(e) => {
+            Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("The body is not valid JSON: {e}.")))
+        }
     }
 }
 
@@ -320,12 +287,7 @@ pub fn source_ip(request: &Request) -> Option<String> {
 
 /// The path segments, without empty ones (`/requests/x/` is `["requests", "x"]`).
 pub fn path_segments(request: &Request) -> Vec<String> {
-    request
-        .raw_http_path()
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    request.raw_http_path().split('/').filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 #[cfg(test)]
@@ -356,10 +318,7 @@ mod tests {
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let body = body_of(&response);
         assert_eq!(body["error"], "internal_error");
-        assert!(
-            !body.to_string().contains("secret-detail"),
-            "no internals reach the client"
-        );
+        assert!(!body.to_string().contains("secret-detail"), "no internals reach the client");
     }
 
     #[test]
@@ -367,10 +326,7 @@ mod tests {
         let mut errors = FieldErrors::default();
         errors.add("email", FieldError::InvalidEmail);
         errors.add("phone", FieldError::InvalidPhone);
-        let invalid = InvalidForm {
-            language: Language::It,
-            errors,
-        };
+        let invalid = InvalidForm { language: Language::It, errors };
         let response = ApiError::from(ApplicantError::Invalid(invalid)).into_response();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         let body = body_of(&response);

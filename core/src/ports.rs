@@ -96,16 +96,24 @@ pub trait RequestStore: Send + Sync {
     /// The next number of `year`'s reference counter (1, 2, ...).
     async fn next_reference_number(&self, year: i32) -> Result<u64, InfraError>;
     /// Writes the request, its person and email locks, its audit entry and its idempotency record
-    /// together, or nothing.
-    async fn create(&self, new: &NewRequest) -> Result<(), CreateError>;
-    /// The active request holding the person or email of `request`, if any.
-    async fn active_request_of(&self, request: &AccreditationRequest) -> Result<Option<Reference>, InfraError>;
+    /// together, or nothing (locks lapsed at `now` may be taken over).
+    async fn create(&self, new: &NewRequest, now: Timestamp) -> Result<(), CreateError>;
+    /// The active request holding the person or email of `request` at `now`, if any.
+    async fn active_request_of(
+        &self,
+        request: &AccreditationRequest,
+        now: Timestamp,
+    ) -> Result<Option<Reference>, InfraError>;
     /// The request with this id, if stored.
     async fn find(&self, id: RequestId) -> Result<Option<AccreditationRequest>, InfraError>;
-    /// The idempotency record of a key hash, if stored and not expired.
-    async fn idempotency_record(&self, key_hash: &str) -> Result<Option<IdempotencyRecord>, InfraError>;
+    /// The idempotency record of a key hash, if stored and not expired at `now`.
+    async fn idempotency_record(&self, key_hash: &str, now: Timestamp)
+    -> Result<Option<IdempotencyRecord>, InfraError>;
     /// Writes a status change with its audit entry and email, conditionally on the version.
     async fn transition(&self, change: &Transition) -> Result<(), TransitionError>;
+    /// Saves a change that is not a status change (e.g. a new document slot), conditionally on
+    /// the version.
+    async fn update(&self, request: &AccreditationRequest, expected_version: u64) -> Result<(), TransitionError>;
     /// The audit trail, oldest first.
     async fn audit_trail(&self, id: RequestId) -> Result<Vec<AuditEntry>, InfraError>;
 }
@@ -153,6 +161,23 @@ pub struct OutboxEmail {
     pub message_id: Option<String>,
 }
 
+impl OutboxEmail {
+    /// A new pending email of `kind` about `request_id`, due at once.
+    pub fn new(kind: EmailKind, request_id: RequestId, now: Timestamp) -> Self {
+        Self {
+            id: uuid::Uuid::new_v4().to_string(),
+            kind,
+            request_id,
+            status: OutboxStatus::Pending,
+            attempts: 0,
+            due_at: now,
+            created_at: now,
+            last_error: None,
+            message_id: None,
+        }
+    }
+}
+
 /// The emails still to send.
 #[async_trait]
 pub trait Outbox: Send + Sync {
@@ -194,8 +219,17 @@ pub trait DocumentStore: Send + Sync {
     async fn size(&self, key: &str) -> Result<Option<u64>, InfraError>;
     /// Up to `count` bytes from the start of the object.
     async fn first_bytes(&self, key: &str, count: u64) -> Result<Vec<u8>, InfraError>;
-    /// Marks the object accepted, so the lifecycle rule for abandoned uploads spares it.
-    async fn mark_accepted(&self, key: &str) -> Result<(), InfraError>;
+    /// Moves an accepted upload to its permanent `key` (tagged accepted, so the lifecycle rule for
+    /// abandoned uploads spares it) and deletes the upload.
+    async fn promote(&self, upload_key: &str, key: &str) -> Result<(), InfraError>;
+    /// A pre-signed GET of `key`, valid `validity`, served as an attachment of `content_type`.
+    async fn download_url(
+        &self,
+        key: &str,
+        content_type: DocumentType,
+        file_name: &str,
+        validity: std::time::Duration,
+    ) -> Result<String, InfraError>;
     /// Deletes the object.
     async fn delete(&self, key: &str) -> Result<(), InfraError>;
 }
@@ -236,4 +270,19 @@ pub enum CaptchaVerdict {
 pub trait CaptchaVerifier: Send + Sync {
     /// Verifies `token`, answered from `remote_ip`.
     async fn verify(&self, token: &str, remote_ip: Option<&str>) -> Result<CaptchaVerdict, InfraError>;
+}
+
+/// The time, injectable so that tests can move it.
+pub trait Clock: Send + Sync {
+    /// The current instant.
+    fn now(&self) -> Timestamp;
+}
+
+/// The system clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
 }

@@ -56,11 +56,7 @@ pub fn table() -> TableSchema {
     TableSchema {
         hash_key: PK,
         range_key: SK,
-        indexes: vec![IndexSchema {
-            name: GSI1,
-            hash_key: GSI1PK,
-            range_key: GSI1SK,
-        }],
+        indexes: vec![IndexSchema { name: GSI1, hash_key: GSI1PK, range_key: GSI1SK }],
         ttl_attribute: TTL_ATTRIBUTE,
     }
 }
@@ -113,9 +109,6 @@ mod tests {
 
     #[test]
     fn attribute_definitions_cover_every_key_once() {
-        assert_eq!(
-            table().attribute_definitions(),
-            [("GSI1PK", "S"), ("GSI1SK", "S"), ("PK", "S"), ("SK", "S")]
-        );
+        assert_eq!(table().attribute_definitions(), [("GSI1PK", "S"), ("GSI1SK", "S"), ("PK", "S"), ("SK", "S")]);
     }
 }

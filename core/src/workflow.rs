@@ -64,14 +64,8 @@ pub fn transition(from: Status, action: Action) -> Result<Status, InvalidTransit
 
 impl Status {
     /// Every status, for exhaustive checks.
-    pub const ALL: [Status; 6] = [
-        Self::AwaitingDocument,
-        Self::Submitted,
-        Self::InfoRequested,
-        Self::Approved,
-        Self::Rejected,
-        Self::Expired,
-    ];
+    pub const ALL: [Status; 6] =
+        [Self::AwaitingDocument, Self::Submitted, Self::InfoRequested, Self::Approved, Self::Rejected, Self::Expired];
 
     /// The wire name (`awaiting_document`, ...).
     pub fn as_str(self) -> &'static str {
@@ -107,13 +101,8 @@ impl fmt::Display for Status {
 mod tests {
     use super::*;
 
-    const ACTIONS: [Action; 5] = [
-        Action::AcceptDocument,
-        Action::Approve,
-        Action::Reject,
-        Action::RequestInfo,
-        Action::Expire,
-    ];
+    const ACTIONS: [Action; 5] =
+        [Action::AcceptDocument, Action::Approve, Action::Reject, Action::RequestInfo, Action::Expire];
 
     #[test]
     fn the_allowed_transitions_are_exactly_the_designed_ones() {

@@ -26,13 +26,8 @@ async fn the_samples_with_a_placeholder_token_answer_not_found() {
 #[tokio::test]
 async fn the_sample_s3_and_schedule_events_are_handled() {
     let app = TestApp::spawn().await;
-    let key = read_event("s3-object-created.json")["Records"][0]["s3"]["object"]["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    app.object_created(&key)
-        .await
-        .expect("an object of no request is settled");
+    let key = read_event("s3-object-created.json")["Records"][0]["s3"]["object"]["key"].as_str().unwrap().to_string();
+    app.object_created(&key).await.expect("an object of no request is settled");
     let report = app.sweep().await;
     assert_eq!((report.sent, report.retrying, report.gave_up), (0, 0, 0));
 }

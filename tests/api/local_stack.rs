@@ -33,11 +33,7 @@ impl Drop for Watch {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 #[tokio::test]
@@ -48,9 +44,7 @@ async fn cargo_lambda_watch_serves_the_journey_on_the_api_gateway_paths() {
     let sender = format!("noreply-{suffix}@accreditamento.example.it");
     let clients = Clients::connect("eu-south-1", Some(&endpoint)).await.unwrap();
     bootstrap::create_table(&clients.dynamodb, &table).await.unwrap();
-    bootstrap::create_bucket(&clients.s3, &bucket, "eu-south-1", &["*".into()])
-        .await
-        .unwrap();
+    bootstrap::create_bucket(&clients.s3, &bucket, "eu-south-1", &["*".into()]).await.unwrap();
     bootstrap::verify_sender(&clients.ses, &sender).await.unwrap();
 
     let port = free_port().to_string();
@@ -58,15 +52,7 @@ async fn cargo_lambda_watch_serves_the_journey_on_the_api_gateway_paths() {
     let log = format!("{ROOT}/target/test-logs/cargo-lambda-watch-{suffix}.log");
     let output = File::create(&log).unwrap();
     let child = Command::new("cargo")
-        .args([
-            "lambda",
-            "watch",
-            "--invoke-address",
-            "127.0.0.1",
-            "--invoke-port",
-            &port,
-            "--ignore-changes",
-        ])
+        .args(["lambda", "watch", "--invoke-address", "127.0.0.1", "--invoke-port", &port, "--ignore-changes"])
         .current_dir(ROOT)
         .envs([
             ("AWS_REGION", "eu-south-1"),
@@ -88,10 +74,7 @@ async fn cargo_lambda_watch_serves_the_journey_on_the_api_gateway_paths() {
     let _watch = Watch(child);
 
     let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(20 * 60))
-        .build()
-        .unwrap();
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(20 * 60)).build().unwrap();
     let probe = format!("{base}/requests/0b8f1a52-3c4d-4e5f-8a9b-1c2d3e4f5a6b");
     let mut ready = None;
     for _ in 0..600 {
@@ -112,51 +95,23 @@ async fn cargo_lambda_watch_serves_the_journey_on_the_api_gateway_paths() {
     let created = http.post(format!("{base}/requests")).json(&form).send().await.unwrap();
     assert_eq!(created.status(), 201);
     let created: Value = created.json().await.unwrap();
-    let (id, token) = (
-        created["id"].as_str().unwrap(),
-        created["access_token"].as_str().unwrap(),
-    );
+    let (id, token) = (created["id"].as_str().unwrap(), created["access_token"].as_str().unwrap());
 
     let status = upload_file(&http, &created["upload"], file_of("png", 2048)).await;
     assert!(matches!(status, 200 | 201 | 204));
-    let accepted = http
-        .post(format!("{base}/requests/{id}/document"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let accepted = http.post(format!("{base}/requests/{id}/document")).bearer_auth(token).send().await.unwrap();
     assert_eq!(accepted.status(), 200);
-    let seen: Value = http
-        .get(format!("{base}/requests/{id}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let seen: Value =
+        http.get(format!("{base}/requests/{id}")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
     assert_eq!(seen["status"], "submitted");
     let emails = emails_to(&http, &endpoint, form["email"].as_str().unwrap()).await;
-    assert!(
-        emails[0]["body"]
-            .as_str()
-            .unwrap()
-            .contains(created["reference"].as_str().unwrap())
-    );
+    assert!(emails[0]["body"].as_str().unwrap().contains(created["reference"].as_str().unwrap()));
 
     let wrong_method = http.put(format!("{base}/requests")).send().await.unwrap();
     assert_eq!(wrong_method.status(), 405);
 
     let invoked = Command::new("cargo")
-        .args([
-            "lambda",
-            "invoke",
-            "requests",
-            "--invoke-address",
-            "127.0.0.1",
-            "--invoke-port",
-            &port,
-        ])
+        .args(["lambda", "invoke", "requests", "--invoke-address", "127.0.0.1", "--invoke-port", &port])
         .args(["--data-file", "events/get-request.json"])
         .current_dir(ROOT)
         .output()

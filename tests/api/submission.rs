@@ -20,69 +20,32 @@ async fn a_valid_form_creates_a_request_awaiting_its_document() {
     let body = &created.body;
 
     assert_eq!(body["status"], "awaiting_document");
-    assert!(
-        reference_is_well_formed(body["reference"].as_str().unwrap()),
-        "{}",
-        body["reference"]
-    );
+    assert!(reference_is_well_formed(body["reference"].as_str().unwrap()), "{}", body["reference"]);
     assert_eq!(created.token.len(), 43, "256-bit base64url token");
     let upload = &body["upload"];
     assert_eq!(upload["method"], "POST");
     assert_eq!(upload["url"], format!("{}/{}", app.endpoint, app.bucket));
     let key = upload["fields"]["key"].as_str().unwrap();
-    assert!(key.starts_with(&format!("documents/{}/", created.id)), "{key}");
-    assert!(
-        !key.contains(body["reference"].as_str().unwrap()),
-        "key not derived from the reference"
-    );
+    assert!(key.starts_with(&format!("uploads/{}/", created.id)), "{key}");
+    assert!(!key.contains(body["reference"].as_str().unwrap()), "key not derived from the reference");
     assert_eq!(upload["fields"]["Content-Type"], "image/png");
-    for field in [
-        "policy",
-        "x-amz-signature",
-        "x-amz-credential",
-        "x-amz-date",
-        "x-amz-algorithm",
-        "tagging",
-    ] {
+    for field in ["policy", "x-amz-signature", "x-amz-credential", "x-amz-date", "x-amz-algorithm", "tagging"] {
         assert!(upload["fields"][field].is_string(), "missing {field}");
     }
 
-    let stored = app
-        .raw_item(&format!("REQ#{}", created.id), "META")
-        .await
-        .expect("request stored");
+    let stored = app.raw_item(&format!("REQ#{}", created.id), "META").await.expect("request stored");
     let stored_text = format!("{stored:?}");
-    assert!(
-        !stored_text.contains(&created.token),
-        "the access token is stored only as a hash"
-    );
-    assert_eq!(
-        stored["consent"].as_m().unwrap()["privacy_notice_version"]
-            .as_s()
-            .unwrap(),
-        "2026-11-test"
-    );
-    assert!(
-        stored["consent"].as_m().unwrap()["at"].as_s().is_ok(),
-        "consent time recorded"
-    );
-    assert!(
-        stored.contains_key("ttl"),
-        "awaiting a document, the request expires by TTL"
-    );
+    assert!(!stored_text.contains(&created.token), "the access token is stored only as a hash");
+    assert_eq!(stored["consent"].as_m().unwrap()["privacy_notice_version"].as_s().unwrap(), "2026-11-test");
+    assert!(stored["consent"].as_m().unwrap()["at"].as_s().is_ok(), "consent time recorded");
+    assert!(stored.contains_key("ttl"), "awaiting a document, the request expires by TTL");
 }
 
 #[tokio::test]
 async fn references_are_unique_and_increasing() {
     let app = TestApp::spawn().await;
-    let first = app.submit(&valid_form()).await.body["reference"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let second = app.submit(&valid_form()).await.body["reference"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let first = app.submit(&valid_form()).await.body["reference"].as_str().unwrap().to_string();
+    let second = app.submit(&valid_form()).await.body["reference"].as_str().unwrap().to_string();
     assert!(first < second, "{first} < {second}");
 }
 
@@ -100,12 +63,7 @@ async fn every_wrong_field_is_reported_at_once_and_nothing_is_written() {
     let response = app.post_json("/requests", &body).await;
     assert_eq!(response.status, 400);
     assert_eq!(response.body["error"], "validation_failed");
-    let fields: Vec<&str> = response.body["fields"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let fields: Vec<&str> = response.body["fields"].as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         fields,
         [
@@ -156,16 +114,8 @@ async fn each_validation_rule_refuses_its_field() {
         ("residence_country", json!("XX"), "residence_country"),
         ("address", json!("Main Street 12, Boston"), "address"),
         ("language", json!("de"), "language"),
-        (
-            "document",
-            json!({"content_type": "application/pdf", "size": 3_145_729}),
-            "document.size",
-        ),
-        (
-            "document",
-            json!({"content_type": "text/html", "size": 10}),
-            "document.content_type",
-        ),
+        ("document", json!({"content_type": "application/pdf", "size": 3_145_729}), "document.size"),
+        ("document", json!({"content_type": "text/html", "size": 10}), "document.content_type"),
         ("captcha_token", json!(null), "captcha_token"),
         ("unexpected", json!("x"), "unexpected"),
     ];
@@ -199,12 +149,7 @@ async fn missing_privacy_consent_is_refused() {
         form["privacy_consent"] = consent;
         let response = app.post_json("/requests", &form).await;
         assert_eq!(response.status, 400);
-        assert!(
-            response.body["fields"]["privacy_consent"]
-                .as_str()
-                .unwrap()
-                .contains("privacy notice")
-        );
+        assert!(response.body["fields"]["privacy_consent"].as_str().unwrap().contains("privacy notice"));
     }
     let mut form = valid_form();
     form.as_object_mut().unwrap().remove("privacy_consent");
@@ -245,10 +190,7 @@ async fn citizens_of_eidas_countries_are_sent_to_eidas() {
     form["language"] = json!("it");
     let response = app.post_json("/requests", &form).await;
     let message = response.body["fields"]["citizenship"].as_str().unwrap();
-    assert!(
-        message.starts_with("I cittadini di Germany") && message.contains("eIDAS"),
-        "{message}"
-    );
+    assert!(message.starts_with("I cittadini di Germany") && message.contains("eIDAS"), "{message}");
 }
 
 #[tokio::test]
@@ -256,12 +198,7 @@ async fn operators_can_override_the_eidas_list() {
     let app = TestApp::spawn_with(&[("EIDAS_COUNTRIES", "US,BR")]).await;
     let response = app.post_json("/requests", &valid_form()).await;
     assert_eq!(response.status, 400);
-    assert!(
-        response.body["fields"]["citizenship"]
-            .as_str()
-            .unwrap()
-            .contains("United States")
-    );
+    assert!(response.body["fields"]["citizenship"].as_str().unwrap().contains("United States"));
     let mut german = valid_form();
     german["citizenship"] = json!("DE");
     app.submit(&german).await;
@@ -274,12 +211,7 @@ async fn an_italian_fiscal_code_is_refused() {
     form["identification_code"] = json!("rssmra85t10a562s");
     let response = app.post_json("/requests", &form).await;
     assert_eq!(response.status, 400);
-    assert!(
-        response.body["fields"]["identification_code"]
-            .as_str()
-            .unwrap()
-            .contains("SPID")
-    );
+    assert!(response.body["fields"]["identification_code"].as_str().unwrap().contains("SPID"));
 }
 
 #[tokio::test]
@@ -324,27 +256,16 @@ async fn concurrent_submissions_of_one_person_create_exactly_one_request() {
 async fn a_retried_post_with_the_same_idempotency_key_returns_the_original_response() {
     let app = TestApp::spawn().await;
     let body = valid_form().to_string();
-    let headers = [
-        ("content-type", "application/json"),
-        ("idempotency-key", "6f1c3a52-8a4e-4f5b-9a57-3f4c1d2e9b10"),
-    ];
+    let headers = [("content-type", "application/json"), ("idempotency-key", "6f1c3a52-8a4e-4f5b-9a57-3f4c1d2e9b10")];
     let first = app.call("POST", "/requests", &headers, Some(&body)).await;
     let retry = app.call("POST", "/requests", &headers, Some(&body)).await;
     assert_eq!(first.status, 201);
     assert_eq!(retry.status, 201);
     assert_eq!(retry.body, first.body, "same id, reference, token and upload");
-    let requests = app
-        .all_items()
-        .await
-        .into_iter()
-        .filter(|i| i["SK"].as_s().unwrap() == "META")
-        .count();
+    let requests = app.all_items().await.into_iter().filter(|i| i["SK"].as_s().unwrap() == "META").count();
     assert_eq!(requests, 1);
     let stored = format!("{:?}", app.all_items().await);
-    assert!(
-        !stored.contains(first.body["access_token"].as_str().unwrap()),
-        "the replayable response is stored sealed"
-    );
+    assert!(!stored.contains(first.body["access_token"].as_str().unwrap()), "the replayable response is stored sealed");
 
     let other_body = valid_form().to_string();
     let reused = app.call("POST", "/requests", &headers, Some(&other_body)).await;
@@ -352,20 +273,14 @@ async fn a_retried_post_with_the_same_idempotency_key_returns_the_original_respo
     assert_eq!(reused.body["error"], "idempotency_key_reused");
 
     let short = [("content-type", "application/json"), ("idempotency-key", "abc")];
-    assert_eq!(
-        app.call("POST", "/requests", &short, Some(&body)).await.body["error"],
-        "invalid_idempotency_key"
-    );
+    assert_eq!(app.call("POST", "/requests", &short, Some(&body)).await.body["error"], "invalid_idempotency_key");
 }
 
 #[tokio::test]
 async fn concurrent_retries_with_one_idempotency_key_all_get_the_original_response() {
     let app = TestApp::spawn().await;
     let body = valid_form().to_string();
-    let headers = [
-        ("content-type", "application/json"),
-        ("idempotency-key", "0d4e9f8a-5b6c-4d7e-8f90-a1b2c3d4e5f6"),
-    ];
+    let headers = [("content-type", "application/json"), ("idempotency-key", "0d4e9f8a-5b6c-4d7e-8f90-a1b2c3d4e5f6")];
     let retry = || app.call("POST", "/requests", &headers, Some(&body));
     let (a, b, c, d) = tokio::join!(retry(), retry(), retry(), retry());
     let responses = [a, b, c, d];
@@ -380,51 +295,29 @@ async fn malformed_http_requests_get_specific_json_errors() {
     let app = TestApp::spawn().await;
     let form = valid_form().to_string();
 
-    let plain = app
-        .call("POST", "/requests", &[("content-type", "text/plain")], Some(&form))
-        .await;
-    assert_eq!(
-        (plain.status, plain.body["error"].as_str()),
-        (415, Some("unsupported_media_type"))
-    );
+    let plain = app.call("POST", "/requests", &[("content-type", "text/plain")], Some(&form)).await;
+    assert_eq!((plain.status, plain.body["error"].as_str()), (415, Some("unsupported_media_type")));
     let missing = app.call("POST", "/requests", &[], Some(&form)).await;
     assert_eq!(missing.status, 415);
 
     let json_header = [("content-type", "application/json; charset=utf-8")];
     let huge = format!("{{\"name\": \"{}\"}}", "a".repeat(65 * 1024));
     let too_large = app.call("POST", "/requests", &json_header, Some(&huge)).await;
-    assert_eq!(
-        (too_large.status, too_large.body["error"].as_str()),
-        (413, Some("payload_too_large"))
-    );
+    assert_eq!((too_large.status, too_large.body["error"].as_str()), (413, Some("payload_too_large")));
 
     let broken = app.call("POST", "/requests", &json_header, Some("{\"name\": ")).await;
-    assert_eq!(
-        (broken.status, broken.body["error"].as_str()),
-        (400, Some("invalid_json"))
-    );
+    assert_eq!((broken.status, broken.body["error"].as_str()), (400, Some("invalid_json")));
     let array = app.call("POST", "/requests", &json_header, Some("[1, 2]")).await;
-    assert_eq!(
-        (array.status, array.body["error"].as_str()),
-        (400, Some("invalid_json"))
-    );
+    assert_eq!((array.status, array.body["error"].as_str()), (400, Some("invalid_json")));
 
     let put = app.call("PUT", "/requests", &json_header, Some(&form)).await;
-    assert_eq!(
-        (put.status, put.body["error"].as_str()),
-        (405, Some("method_not_allowed"))
-    );
+    assert_eq!((put.status, put.body["error"].as_str()), (405, Some("method_not_allowed")));
     assert_eq!(put.headers["allow"], "POST");
-    let delete = app
-        .call("DELETE", "/requests/0b8f1a52-3c4d-4e5f-8a9b-1c2d3e4f5a6b", &[], None)
-        .await;
+    let delete = app.call("DELETE", "/requests/0b8f1a52-3c4d-4e5f-8a9b-1c2d3e4f5a6b", &[], None).await;
     assert_eq!((delete.status, delete.headers["allow"].as_str()), (405, "GET"));
 
     let nowhere = app.call("GET", "/nowhere", &[], None).await;
-    assert_eq!(
-        (nowhere.status, nowhere.body["error"].as_str()),
-        (404, Some("not_found"))
-    );
+    assert_eq!((nowhere.status, nowhere.body["error"].as_str()), (404, Some("not_found")));
     for response in [plain, too_large, broken, put, nowhere] {
         assert_eq!(response.headers["content-type"], "application/json; charset=utf-8");
         assert!(response.body["message"].is_string());

@@ -137,13 +137,9 @@ impl TestApp {
             bootstrap::create_table(&clients.dynamodb, &config.table_name).await?;
             bootstrap::create_bucket(&clients.s3, &config.bucket_name, &config.region, &["*".to_string()]).await
         };
-        created
-            .await
-            .unwrap_or_else(|e| panic!("the emulator at {endpoint} refused the test resources: {e:?}"));
+        created.await.unwrap_or_else(|e| panic!("the emulator at {endpoint} refused the test resources: {e:?}"));
         if !overrides.iter().any(|(name, _)| *name == "SENDER_EMAIL") {
-            bootstrap::verify_sender(&clients.ses, &config.sender_email)
-                .await
-                .expect("sender identity");
+            bootstrap::verify_sender(&clients.ses, &config.sender_email).await.expect("sender identity");
         }
         let app = App::new(&config, &clients).expect("app wiring");
         Self {
@@ -164,25 +160,17 @@ impl TestApp {
 
     /// `POST path` with a JSON body.
     pub async fn post_json(&self, path: &str, body: &Value) -> ApiResponse {
-        self.call(
-            "POST",
-            path,
-            &[("content-type", "application/json")],
-            Some(&body.to_string()),
-        )
-        .await
+        self.call("POST", path, &[("content-type", "application/json")], Some(&body.to_string())).await
     }
 
     /// `POST path` with the applicant's token and no body.
     pub async fn post_with_token(&self, path: &str, token: &str) -> ApiResponse {
-        self.call("POST", path, &[("authorization", &format!("Bearer {token}"))], None)
-            .await
+        self.call("POST", path, &[("authorization", &format!("Bearer {token}"))], None).await
     }
 
     /// `GET path` with the applicant's token.
     pub async fn get_with_token(&self, path: &str, token: &str) -> ApiResponse {
-        self.call("GET", path, &[("authorization", &format!("Bearer {token}"))], None)
-            .await
+        self.call("GET", path, &[("authorization", &format!("Bearer {token}"))], None).await
     }
 
     /// Submits `form`, asserting 201.
@@ -191,10 +179,7 @@ impl TestApp {
         assert_eq!(response.status, 201, "submission refused: {:#}", response.body);
         Submitted {
             id: response.body["id"].as_str().expect("id").to_string(),
-            token: response.body["access_token"]
-                .as_str()
-                .expect("access_token")
-                .to_string(),
+            token: response.body["access_token"].as_str().expect("access_token").to_string(),
             body: response.body,
         }
     }
@@ -210,22 +195,16 @@ impl TestApp {
         event["Records"][0]["s3"]["bucket"]["name"] = json!(self.bucket);
         event["Records"][0]["s3"]["object"]["key"] = json!(key);
         let event: S3Event = serde_json::from_value(event).expect("S3 event");
-        document_uploaded::handler(
-            &self.app.applicant,
-            lambda_runtime::LambdaEvent::new(event, Default::default()),
-        )
-        .await
+        document_uploaded::handler(&self.app.applicant, lambda_runtime::LambdaEvent::new(event, Default::default()))
+            .await
     }
 
     /// Runs the scheduled outbox sweep.
     pub async fn sweep(&self) -> SweepReport {
         let event = read_event("scheduled-outbox-sweep.json");
-        mailer::handler(
-            &self.app.postman,
-            lambda_runtime::LambdaEvent::new(event, Default::default()),
-        )
-        .await
-        .expect("sweep")
+        mailer::handler(&self.app.postman, lambda_runtime::LambdaEvent::new(event, Default::default()))
+            .await
+            .expect("sweep")
     }
 
     /// The emails the emulator accepted for `address`.
@@ -235,14 +214,7 @@ impl TestApp {
 
     /// True when the bucket holds `key`.
     pub async fn object_exists(&self, key: &str) -> bool {
-        self.clients
-            .s3
-            .head_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .is_ok()
+        self.clients.s3.head_object().bucket(&self.bucket).key(key).send().await.is_ok()
     }
 
     /// The raw table item `PK`/`SK`, to check what is (and is not) stored.
@@ -264,26 +236,23 @@ impl TestApp {
             .item
     }
 
+    /// The permanent key of the accepted identity document of request `id`.
+    pub async fn accepted_key(&self, id: &str) -> String {
+        let item = self.raw_item(&format!("REQ#{id}"), "META").await.expect("request");
+        let accepted = item["document"].as_m().unwrap()["accepted"].as_m().expect("accepted document");
+        accepted["key"].as_s().unwrap().clone()
+    }
+
     /// Every item of the table, for "nothing else was written" checks.
     pub async fn all_items(&self) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
-        self.clients
-            .dynamodb
-            .scan()
-            .table_name(&self.table)
-            .send()
-            .await
-            .expect("Scan")
-            .items
-            .unwrap_or_default()
+        self.clients.dynamodb.scan().table_name(&self.table).send().await.expect("Scan").items.unwrap_or_default()
     }
 }
 
 /// Invokes the `requests` handler of `app` with an API Gateway event.
 pub async fn invoke_requests(app: &App, event: &Value) -> ApiResponse {
     let request = lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event");
-    let response = requests::handler(&app.applicant, request)
-        .await
-        .expect("the handler never fails");
+    let response = requests::handler(&app.applicant, request).await.expect("the handler never fails");
     let status = response.status().as_u16();
     let headers = response
         .headers()
@@ -327,23 +296,11 @@ pub async fn upload_file(http: &reqwest::Client, upload: &Value, bytes: Vec<u8>)
     for (name, value) in upload["fields"].as_object().expect("upload fields") {
         form = form.text(name.clone(), value.as_str().expect("text field").to_string());
     }
-    let content_type = upload["fields"]["Content-Type"]
-        .as_str()
-        .expect("Content-Type field")
-        .to_string();
-    let file = reqwest::multipart::Part::bytes(bytes)
-        .file_name("document")
-        .mime_str(&content_type)
-        .expect("mime");
+    let content_type = upload["fields"]["Content-Type"].as_str().expect("Content-Type field").to_string();
+    let file = reqwest::multipart::Part::bytes(bytes).file_name("document").mime_str(&content_type).expect("mime");
     form = form.part("file", file);
     let url = upload["url"].as_str().expect("upload url");
-    http.post(url)
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload request")
-        .status()
-        .as_u16()
+    http.post(url).multipart(form).send().await.expect("upload request").status().as_u16()
 }
 
 /// The emails the emulator accepted for `address` (`ses.Message` of moto's data API).
@@ -362,9 +319,7 @@ pub async fn emails_to(http: &reqwest::Client, endpoint: &str, address: &str) ->
             messages
                 .iter()
                 .filter(|m| {
-                    m["destinations"]["ToAddresses"]
-                        .as_array()
-                        .is_some_and(|to| to.iter().any(|a| a == address))
+                    m["destinations"]["ToAddresses"].as_array().is_some_and(|to| to.iter().any(|a| a == address))
                 })
                 .cloned()
                 .collect()

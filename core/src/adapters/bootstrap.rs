@@ -24,12 +24,7 @@ fn built<T, E: std::error::Error + Send + Sync + 'static>(result: Result<T, E>) 
 pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Result<(), InfraError> {
     let table = schema::table();
     let key = |attribute: &str, kind: KeyType| {
-        built(
-            KeySchemaElement::builder()
-                .attribute_name(attribute)
-                .key_type(kind)
-                .build(),
-        )
+        built(KeySchemaElement::builder().attribute_name(attribute).key_type(kind).build())
     };
     let mut request = client
         .create_table()
@@ -39,10 +34,7 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Resu
         .key_schema(key(table.range_key, KeyType::Range)?);
     for (attribute, _) in table.attribute_definitions() {
         request = request.attribute_definitions(built(
-            AttributeDefinition::builder()
-                .attribute_name(attribute)
-                .attribute_type(ScalarAttributeType::S)
-                .build(),
+            AttributeDefinition::builder().attribute_name(attribute).attribute_type(ScalarAttributeType::S).build(),
         )?);
     }
     for index in &table.indexes {
@@ -64,10 +56,7 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Resu
         .update_time_to_live()
         .table_name(name)
         .time_to_live_specification(built(
-            TimeToLiveSpecification::builder()
-                .attribute_name(table.ttl_attribute)
-                .enabled(true)
-                .build(),
+            TimeToLiveSpecification::builder().attribute_name(table.ttl_attribute).enabled(true).build(),
         )?)
         .send()
         .await
@@ -86,9 +75,7 @@ pub async fn create_bucket(
     let mut create = client.create_bucket().bucket(name);
     if region != "us-east-1" {
         create = create.create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(region))
-                .build(),
+            CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(region)).build(),
         );
     }
     match create.send().await {

@@ -74,10 +74,8 @@ impl CaptchaVerifier for Recaptcha {
             .await
             .and_then(reqwest::Response::error_for_status)
             .map_err(|e| InfraError::Unavailable("reCAPTCHA", Box::new(e)))?;
-        let answer: SiteVerify = response
-            .json()
-            .await
-            .map_err(|e| InfraError::Unavailable("reCAPTCHA", Box::new(e)))?;
+        let answer: SiteVerify =
+            response.json().await.map_err(|e| InfraError::Unavailable("reCAPTCHA", Box::new(e)))?;
         Ok(answer.verdict(&self.config))
     }
 }
@@ -120,24 +118,15 @@ mod tests {
     #[test]
     fn passes_only_when_success_hostname_action_and_score_all_match() {
         let config = config();
-        assert_eq!(
-            answer(true, 0.9, "submit_request", "form.example.org").verdict(&config),
-            CaptchaVerdict::Passed
-        );
-        assert_eq!(
-            answer(true, 0.5, "submit_request", "form.example.org").verdict(&config),
-            CaptchaVerdict::Passed
-        );
+        assert_eq!(answer(true, 0.9, "submit_request", "form.example.org").verdict(&config), CaptchaVerdict::Passed);
+        assert_eq!(answer(true, 0.5, "submit_request", "form.example.org").verdict(&config), CaptchaVerdict::Passed);
         for refused in [
             answer(false, 0.9, "submit_request", "form.example.org"),
             answer(true, 0.9, "submit_request", "evil.example.org"),
             answer(true, 0.9, "login", "form.example.org"),
             answer(true, 0.4, "submit_request", "form.example.org"),
         ] {
-            assert!(
-                matches!(refused.verdict(&config), CaptchaVerdict::Failed(_)),
-                "{refused:?}"
-            );
+            assert!(matches!(refused.verdict(&config), CaptchaVerdict::Failed(_)), "{refused:?}");
         }
     }
 }

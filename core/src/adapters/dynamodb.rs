@@ -37,10 +37,7 @@ pub struct DynamoStore {
 impl DynamoStore {
     /// The store of `table`.
     pub fn new(client: Client, table: &str) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
+        Self { client, table: table.into() }
     }
 
     async fn get<T: DeserializeOwned>(&self, pk: String, sk: &str) -> Result<Option<T>, InfraError> {
@@ -58,12 +55,7 @@ impl DynamoStore {
     }
 
     async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), SdkError<TransactWriteItemsError>> {
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-            .map(|_| ())
+        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map(|_| ())
     }
 }
 
@@ -103,10 +95,7 @@ fn person_lock_pk(request: &AccreditationRequest) -> String {
 
 /// The lock of a mailbox, whatever its case.
 fn email_lock_pk(request: &AccreditationRequest) -> String {
-    format!(
-        "EMAIL#{}",
-        hex::encode(Sha256::digest(request.applicant.email.normalized().as_bytes()))
-    )
+    format!("EMAIL#{}", hex::encode(Sha256::digest(request.applicant.email.normalized().as_bytes())))
 }
 
 /// Where a request sits in the operators' queue index.
@@ -131,22 +120,12 @@ struct Keys {
 
 impl Keys {
     fn new(pk: String, sk: &str) -> Self {
-        Self {
-            pk,
-            sk: sk.into(),
-            gsi1pk: None,
-            gsi1sk: None,
-        }
+        Self { pk, sk: sk.into(), gsi1pk: None, gsi1sk: None }
     }
 
     fn indexed(pk: String, sk: &str, gsi1: Option<(String, String)>) -> Self {
         let (gsi1pk, gsi1sk) = gsi1.unzip();
-        Self {
-            pk,
-            sk: sk.into(),
-            gsi1pk,
-            gsi1sk,
-        }
+        Self { pk, sk: sk.into(), gsi1pk, gsi1sk }
     }
 }
 
@@ -190,10 +169,7 @@ struct AuditItem {
 
 impl AuditItem {
     fn of(id: RequestId, version: u64, entry: &AuditEntry) -> Self {
-        Self {
-            keys: Keys::new(request_pk(id), &format!("AUDIT#{}#{version:06}", entry.at)),
-            entry: entry.clone(),
-        }
+        Self { keys: Keys::new(request_pk(id), &format!("AUDIT#{}#{version:06}", entry.at)), entry: entry.clone() }
     }
 }
 
@@ -228,10 +204,7 @@ impl OutboxItem {
     fn of(email: &OutboxEmail) -> Self {
         let pending = (email.status == OutboxStatus::Pending)
             .then(|| (OUTBOX_PENDING.to_string(), outbox_due_key(email.due_at, &email.id)));
-        Self {
-            keys: Keys::indexed(outbox_pk(&email.id), "OUTBOX", pending),
-            email: email.clone(),
-        }
+        Self { keys: Keys::indexed(outbox_pk(&email.id), "OUTBOX", pending), email: email.clone() }
     }
 }
 
@@ -293,9 +266,9 @@ impl RequestStore for DynamoStore {
             .ok_or_else(|| InfraError::Unexpected("the reference counter returned no number".into(), None))
     }
 
-    async fn create(&self, new: &NewRequest) -> Result<(), CreateError> {
+    async fn create(&self, new: &NewRequest, now: Timestamp) -> Result<(), CreateError> {
         let request = &new.request;
-        let now = Timestamp::now().unix();
+        let now = now.unix();
         let lock = |pk: String| LockItem {
             keys: Keys::new(pk, LOCK),
             request_id: request.id,
@@ -304,18 +277,10 @@ impl RequestStore for DynamoStore {
         };
         let lock_condition = || Some((LOCK_FREE, vec![(":now", n(now))]));
         let mut items = vec![
-            put(
-                &self.table,
-                to_item(&RequestItem::of(request))?,
-                Some(("attribute_not_exists(PK)", vec![])),
-            )?,
+            put(&self.table, to_item(&RequestItem::of(request))?, Some(("attribute_not_exists(PK)", vec![])))?,
             put(&self.table, to_item(&lock(person_lock_pk(request)))?, lock_condition())?,
             put(&self.table, to_item(&lock(email_lock_pk(request)))?, lock_condition())?,
-            put(
-                &self.table,
-                to_item(&AuditItem::of(request.id, request.version, &new.audit))?,
-                None,
-            )?,
+            put(&self.table, to_item(&AuditItem::of(request.id, request.version, &new.audit))?, None)?,
         ];
         if let Some(record) = &new.idempotency {
             let item = IdempotencyItem {
@@ -323,11 +288,7 @@ impl RequestStore for DynamoStore {
                 ttl: record.expires_at.unix(),
                 record: record.clone(),
             };
-            items.push(put(
-                &self.table,
-                to_item(&item)?,
-                Some((LOCK_FREE, vec![(":now", n(now))])),
-            )?);
+            items.push(put(&self.table, to_item(&item)?, Some((LOCK_FREE, vec![(":now", n(now))])))?);
         }
         // A concurrent retry with the same idempotency key also collides on the person's locks:
         // the key decides first, so that the retry gets the original response, not a 409.
@@ -341,8 +302,12 @@ impl RequestStore for DynamoStore {
         }
     }
 
-    async fn active_request_of(&self, request: &AccreditationRequest) -> Result<Option<Reference>, InfraError> {
-        let now = Timestamp::now().unix();
+    async fn active_request_of(
+        &self,
+        request: &AccreditationRequest,
+        now: Timestamp,
+    ) -> Result<Option<Reference>, InfraError> {
+        let now = now.unix();
         for pk in [person_lock_pk(request), email_lock_pk(request)] {
             let lock: Option<LockItem> = self.get(pk, LOCK).await?;
             if let Some(lock) = lock.filter(|l| l.request_id != request.id && l.ttl.is_none_or(|t| t >= now)) {
@@ -357,10 +322,13 @@ impl RequestStore for DynamoStore {
         Ok(item.map(|i| i.request))
     }
 
-    async fn idempotency_record(&self, key_hash: &str) -> Result<Option<IdempotencyRecord>, InfraError> {
+    async fn idempotency_record(
+        &self,
+        key_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<IdempotencyRecord>, InfraError> {
         let item: Option<IdempotencyItem> = self.get(format!("IDEM#{key_hash}"), "IDEM").await?;
-        let now = Timestamp::now().unix();
-        Ok(item.filter(|i| i.ttl >= now).map(|i| i.record))
+        Ok(item.filter(|i| i.ttl >= now.unix()).map(|i| i.record))
     }
 
     async fn transition(&self, change: &Transition) -> Result<(), TransitionError> {
@@ -377,11 +345,7 @@ impl RequestStore for DynamoStore {
                         .build(),
                 )?)
                 .build(),
-            put(
-                &self.table,
-                to_item(&AuditItem::of(request.id, request.version, &change.audit))?,
-                None,
-            )?,
+            put(&self.table, to_item(&AuditItem::of(request.id, request.version, &change.audit))?, None)?,
         ];
         for pk in [person_lock_pk(request), email_lock_pk(request)] {
             let key = HashMap::from([(PK.to_string(), s(pk)), (SK.to_string(), s(LOCK))]);
@@ -394,9 +358,9 @@ impl RequestStore for DynamoStore {
                     .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
                     .expression_attribute_values(":id", s(request.id.to_string()));
                 update = match request.expires_at {
-                    Some(at) => update
-                        .update_expression("SET #ttl = :ttl")
-                        .expression_attribute_values(":ttl", n(at.unix())),
+                    Some(at) => {
+                        update.update_expression("SET #ttl = :ttl").expression_attribute_values(":ttl", n(at.unix()))
+                    }
                     None => update.update_expression("REMOVE #ttl"),
                 };
                 TransactWriteItem::builder().update(built(update.build())?).build()
@@ -411,16 +375,30 @@ impl RequestStore for DynamoStore {
             items.push(item);
         }
         if let Some(email) = &change.email {
-            items.push(put(
-                &self.table,
-                to_item(&OutboxItem::of(email))?,
-                Some(("attribute_not_exists(PK)", vec![])),
-            )?);
+            items.push(put(&self.table, to_item(&OutboxItem::of(email))?, Some(("attribute_not_exists(PK)", vec![])))?);
         }
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(e) if condition_failed_at(&e, 0) => Err(TransitionError::Conflict),
             Err(e) => Err(classify("DynamoDB", "TransactWriteItems", e).into()),
+        }
+    }
+
+    async fn update(&self, request: &AccreditationRequest, expected_version: u64) -> Result<(), TransitionError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&RequestItem::of(request))?))
+            .condition_expression("#version = :expected")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":expected", n(expected_version))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Err(TransitionError::Conflict),
+            Err(e) => Err(classify("DynamoDB", "PutItem", e).into()),
         }
     }
 
@@ -492,9 +470,8 @@ impl Outbox for DynamoStore {
             .await;
         match result {
             Ok(output) => {
-                let item = output
-                    .attributes
-                    .ok_or_else(|| InfraError::Unexpected("claim returned no item".into(), None))?;
+                let item =
+                    output.attributes.ok_or_else(|| InfraError::Unexpected("claim returned no item".into(), None))?;
                 Ok(Some(from_item::<OutboxItem>(item)?.email))
             }
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(None),

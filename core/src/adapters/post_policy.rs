@@ -43,20 +43,13 @@ pub struct UploadRules<'a> {
 
 /// The form fields of a signed POST upload (without the file).
 pub fn signed_fields(rules: &UploadRules<'_>, credentials: &SigningCredentials<'_>) -> BTreeMap<String, String> {
-    let date = rules
-        .now
-        .format(format_description!("[year][month][day]"))
-        .unwrap_or_default();
-    let amz_date = rules
-        .now
-        .format(format_description!("[year][month][day]T[hour][minute][second]Z"))
-        .unwrap_or_default();
+    let date = rules.now.format(format_description!("[year][month][day]")).unwrap_or_default();
+    let amz_date =
+        rules.now.format(format_description!("[year][month][day]T[hour][minute][second]Z")).unwrap_or_default();
     let credential = format!("{}/{date}/{}/s3/aws4_request", credentials.access_key_id, rules.region);
     let expiration = rules
         .expires_at
-        .format(format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second].000Z"
-        ))
+        .format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].000Z"))
         .unwrap_or_default();
 
     let mut fields = BTreeMap::from([
@@ -71,10 +64,7 @@ pub fn signed_fields(rules: &UploadRules<'_>, credentials: &SigningCredentials<'
         fields.insert("x-amz-security-token".to_string(), token.to_string());
     }
 
-    let mut conditions = vec![
-        json!({"bucket": rules.bucket}),
-        json!(["content-length-range", 1, MAX_DOCUMENT_BYTES]),
-    ];
+    let mut conditions = vec![json!({"bucket": rules.bucket}), json!(["content-length-range", 1, MAX_DOCUMENT_BYTES])];
     conditions.extend(fields.iter().map(|(name, value)| json!({ name: value })));
     let policy = STANDARD.encode(json!({"expiration": expiration, "conditions": conditions}).to_string());
     let signature = policy_signature(credentials.secret_access_key, rules.now.into(), rules.region, &policy);
@@ -104,10 +94,7 @@ mod tests {
     #[test]
     fn signs_the_aws_published_example_exactly() {
         let time = datetime!(2015-12-29 00:00 UTC).into();
-        assert_eq!(
-            policy_signature(AWS_SECRET, time, "us-east-1", AWS_POLICY),
-            AWS_SIGNATURE
-        );
+        assert_eq!(policy_signature(AWS_SECRET, time, "us-east-1", AWS_POLICY), AWS_SIGNATURE);
     }
 
     fn example_fields(session_token: Option<&str>) -> BTreeMap<String, String> {
@@ -120,11 +107,8 @@ mod tests {
             now: datetime!(2026-11-23 10:00 UTC),
             region: "eu-south-1",
         };
-        let credentials = SigningCredentials {
-            access_key_id: "AKIAIOSFODNN7EXAMPLE",
-            secret_access_key: AWS_SECRET,
-            session_token,
-        };
+        let credentials =
+            SigningCredentials { access_key_id: "AKIAIOSFODNN7EXAMPLE", secret_access_key: AWS_SECRET, session_token };
         signed_fields(&rules, &credentials)
     }
 
@@ -146,10 +130,7 @@ mod tests {
             conditions
                 .contains(&json!({"x-amz-credential": "AKIAIOSFODNN7EXAMPLE/20261123/eu-south-1/s3/aws4_request"}))
         );
-        assert!(
-            !conditions.iter().any(|c| c[0] == "starts-with"),
-            "no open-ended condition"
-        );
+        assert!(!conditions.iter().any(|c| c[0] == "starts-with"), "no open-ended condition");
         assert_eq!(fields["Content-Type"], "image/png");
         assert_eq!(fields["x-amz-date"], "20261123T100000Z");
     }
@@ -159,16 +140,10 @@ mod tests {
         let fields = example_fields(Some("session-token"));
         let conditions = policy_of(&fields)["conditions"].as_array().unwrap().clone();
         for (name, value) in fields.iter().filter(|(n, _)| *n != "policy" && *n != "x-amz-signature") {
-            assert!(
-                conditions.contains(&json!({ name: value })),
-                "{name} not pinned by the policy"
-            );
+            assert!(conditions.contains(&json!({ name: value })), "{name} not pinned by the policy");
         }
         let time = datetime!(2026-11-23 10:00 UTC).into();
-        assert_eq!(
-            fields["x-amz-signature"],
-            policy_signature(AWS_SECRET, time, "eu-south-1", &fields["policy"])
-        );
+        assert_eq!(fields["x-amz-signature"], policy_signature(AWS_SECRET, time, "eu-south-1", &fields["policy"]));
     }
 
     #[test]
@@ -178,9 +153,6 @@ mod tests {
         policy["conditions"][1] = json!(["content-length-range", 1, 100_000_000]);
         let forged = STANDARD.encode(policy.to_string());
         let time = datetime!(2026-11-23 10:00 UTC).into();
-        assert_ne!(
-            policy_signature(AWS_SECRET, time, "eu-south-1", &forged),
-            fields["x-amz-signature"]
-        );
+        assert_ne!(policy_signature(AWS_SECRET, time, "eu-south-1", &forged), fields["x-amz-signature"]);
     }
 }

@@ -2,11 +2,9 @@
 
 use async_trait::async_trait;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
-use aws_sdk_s3::{
-    Client,
-    error::ProvideErrorMetadata,
-    types::{Tag, Tagging},
-};
+use std::time::Duration;
+
+use aws_sdk_s3::{Client, error::ProvideErrorMetadata, presigning::PresigningConfig, types::TaggingDirective};
 use time::OffsetDateTime;
 
 use super::{classify, post_policy};
@@ -40,13 +38,7 @@ impl S3DocumentStore {
             Some(endpoint) => format!("{}/{bucket}", endpoint.trim_end_matches('/')),
             None => format!("https://{bucket}.s3.{region}.amazonaws.com/"),
         };
-        Self {
-            client,
-            bucket: bucket.into(),
-            region: region.into(),
-            credentials,
-            upload_url,
-        }
+        Self { client, bucket: bucket.into(), region: region.into(), credentials, upload_url }
     }
 }
 
@@ -107,35 +99,47 @@ impl DocumentStore for S3DocumentStore {
             .send()
             .await
             .map_err(|e| classify("S3", "GetObject", e))?;
-        let bytes = object
-            .body
-            .collect()
-            .await
-            .map_err(|e| InfraError::unexpected("reading the uploaded document", e))?;
+        let bytes =
+            object.body.collect().await.map_err(|e| InfraError::unexpected("reading the uploaded document", e))?;
         let mut bytes = bytes.to_vec();
         bytes.truncate(count as usize);
         Ok(bytes)
     }
 
-    async fn mark_accepted(&self, key: &str) -> Result<(), InfraError> {
-        let tag = Tag::builder()
-            .key(UPLOAD_STATE_TAG)
-            .value(UPLOAD_ACCEPTED)
-            .build()
-            .map_err(|e| InfraError::unexpected("building the object tag", e))?;
-        let tagging = Tagging::builder()
-            .tag_set(tag)
-            .build()
-            .map_err(|e| InfraError::unexpected("building the object tagging", e))?;
+    async fn promote(&self, upload_key: &str, key: &str) -> Result<(), InfraError> {
         self.client
-            .put_object_tagging()
+            .copy_object()
             .bucket(&self.bucket)
+            .copy_source(format!("{}/{upload_key}", self.bucket))
             .key(key)
-            .tagging(tagging)
+            .tagging_directive(TaggingDirective::Replace)
+            .tagging(format!("{UPLOAD_STATE_TAG}={UPLOAD_ACCEPTED}"))
             .send()
             .await
-            .map_err(|e| classify("S3", "PutObjectTagging", e))?;
-        Ok(())
+            .map_err(|e| classify("S3", "CopyObject", e))?;
+        self.delete(upload_key).await
+    }
+
+    async fn download_url(
+        &self,
+        key: &str,
+        content_type: DocumentType,
+        file_name: &str,
+        validity: Duration,
+    ) -> Result<String, InfraError> {
+        let presigning = PresigningConfig::expires_in(validity)
+            .map_err(|e| InfraError::unexpected("presigning configuration", e))?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .response_content_type(content_type.mime())
+            .response_content_disposition(format!("attachment; filename=\"{file_name}\""))
+            .presigned(presigning)
+            .await
+            .map_err(|e| classify("S3", "GetObject (presign)", e))?;
+        Ok(request.uri().to_string())
     }
 
     async fn delete(&self, key: &str) -> Result<(), InfraError> {

@@ -19,10 +19,7 @@ pub struct SesMailer {
 impl SesMailer {
     /// A mailer sending as `from` (an SES-verified address or domain address).
     pub fn new(client: Client, from: &str) -> Self {
-        Self {
-            client,
-            from: from.into(),
-        }
+        Self { client, from: from.into() }
     }
 }
 
@@ -39,12 +36,7 @@ impl Mailer for SesMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<String, InfraError> {
         let message = Message::builder()
             .subject(utf8(&email.subject)?)
-            .body(
-                Body::builder()
-                    .text(utf8(&email.text)?)
-                    .html(utf8(&email.html)?)
-                    .build(),
-            )
+            .body(Body::builder().text(utf8(&email.text)?).html(utf8(&email.html)?).build())
             .build();
         let output = self
             .client

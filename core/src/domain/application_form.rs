@@ -125,11 +125,7 @@ impl ApplicationForm {
             let city = address.required("city", |s| TextField::parse(s, MAX_CITY));
             let street = address.required("street", |s| TextField::parse(s, MAX_STREET));
             let number = address.required("number", |s| TextField::parse(s, MAX_HOUSE_NUMBER));
-            Some(Address {
-                city: city?,
-                street: street?,
-                number: number?,
-            })
+            Some(Address { city: city?, street: street?, number: number? })
         });
         form.consent("privacy_consent");
         let captcha_token = form.required("captcha_token", |s| match s.trim() {
@@ -140,10 +136,7 @@ impl ApplicationForm {
         let document = form.object("document", DOCUMENT_FIELDS, |document| {
             let content_type = document.required("content_type", DocumentType::parse);
             let size = document.size("size");
-            Some(DeclaredDocument {
-                content_type: content_type?,
-                size: size?,
-            })
+            Some(DeclaredDocument { content_type: content_type?, size: size? })
         });
 
         let language_or_default = language.unwrap_or_default();
@@ -172,12 +165,34 @@ impl ApplicationForm {
         })();
         match parsed {
             Some(form) if errors.is_empty() => Ok(form),
-            _ => Err(InvalidForm {
-                language: language_or_default,
-                errors,
-            }),
+            _ => Err(InvalidForm { language: language_or_default, errors }),
         }
     }
+}
+
+impl DeclaredDocument {
+    /// Parses `{"document": {"content_type", "size"}}`, the declaration of a further document.
+    pub fn parse_request(body: &Map<String, Value>) -> Result<Self, InvalidForm> {
+        let mut reader = Reader::new(body, "", &["document"]);
+        let declared = reader.object("document", DOCUMENT_FIELDS, read_declared_document);
+        match declared {
+            Some(declared) if reader.errors.is_empty() => Ok(declared),
+            _ => Err(InvalidForm { language: Language::default(), errors: reader.errors }),
+        }
+    }
+
+    /// The error of a further upload requested without saying which file it will be.
+    pub fn missing_declaration() -> InvalidForm {
+        let mut errors = FieldErrors::default();
+        errors.add("document", FieldError::Missing);
+        InvalidForm { language: Language::default(), errors }
+    }
+}
+
+fn read_declared_document(document: &mut Reader<'_>) -> Option<DeclaredDocument> {
+    let content_type = document.required("content_type", DocumentType::parse);
+    let size = document.size("size");
+    Some(DeclaredDocument { content_type: content_type?, size: size? })
 }
 
 /// Reads fields of one JSON object, collecting the errors of all of them.
@@ -193,11 +208,7 @@ impl<'a> Reader<'a> {
         for key in map.keys().filter(|k| !known.contains(&k.as_str())) {
             errors.add(format!("{prefix}{key}"), FieldError::Unknown);
         }
-        Self {
-            map,
-            prefix: prefix.to_string(),
-            errors,
-        }
+        Self { map, prefix: prefix.to_string(), errors }
     }
 
     fn path(&self, name: &str) -> String {
@@ -299,10 +310,7 @@ mod tests {
 
     fn parse(value: Value) -> Result<ApplicationForm, InvalidForm> {
         let eidas = EidasCountries::shipped();
-        let rules = FormRules {
-            today: date!(2026 - 11 - 23),
-            eidas: &eidas,
-        };
+        let rules = FormRules { today: date!(2026 - 11 - 23), eidas: &eidas };
         ApplicationForm::parse(value.as_object().unwrap(), &rules)
     }
 
@@ -311,13 +319,7 @@ mod tests {
         let form = parse(valid()).unwrap();
         assert_eq!(form.applicant.surname.as_str(), "D'Angelo");
         assert_eq!(form.applicant.pec, None);
-        assert_eq!(
-            form.document,
-            DeclaredDocument {
-                content_type: DocumentType::Pdf,
-                size: 123456
-            }
-        );
+        assert_eq!(form.document, DeclaredDocument { content_type: DocumentType::Pdf, size: 123456 });
     }
 
     #[test]
@@ -369,14 +371,8 @@ mod tests {
                 "surname",
             ]
         );
-        assert_eq!(
-            invalid.errors.get("citizenship"),
-            Some(&FieldError::EidasCountry("Germany".into()))
-        );
-        assert_eq!(
-            invalid.errors.get("identification_code"),
-            Some(&FieldError::ItalianFiscalCode)
-        );
+        assert_eq!(invalid.errors.get("citizenship"), Some(&FieldError::EidasCountry("Germany".into())));
+        assert_eq!(invalid.errors.get("identification_code"), Some(&FieldError::ItalianFiscalCode));
     }
 
     #[test]
@@ -387,14 +383,8 @@ mod tests {
         body["language"] = json!(1);
         let invalid = parse(body).unwrap_err();
         assert_eq!(invalid.language, Language::En);
-        assert_eq!(
-            invalid.errors.get("privacy_consent"),
-            Some(&FieldError::ConsentRequired)
-        );
-        assert_eq!(
-            invalid.errors.get("document.size"),
-            Some(&FieldError::WrongType("a whole number"))
-        );
+        assert_eq!(invalid.errors.get("privacy_consent"), Some(&FieldError::ConsentRequired));
+        assert_eq!(invalid.errors.get("document.size"), Some(&FieldError::WrongType("a whole number")));
         assert_eq!(invalid.errors.get("language"), Some(&FieldError::WrongType("text")));
     }
 
@@ -402,10 +392,6 @@ mod tests {
     fn an_empty_object_lists_every_mandatory_field() {
         let invalid = parse(json!({})).unwrap_err();
         let messages = invalid.errors.messages(Language::En);
-        assert_eq!(
-            messages.len(),
-            FIELDS.len() - 2,
-            "all but pec and other_phone: {messages:?}"
-        );
+        assert_eq!(messages.len(), FIELDS.len() - 2, "all but pec and other_phone: {messages:?}");
     }
 }

@@ -41,9 +41,7 @@ impl BirthDate {
 impl TryFrom<String> for BirthDate {
     type Error = String;
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        Date::parse(&value, FORMAT)
-            .map(Self)
-            .map_err(|e| format!("invalid stored date: {e}"))
+        Date::parse(&value, FORMAT).map(Self).map_err(|e| format!("invalid stored date: {e}"))
     }
 }
 
@@ -63,10 +61,7 @@ mod tests {
 
     #[test]
     fn accepts_past_dates_from_1900() {
-        assert_eq!(
-            BirthDate::parse("1990-04-01", TODAY).unwrap().date(),
-            date!(1990 - 04 - 01)
-        );
+        assert_eq!(BirthDate::parse("1990-04-01", TODAY).unwrap().date(), date!(1990 - 04 - 01));
         assert!(BirthDate::parse("1900-01-01", TODAY).is_ok());
         assert!(BirthDate::parse("2026-11-22", TODAY).is_ok());
         assert!(BirthDate::parse("2000-02-29", TODAY).is_ok());

@@ -21,9 +21,7 @@ impl CountryCode {
         if trimmed.len() != 2 || !trimmed.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err(FieldError::UnknownCountry);
         }
-        isocountry::CountryCode::for_alpha2(trimmed)
-            .map(Self)
-            .map_err(|_| FieldError::UnknownCountry)
+        isocountry::CountryCode::for_alpha2(trimmed).map(Self).map_err(|_| FieldError::UnknownCountry)
     }
 
     /// The two-letter code.

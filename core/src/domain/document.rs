@@ -110,20 +110,11 @@ mod tests {
     #[test]
     fn declared_types_and_sizes() {
         assert_eq!(DocumentType::parse("image/png"), Ok(DocumentType::Png));
-        assert_eq!(
-            DocumentType::parse("image/gif"),
-            Err(FieldError::UnsupportedDocumentType)
-        );
-        assert_eq!(
-            DocumentType::parse("IMAGE/PNG"),
-            Err(FieldError::UnsupportedDocumentType)
-        );
+        assert_eq!(DocumentType::parse("image/gif"), Err(FieldError::UnsupportedDocumentType));
+        assert_eq!(DocumentType::parse("IMAGE/PNG"), Err(FieldError::UnsupportedDocumentType));
         assert_eq!(parse_document_size(0), Err(FieldError::EmptyDocument));
         assert_eq!(parse_document_size(1), Ok(1));
         assert_eq!(parse_document_size(3_145_728), Ok(3_145_728));
-        assert_eq!(
-            parse_document_size(3_145_729),
-            Err(FieldError::DocumentTooLarge(3_145_728))
-        );
+        assert_eq!(parse_document_size(3_145_729), Err(FieldError::DocumentTooLarge(3_145_728)));
     }
 }

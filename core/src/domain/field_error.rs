@@ -179,10 +179,7 @@ impl FieldErrors {
 
     /// The messages for the applicant, by field, in their language.
     pub fn messages(&self, lang: Language) -> BTreeMap<String, String> {
-        self.0
-            .iter()
-            .map(|(field, error)| (field.clone(), error.message(lang)))
-            .collect()
+        self.0.iter().map(|(field, error)| (field.clone(), error.message(lang))).collect()
     }
 }
 

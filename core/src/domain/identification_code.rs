@@ -16,11 +16,8 @@ pub struct IdentificationCode(String);
 impl IdentificationCode {
     /// Parses `x123-4567` into `X1234567`; refuses other symbols and Italian fiscal codes.
     pub fn parse(value: &str) -> Result<Self, FieldError> {
-        let code: String = value
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .flat_map(char::to_uppercase)
-            .collect();
+        let code: String =
+            value.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_uppercase).collect();
         if code.is_empty() {
             return Err(FieldError::Missing);
         }
@@ -80,36 +77,22 @@ mod tests {
 
     #[test]
     fn refuses_italian_fiscal_codes_including_homocody_and_lowercase() {
-        for cf in [
-            "RSSMRA85T10A562S",
-            "rssmra85t10a562s",
-            "RSSMRA85T10A56NS",
-            "RSS MRA 85T10 A562S",
-            "DNGMRA90D41Z404Q",
-        ] {
-            assert_eq!(
-                IdentificationCode::parse(cf),
-                Err(FieldError::ItalianFiscalCode),
-                "{cf}"
-            );
+        for cf in
+            ["RSSMRA85T10A562S", "rssmra85t10a562s", "RSSMRA85T10A56NS", "RSS MRA 85T10 A562S", "DNGMRA90D41Z404Q"]
+        {
+            assert_eq!(IdentificationCode::parse(cf), Err(FieldError::ItalianFiscalCode), "{cf}");
         }
     }
 
     #[test]
     fn keeps_sixteen_character_passport_like_codes_that_are_not_fiscal_codes() {
         assert!(IdentificationCode::parse("1234567890123456").is_ok());
-        assert!(
-            IdentificationCode::parse("RSSMRA85Z10A562S").is_ok(),
-            "Z is not a month letter"
-        );
+        assert!(IdentificationCode::parse("RSSMRA85Z10A562S").is_ok(), "Z is not a month letter");
     }
 
     #[test]
     fn refuses_symbols_blank_and_long() {
-        assert!(matches!(
-            IdentificationCode::parse("AB/123"),
-            Err(FieldError::InvalidCharacters(_))
-        ));
+        assert!(matches!(IdentificationCode::parse("AB/123"), Err(FieldError::InvalidCharacters(_))));
         assert_eq!(IdentificationCode::parse(" - "), Err(FieldError::Missing));
         assert_eq!(IdentificationCode::parse(&"A".repeat(31)), Err(FieldError::TooLong(30)));
     }

@@ -66,6 +66,8 @@ pub struct Consent {
 /// A document that passed the acceptance check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AcceptedDocument {
+    /// Where the accepted copy is kept: `documents/<id>/<random>`, a key no upload form allows.
+    pub key: String,
     /// Its real size.
     pub size: u64,
     /// Its real type, recognised from its bytes.
@@ -74,11 +76,12 @@ pub struct AcceptedDocument {
     pub at: Timestamp,
 }
 
-/// Where the document goes and what is known of it.
+/// One document the applicant uploads: where it goes and what is known of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentSlot {
-    /// The object key, fixed when the request is created: `documents/<id>/<random>`.
-    pub key: String,
+    /// The key upload forms target, fixed per slot: `uploads/<id>/<random>`. An accepted file is
+    /// copied away from it, so a late upload can never replace an accepted document.
+    pub upload_key: String,
     /// What the applicant declared.
     pub declared: DeclaredDocument,
     /// Set once the file passed the acceptance check.
@@ -104,18 +107,39 @@ pub struct AccreditationRequest {
     pub access_token_hash: TokenHash,
     /// The identity document.
     pub document: DocumentSlot,
+    /// Documents an operator asked for later, oldest first.
+    #[serde(default)]
+    pub additional_documents: Vec<DocumentSlot>,
     /// When the request was created.
     pub created_at: Timestamp,
     /// When it lapses if no document is accepted (only while awaiting it).
     pub expires_at: Option<Timestamp>,
     /// When the document was accepted and the request entered the queue.
     pub submitted_at: Option<Timestamp>,
+    /// The applicant's account, once approved.
+    #[serde(default)]
+    pub username: Option<String>,
 }
 
 impl AccreditationRequest {
     /// True when the request lapsed at `now` (the table may still hold it until TTL removes it).
     pub fn is_expired(&self, now: Timestamp) -> bool {
         self.expires_at.is_some_and(|at| at <= now)
+    }
+
+    /// The slot the applicant uploads to now: the last one asked for.
+    pub fn current_document(&self) -> &DocumentSlot {
+        self.additional_documents.last().unwrap_or(&self.document)
+    }
+
+    /// The current slot, to record its acceptance.
+    pub fn current_document_mut(&mut self) -> &mut DocumentSlot {
+        self.additional_documents.last_mut().unwrap_or(&mut self.document)
+    }
+
+    /// Every document slot, the identity document first.
+    pub fn documents(&self) -> impl Iterator<Item = &DocumentSlot> {
+        std::iter::once(&self.document).chain(&self.additional_documents)
     }
 }
 
@@ -133,6 +157,16 @@ impl Actor {
     /// The service itself (S3 event, scheduled job).
     pub fn system() -> Self {
         Self("system".into())
+    }
+
+    /// An operator, by username.
+    pub fn operator(username: &str) -> Self {
+        Self(format!("operator:{username}"))
+    }
+
+    /// The actor's name as recorded.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 

@@ -68,10 +68,7 @@ mod tests {
 
     #[test]
     fn accepts_printable_text_and_collapses_spaces() {
-        assert_eq!(
-            TextField::parse("  Main   Street ", 150).unwrap().as_str(),
-            "Main Street"
-        );
+        assert_eq!(TextField::parse("  Main   Street ", 150).unwrap().as_str(), "Main Street");
         assert_eq!(TextField::parse("12/B", 20).unwrap().as_str(), "12/B");
         assert_eq!(TextField::parse("São Paulo", 100).unwrap().as_str(), "São Paulo");
     }
@@ -80,13 +77,7 @@ mod tests {
     fn refuses_blank_long_control_and_markup() {
         assert_eq!(TextField::parse(" \t", 10), Err(FieldError::Missing));
         assert_eq!(TextField::parse("abcdef", 5), Err(FieldError::TooLong(5)));
-        assert!(matches!(
-            TextField::parse("a\u{7}b", 10),
-            Err(FieldError::InvalidCharacters(_))
-        ));
-        assert!(matches!(
-            TextField::parse("<b>", 10),
-            Err(FieldError::InvalidCharacters(_))
-        ));
+        assert!(matches!(TextField::parse("a\u{7}b", 10), Err(FieldError::InvalidCharacters(_))));
+        assert!(matches!(TextField::parse("<b>", 10), Err(FieldError::InvalidCharacters(_))));
     }
 }

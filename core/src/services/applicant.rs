@@ -12,13 +12,13 @@ use super::{
 };
 use crate::{
     domain::{
-        AcceptedDocument, AccreditationRequest, Actor, ApplicationForm, AuditEntry, Consent, DocumentSlot,
-        DocumentType, EidasCountries, FormRules, InvalidForm, MAX_DOCUMENT_BYTES, Reference, RequestId, SNIFF_BYTES,
-        SecretToken, Timestamp, random_bytes,
+        AcceptedDocument, AccreditationRequest, Actor, ApplicationForm, AuditEntry, Consent, DeclaredDocument,
+        DocumentSlot, DocumentType, EidasCountries, FormRules, InvalidForm, MAX_DOCUMENT_BYTES, Reference, RequestId,
+        SNIFF_BYTES, SecretToken, Timestamp, random_bytes,
     },
     ports::{
-        CaptchaVerdict, CaptchaVerifier, CreateError, DocumentStore, EmailKind, IdempotencyRecord, InfraError,
-        NewRequest, OutboxEmail, OutboxStatus, RequestStore, Transition, TransitionError, UploadForm,
+        CaptchaVerdict, CaptchaVerifier, Clock, CreateError, DocumentStore, EmailKind, IdempotencyRecord, InfraError,
+        NewRequest, OutboxEmail, RequestStore, Transition, TransitionError, UploadForm,
     },
     workflow::{Action, Status, transition},
 };
@@ -135,8 +135,11 @@ pub struct StatusView {
     pub expires_at: Option<Timestamp>,
     /// When it entered the operators' queue.
     pub submitted_at: Option<Timestamp>,
-    /// The document.
+    /// The document the applicant uploads now (the identity document, or the last one an
+    /// operator asked for).
     pub document: DocumentView,
+    /// Every document, the identity document first.
+    pub documents: Vec<DocumentView>,
     /// Status changes, oldest first.
     pub timeline: Vec<TimelineEntry>,
     /// Messages operators addressed to the applicant.
@@ -192,6 +195,7 @@ pub struct ApplicantService {
     documents: Arc<dyn DocumentStore>,
     captcha: Arc<dyn CaptchaVerifier>,
     postman: Postman,
+    clock: Arc<dyn Clock>,
     settings: ApplicantSettings,
 }
 
@@ -202,15 +206,10 @@ impl ApplicantService {
         documents: Arc<dyn DocumentStore>,
         captcha: Arc<dyn CaptchaVerifier>,
         postman: Postman,
+        clock: Arc<dyn Clock>,
         settings: ApplicantSettings,
     ) -> Self {
-        Self {
-            requests,
-            documents,
-            captcha,
-            postman,
-            settings,
-        }
+        Self { requests, documents, captcha, postman, clock, settings }
     }
 
     /// `POST /requests`: validates the form, checks the CAPTCHA, refuses a second active request of
@@ -222,17 +221,14 @@ impl ApplicantService {
             .map(|k| IdempotencyKey::parse(k).ok_or(ApplicantError::InvalidIdempotencyKey))
             .transpose()?;
         let body_fingerprint = fingerprint(submission.raw);
+        let now = self.clock.now();
         if let Some(key) = &key
-            && let Some(record) = self.requests.idempotency_record(&key.hash()).await?
+            && let Some(record) = self.requests.idempotency_record(&key.hash(), now).await?
         {
             return replay(key, &record, &body_fingerprint);
         }
 
-        let now = Timestamp::now();
-        let rules = FormRules {
-            today: now.datetime().date(),
-            eidas: &self.settings.eidas,
-        };
+        let rules = FormRules { today: now.datetime().date(), eidas: &self.settings.eidas };
         let form = ApplicationForm::parse(submission.form, &rules).map_err(ApplicantError::Invalid)?;
         match self.captcha.verify(&form.captcha_token, submission.remote_ip).await? {
             CaptchaVerdict::Passed => {}
@@ -244,7 +240,6 @@ impl ApplicantService {
 
         let id = RequestId::generate();
         let token = SecretToken::generate().map_err(|e| InfraError::unexpected("no randomness for a token", e))?;
-        let object_suffix = random_bytes::<16>().map_err(|e| InfraError::unexpected("no randomness for a key", e))?;
         let number = self.requests.next_reference_number(now.datetime().year()).await?;
         let expires_at = now.plus(self.settings.request_ttl);
         let request = AccreditationRequest {
@@ -253,19 +248,14 @@ impl ApplicantService {
             status: Status::AwaitingDocument,
             version: 1,
             applicant: form.applicant,
-            consent: Consent {
-                at: now,
-                privacy_notice_version: self.settings.privacy_notice_version.clone(),
-            },
+            consent: Consent { at: now, privacy_notice_version: self.settings.privacy_notice_version.clone() },
             access_token_hash: token.hash(),
-            document: DocumentSlot {
-                key: format!("documents/{id}/{}", hex::encode(object_suffix)),
-                declared: form.document,
-                accepted: None,
-            },
+            document: DocumentSlot { upload_key: upload_key(id)?, declared: form.document, accepted: None },
+            additional_documents: Vec::new(),
             created_at: now,
             expires_at: Some(expires_at),
             submitted_at: None,
+            username: None,
         };
         let upload = self.upload_for(&request, now).await?;
         let created = Created {
@@ -297,18 +287,14 @@ impl ApplicantService {
             note: None,
             for_applicant: false,
         };
-        let new = NewRequest {
-            request,
-            audit,
-            idempotency,
-        };
-        match self.requests.create(&new).await {
+        let new = NewRequest { request, audit, idempotency };
+        match self.requests.create(&new, now).await {
             Ok(()) => {
                 tracing::info!(request_id = %id, reference = %new.request.reference, "request created");
                 Ok(response)
             }
             Err(CreateError::PersonHasActiveRequest) => {
-                let existing = self.requests.active_request_of(&new.request).await?;
+                let existing = self.requests.active_request_of(&new.request, now).await?;
                 Err(ApplicantError::PersonHasActiveRequest(existing))
             }
             Err(CreateError::IdempotencyKeyUsed) => {
@@ -317,7 +303,7 @@ impl ApplicantService {
                     .ok_or_else(|| InfraError::Unexpected("idempotency conflict without a key".into(), None))?;
                 let record = self
                     .requests
-                    .idempotency_record(&key.hash())
+                    .idempotency_record(&key.hash(), now)
                     .await?
                     .ok_or_else(|| InfraError::Unexpected("idempotency record vanished".into(), None))?;
                 replay(key, &record, &body_fingerprint)
@@ -332,19 +318,55 @@ impl ApplicantService {
         self.view(request).await
     }
 
-    /// `POST /requests/{id}/upload-url`: a fresh upload while the request still awaits a document.
-    pub async fn new_upload(&self, id: &str, token: Option<&str>) -> Result<UploadGrant, ApplicantError> {
-        let request = self.authenticate(id, token).await?;
+    /// `POST /requests/{id}/upload-url`: a fresh upload form while a document is awaited. When an
+    /// operator asked for another document, `declared` (the same shape as the form's `document`)
+    /// opens a new slot for it.
+    pub async fn new_upload(
+        &self,
+        id: &str,
+        token: Option<&str>,
+        declared: Option<&Map<String, Value>>,
+    ) -> Result<UploadGrant, ApplicantError> {
+        let mut request = self.authenticate(id, token).await?;
         if !request.status.accepts_document() {
             return Err(ApplicantError::InvalidTransition(request.status));
         }
-        let upload = self.upload_for(&request, Timestamp::now()).await?;
-        Ok(UploadGrant {
-            id: request.id,
-            reference: request.reference,
-            status: request.status,
-            upload,
-        })
+        let declared =
+            declared.map(|body| DeclaredDocument::parse_request(body).map_err(ApplicantError::Invalid)).transpose()?;
+        let now = self.clock.now();
+        let current = request.current_document();
+        let changed = match declared {
+            Some(declared) if current.accepted.is_some() => {
+                request.additional_documents.push(DocumentSlot {
+                    upload_key: upload_key(request.id)?,
+                    declared,
+                    accepted: None,
+                });
+                true
+            }
+            Some(declared) if declared != current.declared => {
+                request.current_document_mut().declared = declared;
+                true
+            }
+            None if current.accepted.is_some() => {
+                return Err(ApplicantError::Invalid(DeclaredDocument::missing_declaration()));
+            }
+            _ => false,
+        };
+        if changed {
+            let expected = request.version;
+            request.version += 1;
+            match self.requests.update(&request, expected).await {
+                Ok(()) => {}
+                Err(TransitionError::Conflict) => {
+                    let current = self.requests.find(request.id).await?.ok_or(ApplicantError::NotFound)?;
+                    return Err(ApplicantError::InvalidTransition(current.status));
+                }
+                Err(TransitionError::Infra(e)) => return Err(e.into()),
+            }
+        }
+        let upload = self.upload_for(&request, now).await?;
+        Ok(UploadGrant { id: request.id, reference: request.reference, status: request.status, upload })
     }
 
     /// `POST /requests/{id}/document`: runs the acceptance check on the uploaded file.
@@ -354,45 +376,50 @@ impl ApplicantService {
         self.view(accepted).await
     }
 
-    /// The S3 `ObjectCreated` trigger: the same acceptance, found by object key. Objects that
-    /// belong to no live request are deleted.
+    /// The S3 `ObjectCreated` trigger: the same acceptance, found by upload key. Uploads that
+    /// belong to no live request, or to a slot already accepted, are deleted.
     pub async fn document_uploaded(&self, key: &str) -> Result<Status, ApplicantError> {
         let request = match key.split('/').nth(1).and_then(RequestId::parse) {
             Some(id) => self.requests.find(id).await?,
             None => None,
         };
-        let Some(request) = request.filter(|r| r.document.key == key && !r.is_expired(Timestamp::now())) else {
-            tracing::warn!(%key, "uploaded object belongs to no live request: deleting it");
+        let now = self.clock.now();
+        let awaited = |r: &AccreditationRequest| {
+            let slot = r.current_document();
+            slot.upload_key == key && slot.accepted.is_none() && !r.is_expired(now)
+        };
+        let Some(request) = request.filter(awaited) else {
+            tracing::warn!(%key, "upload belongs to no document awaited: deleting it");
             self.documents.delete(key).await?;
             return Err(ApplicantError::NotFound);
         };
         Ok(self.accept(request, Actor::system()).await?.status)
     }
 
-    /// The idempotent acceptance check: size, magic bytes against the declared type, then
-    /// `submitted` with the confirmation email in one transaction. A bad file is deleted.
+    /// The idempotent acceptance check of the current slot: size, magic bytes against the declared
+    /// type, then the file moves to its permanent key and the request to `submitted`, with the
+    /// confirmation email, in one transaction. A bad file is deleted.
     async fn accept(
         &self,
         request: AccreditationRequest,
         actor: Actor,
     ) -> Result<AccreditationRequest, ApplicantError> {
-        if request.status == Status::Submitted && request.document.accepted.is_some() {
-            return Ok(request);
+        let slot = request.current_document().clone();
+        if slot.accepted.is_some() {
+            return if request.status.accepts_document() {
+                Err(ApplicantError::DocumentNotUploaded)
+            } else {
+                Ok(request)
+            };
         }
-        let now = Timestamp::now();
         let to = transition(request.status, Action::AcceptDocument)
             .map_err(|invalid| ApplicantError::InvalidTransition(invalid.from))?;
-        let key = request.document.key.clone();
-        let size = self
-            .documents
-            .size(&key)
-            .await?
-            .ok_or(ApplicantError::DocumentNotUploaded)?;
-        let declared = request.document.declared.content_type;
+        let size = self.documents.size(&slot.upload_key).await?.ok_or(ApplicantError::DocumentNotUploaded)?;
+        let declared = slot.declared.content_type;
         let problem = match size {
             0 => Some(DocumentProblem::Empty),
             s if s > MAX_DOCUMENT_BYTES => Some(DocumentProblem::TooLarge(s)),
-            _ => match DocumentType::sniff(&self.documents.first_bytes(&key, SNIFF_BYTES).await?) {
+            _ => match DocumentType::sniff(&self.documents.first_bytes(&slot.upload_key, SNIFF_BYTES).await?) {
                 None => Some(DocumentProblem::UnsupportedType),
                 Some(actual) if actual != declared => Some(DocumentProblem::TypeMismatch { declared, actual }),
                 Some(_) => None,
@@ -400,32 +427,22 @@ impl ApplicantService {
         };
         if let Some(problem) = problem {
             tracing::info!(request_id = %request.id, ?problem, size, "document refused and deleted");
-            self.documents.delete(&key).await?;
+            self.documents.delete(&slot.upload_key).await?;
             return Err(ApplicantError::DocumentRefused(problem));
         }
-        self.documents.mark_accepted(&key).await?;
+        let key = document_key(request.id)?;
+        self.documents.promote(&slot.upload_key, &key).await?;
 
+        let now = self.clock.now();
         let mut accepted = request.clone();
         accepted.status = to;
         accepted.version += 1;
-        accepted.document.accepted = Some(AcceptedDocument {
-            size,
-            content_type: declared,
-            at: now,
-        });
+        accepted.current_document_mut().accepted =
+            Some(AcceptedDocument { key, size, content_type: declared, at: now });
         accepted.expires_at = None;
         accepted.submitted_at = Some(now);
-        let email = OutboxEmail {
-            id: uuid::Uuid::new_v4().to_string(),
-            kind: EmailKind::Confirmation,
-            request_id: request.id,
-            status: OutboxStatus::Pending,
-            attempts: 0,
-            due_at: now,
-            created_at: now,
-            last_error: None,
-            message_id: None,
-        };
+        let first_document = request.status == Status::AwaitingDocument;
+        let email = first_document.then(|| OutboxEmail::new(EmailKind::Confirmation, request.id, now));
         let change = Transition {
             request: accepted,
             expected_version: request.version,
@@ -438,21 +455,20 @@ impl ApplicantService {
                 note: None,
                 for_applicant: false,
             },
-            email: Some(email.clone()),
+            email: email.clone(),
         };
         match self.requests.transition(&change).await {
             Ok(()) => {
                 tracing::info!(request_id = %request.id, "document accepted, request submitted");
-                self.postman.deliver_now(&email.id).await;
+                if let Some(email) = email {
+                    self.postman.deliver_now(&email.id).await;
+                }
                 Ok(change.request)
             }
             Err(TransitionError::Conflict) => {
                 let current = self.requests.find(request.id).await?.ok_or(ApplicantError::NotFound)?;
-                if current.status == Status::Submitted && current.document.accepted.is_some() {
-                    Ok(current)
-                } else {
-                    Err(ApplicantError::InvalidTransition(current.status))
-                }
+                let same_slot = current.documents().any(|d| d.upload_key == slot.upload_key && d.accepted.is_some());
+                if same_slot { Ok(current) } else { Err(ApplicantError::InvalidTransition(current.status)) }
             }
             Err(TransitionError::Infra(e)) => Err(e.into()),
         }
@@ -465,7 +481,7 @@ impl ApplicantService {
             return Err(ApplicantError::NotFound);
         };
         let request = self.requests.find(id).await?.ok_or(ApplicantError::NotFound)?;
-        if !request.access_token_hash.matches(token) || request.is_expired(Timestamp::now()) {
+        if !request.access_token_hash.matches(token) || request.is_expired(self.clock.now()) {
             return Err(ApplicantError::NotFound);
         }
         Ok(request)
@@ -476,13 +492,8 @@ impl ApplicantService {
         if let Some(lapse) = request.expires_at {
             expires_at = expires_at.min(lapse);
         }
-        self.documents
-            .upload_form(
-                &request.document.key,
-                request.document.declared.content_type,
-                expires_at,
-            )
-            .await
+        let slot = request.current_document();
+        self.documents.upload_form(&slot.upload_key, slot.declared.content_type, expires_at).await
     }
 
     async fn view(&self, request: AccreditationRequest) -> Result<StatusView, ApplicantError> {
@@ -495,21 +506,43 @@ impl ApplicantService {
             .collect();
         Ok(StatusView {
             id: request.id,
+            document: DocumentView::of(request.current_document()),
+            documents: request.documents().map(DocumentView::of).collect(),
             reference: request.reference,
             status: request.status,
             created_at: request.created_at,
             expires_at: request.expires_at,
             submitted_at: request.submitted_at,
-            document: DocumentView {
-                content_type: request.document.declared.content_type,
-                declared_size: request.document.declared.size,
-                accepted: request.document.accepted.is_some(),
-                size: request.document.accepted.map(|a| a.size),
-            },
             timeline,
             messages,
         })
     }
+}
+
+impl DocumentView {
+    fn of(slot: &DocumentSlot) -> Self {
+        Self {
+            content_type: slot.declared.content_type,
+            declared_size: slot.declared.size,
+            accepted: slot.accepted.is_some(),
+            size: slot.accepted.as_ref().map(|a| a.size),
+        }
+    }
+}
+
+/// A fresh upload key: `uploads/<id>/<random>`, not guessable from the reference.
+fn upload_key(id: RequestId) -> Result<String, InfraError> {
+    random_key("uploads", id)
+}
+
+/// A fresh permanent key for an accepted document: `documents/<id>/<random>`.
+fn document_key(id: RequestId) -> Result<String, InfraError> {
+    random_key("documents", id)
+}
+
+fn random_key(prefix: &str, id: RequestId) -> Result<String, InfraError> {
+    let suffix = random_bytes::<16>().map_err(|e| InfraError::unexpected("no randomness for a key", e))?;
+    Ok(format!("{prefix}/{id}/{}", hex::encode(suffix)))
 }
 
 /// The stored response of an earlier call with the same key and body.

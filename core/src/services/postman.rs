@@ -6,9 +6,8 @@ use std::sync::Arc;
 use time::Duration;
 
 use crate::{
-    domain::Timestamp,
     email,
-    ports::{InfraError, Mailer, Outbox, RequestStore},
+    ports::{Clock, InfraError, Mailer, Outbox, RequestStore},
 };
 
 /// How long a sender holds an email before another may try it (a crashed sender's lease lapses).
@@ -46,6 +45,7 @@ pub struct Postman {
     outbox: Arc<dyn Outbox>,
     requests: Arc<dyn RequestStore>,
     mailer: Arc<dyn Mailer>,
+    clock: Arc<dyn Clock>,
     retry_base: Duration,
     max_attempts: u32,
 }
@@ -56,16 +56,11 @@ impl Postman {
         outbox: Arc<dyn Outbox>,
         requests: Arc<dyn RequestStore>,
         mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
         retry_base: Duration,
         max_attempts: u32,
     ) -> Self {
-        Self {
-            outbox,
-            requests,
-            mailer,
-            retry_base,
-            max_attempts,
-        }
+        Self { outbox, requests, mailer, clock, retry_base, max_attempts }
     }
 
     /// The fast path right after a state change: a failure here is logged, never returned, since
@@ -81,7 +76,7 @@ impl Postman {
 
     /// Claims, renders and sends one email, recording the outcome.
     pub async fn deliver(&self, id: &str) -> Result<Delivery, InfraError> {
-        let now = Timestamp::now();
+        let now = self.clock.now();
         let Some(email) = self.outbox.claim(id, now, now.plus(LEASE)).await? else {
             return Ok(Delivery::Skipped);
         };
@@ -92,7 +87,7 @@ impl Postman {
         let message = email::render(email.kind, &request);
         match self.mailer.send(&message).await {
             Ok(message_id) => {
-                self.outbox.sent(id, &message_id, Timestamp::now()).await?;
+                self.outbox.sent(id, &message_id, self.clock.now()).await?;
                 tracing::info!(email_id = %id, kind = ?email.kind, request_id = %request.id, "email sent");
                 Ok(Delivery::Sent)
             }
@@ -105,9 +100,7 @@ impl Postman {
                 } else {
                     let delay = self.retry_base * 2i32.saturating_pow(email.attempts.saturating_sub(1));
                     tracing::warn!(email_id = %id, attempts = email.attempts, error = %reason, "email failed; will retry");
-                    self.outbox
-                        .failed(id, &reason, Some(Timestamp::now().plus(delay)))
-                        .await?;
+                    self.outbox.failed(id, &reason, Some(self.clock.now().plus(delay))).await?;
                     Ok(Delivery::Retrying)
                 }
             }
@@ -117,7 +110,7 @@ impl Postman {
     /// Sends every due email (up to `limit`), oldest first.
     pub async fn sweep(&self, limit: i32) -> Result<SweepReport, InfraError> {
         let mut report = SweepReport::default();
-        for email in self.outbox.due(Timestamp::now(), limit).await? {
+        for email in self.outbox.due(self.clock.now(), limit).await? {
             match self.deliver(&email.id).await? {
                 Delivery::Sent => report.sent += 1,
                 Delivery::Retrying => report.retrying += 1,

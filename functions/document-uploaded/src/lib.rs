@@ -33,9 +33,7 @@ pub async fn handler(service: &ApplicantService, event: LambdaEvent<S3Event>) ->
 
 /// S3 event keys are URL-encoded, with `+` for spaces.
 pub fn decode_key(key: &str) -> String {
-    percent_decode_str(&key.replace('+', " "))
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_decode_str(&key.replace('+', " ")).decode_utf8_lossy().into_owned()
 }
 
 #[cfg(test)]

@@ -13,10 +13,7 @@ use tracing::Instrument;
 /// Serves one API Gateway request.
 pub async fn handler(service: &ApplicantService, request: Request) -> Result<Response<Body>, Error> {
     let span = tracing::info_span!("request", method = %request.method(), path = %request.uri().path());
-    Ok(route(service, &request)
-        .instrument(span)
-        .await
-        .unwrap_or_else(ApiError::into_response))
+    Ok(route(service, &request).instrument(span).await.unwrap_or_else(ApiError::into_response))
 }
 
 async fn route(service: &ApplicantService, request: &Request) -> Result<Response<Body>, ApiError> {
@@ -44,14 +41,15 @@ async fn route(service: &ApplicantService, request: &Request) -> Result<Response
             _ => Err(ApiError::method_not_allowed(&["GET"])),
         },
         ["requests", id, "document"] => match *method {
-            Method::POST => Ok(json_response(
-                StatusCode::OK,
-                &service.confirm_document(id, token).await?,
-            )),
+            Method::POST => Ok(json_response(StatusCode::OK, &service.confirm_document(id, token).await?)),
             _ => Err(ApiError::method_not_allowed(&["POST"])),
         },
         ["requests", id, "upload-url"] => match *method {
-            Method::POST => Ok(json_response(StatusCode::OK, &service.new_upload(id, token).await?)),
+            Method::POST => {
+                let body = if request.body().is_empty() { None } else { Some(json_object(request)?) };
+                let declared = body.as_ref().map(|b| &b.object);
+                Ok(json_response(StatusCode::OK, &service.new_upload(id, token, declared).await?))
+            }
             _ => Err(ApiError::method_not_allowed(&["POST"])),
         },
         _ => Err(ApiError::no_route(request.uri().path())),
