@@ -1,5 +1,5 @@
 # The entry points a person needs. Everything else is in scripts/.
-.PHONY: dev test lint fmt clean
+.PHONY: dev test operator lint fmt clean
 
 ## Start the local AWS emulator and serve every function (Ctrl-C stops everything).
 dev:
@@ -8,6 +8,10 @@ dev:
 ## Run every test against a private emulator on a free port.
 test:
 	@scripts/test.sh
+
+## Create an operator on the running `make dev` stack: make operator USERNAME=<u> EMAIL=<e>
+operator:
+	@USERNAME="$(USERNAME)" EMAIL="$(EMAIL)" OPERATOR_LANGUAGE="$(OPERATOR_LANGUAGE)" scripts/operator.sh
 
 ## Formatting and lints.
 lint:

@@ -8,16 +8,9 @@ MOTO_PORT="${MOTO_PORT:-5000}"
 API_PORT="${API_PORT:-9000}"
 ensure_venv
 export_local_aws "$MOTO_PORT"
-export TABLE_NAME="${TABLE_NAME:-foreign-users}"
-export DOCUMENT_BUCKET="${DOCUMENT_BUCKET:-foreign-users-documents}"
-export SENDER_EMAIL="${SENDER_EMAIL:-noreply@accreditamento.example.it}"
-export PRIVACY_NOTICE_VERSION="${PRIVACY_NOTICE_VERSION:-dev}"
-export UPLOAD_ALLOWED_ORIGINS="${UPLOAD_ALLOWED_ORIGINS:-*}"
-if [[ -z "${CAPTCHA_SECRET:-}" ]]; then
-  export CAPTCHA_MODE="${CAPTCHA_MODE:-off}"
-fi
+export_dev_settings
 # Our functions log at info; cargo-lambda's own chatter only from warnings up.
-export RUST_LOG="${RUST_LOG:-warn,accreditation=info,requests=info,document_uploaded=info,mailer=info,lambda_runtime=info}"
+export RUST_LOG="${RUST_LOG:-warn,accreditation=info,requests=info,document_uploaded=info,mailer=info,auth=info,operator=info,lambda_runtime=info}"
 
 WATCH_PID="" SWEEP_PID=""
 cleanup() {
@@ -56,7 +49,8 @@ cat <<INFO
   Table / bucket      $TABLE_NAME / $DOCUMENT_BUCKET
   CAPTCHA             ${CAPTCHA_MODE:-recaptcha}
 
-  The README has a curl session of the whole applicant journey. Ctrl-C stops everything.
+  Create an operator:  make operator USERNAME=<username> EMAIL=<address>
+  The README has a curl session of the whole journey. Ctrl-C stops everything.
 
 INFO
 wait "$WATCH_PID"

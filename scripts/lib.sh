@@ -54,13 +54,14 @@ sys.exit(1)
 PY
 }
 
-# Starts the moto server on 127.0.0.1:$1; sets MOTO_PID. Fails loudly if it does not come up.
+# Starts the moto server (scripts/moto_server.py: DynamoDB calls serialised, as atomic as on AWS)
+# on 127.0.0.1:$1; sets MOTO_PID. Fails loudly if it does not come up.
 start_moto() {
   local port="$1"
   local logfile="$RUN_DIR/moto-$port.log"
   port_is_free "$port" || die "port $port is already in use: choose another with MOTO_PORT=<port>"
   log "starting the AWS emulator (moto) on 127.0.0.1:$port"
-  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$logfile" 2>&1 &
+  "$VENV/bin/python" "$ROOT/scripts/moto_server.py" "$port" >"$logfile" 2>&1 &
   MOTO_PID=$!
   if ! wait_http "http://127.0.0.1:$port/moto-api/" 60; then
     tail -n 30 "$logfile" >&2 || true
@@ -89,4 +90,24 @@ export_local_aws() {
   export AWS_REGION="${AWS_REGION:-eu-south-1}"
   export AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port"
   export PATH="$VENV/bin:$PATH"
+}
+
+# The settings of the local stack (make dev, make operator); each may be overridden.
+export_dev_settings() {
+  export TABLE_NAME="${TABLE_NAME:-foreign-users}"
+  export DOCUMENT_BUCKET="${DOCUMENT_BUCKET:-foreign-users-documents}"
+  export SENDER_EMAIL="${SENDER_EMAIL:-noreply@accreditamento.example.it}"
+  export PRIVACY_NOTICE_VERSION="${PRIVACY_NOTICE_VERSION:-dev}"
+  export UPLOAD_ALLOWED_ORIGINS="${UPLOAD_ALLOWED_ORIGINS:-*}"
+  export LOGIN_URL="${LOGIN_URL:-http://127.0.0.1:${API_PORT:-9000}/login}"
+  if [[ -z "${CAPTCHA_SECRET:-}" ]]; then
+    export CAPTCHA_MODE="${CAPTCHA_MODE:-off}"
+  fi
+  # Sessions are signed with a key kept in .run/ (git-ignored), made on first use.
+  local key_file="$RUN_DIR/session-signing-key"
+  if [[ -z "${SESSION_SIGNING_KEY:-}" ]]; then
+    [[ -s "$key_file" ]] || "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))' > "$key_file"
+    SESSION_SIGNING_KEY="$(cat "$key_file")"
+    export SESSION_SIGNING_KEY
+  fi
 }

@@ -13,10 +13,14 @@ use crate::{
         ses::SesMailer,
     },
     config::{CaptchaConfig, Config, ConfigError},
-    ports::{CaptchaVerifier, Clock, InfraError, SystemClock},
+    ports::{AccountStore, CaptchaVerifier, Clock, InfraError, SystemClock},
     services::{
         applicant::{ApplicantService, ApplicantSettings},
-        postman::Postman,
+        auth::AuthService,
+        operator::OperatorService,
+        passwords::PasswordHasher,
+        postman::{Postman, PostmanPorts, PostmanSettings},
+        sessions::Sessions,
     },
 };
 
@@ -67,6 +71,14 @@ pub struct App {
     pub applicant: Arc<ApplicantService>,
     /// The outbox sender.
     pub postman: Postman,
+    /// Login and password changes (when `SESSION_SIGNING_KEY` is set).
+    pub auth: Option<Arc<AuthService>>,
+    /// The operators' use cases (when `SESSION_SIGNING_KEY` is set).
+    pub operator: Option<Arc<OperatorService>>,
+    /// Accounts (ops commands).
+    pub accounts: Arc<dyn AccountStore>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// The function cannot start.
@@ -78,6 +90,9 @@ pub enum StartupError {
     /// A client could not be built.
     #[error(transparent)]
     Infra(#[from] InfraError),
+    /// A variable this function needs is not set.
+    #[error("{0} is not set")]
+    Missing(&'static str),
 }
 
 impl App {
@@ -113,20 +128,58 @@ impl App {
             }
             CaptchaConfig::Recaptcha(recaptcha) => Arc::new(Recaptcha::new(recaptcha.clone())?),
         };
-        let postman = Postman::new(
-            store.clone(),
-            store.clone(),
+        let hasher = PasswordHasher::new()?;
+        let ports = PostmanPorts {
+            outbox: store.clone(),
+            requests: store.clone(),
+            accounts: store.clone(),
+            documents: documents.clone(),
             mailer,
-            clock.clone(),
-            config.outbox_retry,
-            config.outbox_max_attempts,
+            hasher: hasher.clone(),
+            clock: clock.clone(),
+        };
+        let postman = Postman::new(
+            ports,
+            PostmanSettings {
+                retry_base: config.outbox_retry,
+                max_attempts: config.outbox_max_attempts,
+                login_url: config.login_url.clone(),
+                credentials_validity: config.credentials_validity,
+                delivery: config.credentials_delivery,
+                info_form_key: config.info_form_key.clone(),
+            },
         );
         let settings = ApplicantSettings {
             privacy_notice_version: config.privacy_notice_version.clone(),
             eidas: config.eidas_countries.clone(),
             request_ttl: config.request_ttl,
         };
-        let applicant = ApplicantService::new(store, documents, captcha, postman.clone(), clock, settings);
-        Ok(Self { applicant: Arc::new(applicant), postman })
+        let applicant =
+            ApplicantService::new(store.clone(), documents.clone(), captcha, postman.clone(), clock.clone(), settings);
+        let sessions = config.session_signing_key.clone().map(Sessions::new);
+        let auth = sessions.clone().map(|sessions| {
+            Arc::new(AuthService::new(store.clone(), hasher.clone(), sessions, postman.clone(), clock.clone()))
+        });
+        let operator = sessions.map(|sessions| {
+            Arc::new(OperatorService::new(
+                store.clone(),
+                store.clone(),
+                documents.clone(),
+                postman.clone(),
+                sessions,
+                clock.clone(),
+            ))
+        });
+        Ok(Self { applicant: Arc::new(applicant), postman, auth, operator, accounts: store, clock })
+    }
+
+    /// The login service, or why this function cannot offer it.
+    pub fn require_auth(&self) -> Result<Arc<AuthService>, StartupError> {
+        self.auth.clone().ok_or(StartupError::Missing("SESSION_SIGNING_KEY"))
+    }
+
+    /// The operators' service, or why this function cannot offer it.
+    pub fn require_operator(&self) -> Result<Arc<OperatorService>, StartupError> {
+        self.operator.clone().ok_or(StartupError::Missing("SESSION_SIGNING_KEY"))
     }
 }

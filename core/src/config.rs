@@ -3,7 +3,10 @@
 use secrecy::SecretString;
 use time::Duration;
 
-use crate::domain::EidasCountries;
+use crate::{domain::EidasCountries, services::postman::CredentialDelivery};
+
+/// Shortest session signing key accepted, in bytes.
+pub const MIN_SIGNING_KEY: usize = 32;
 
 /// Default reCAPTCHA verification endpoint.
 pub const RECAPTCHA_VERIFY_URL: &str = "https://www.google.com/recaptcha/api/siteverify";
@@ -33,6 +36,18 @@ pub struct Config {
     pub outbox_retry: Duration,
     /// Attempts before an email is given up and left for operators (`OUTBOX_MAX_ATTEMPTS`, default 8).
     pub outbox_max_attempts: u32,
+    /// The portal's login page, put in credential emails (`LOGIN_URL`).
+    pub login_url: String,
+    /// How long temporary passwords and activation links work (`CREDENTIALS_VALIDITY_DAYS`, default 7).
+    pub credentials_validity: Duration,
+    /// `CREDENTIALS_DELIVERY`: `password` (default) or `activation_link` (OWASP ASVS 2.5.1).
+    pub credentials_delivery: CredentialDelivery,
+    /// Key in the document bucket of the PDF form attached to requests for information
+    /// (`INFO_REQUEST_FORM_KEY`, optional).
+    pub info_form_key: Option<String>,
+    /// The key signing session tokens and cursors (`SESSION_SIGNING_KEY`, at least 32 bytes);
+    /// only the functions that log users in or check sessions need it.
+    pub session_signing_key: Option<SecretString>,
 }
 
 /// How CAPTCHA answers are checked.
@@ -120,6 +135,20 @@ impl Config {
         let request_ttl_hours = parse_number(&get, "REQUEST_TTL_HOURS", 24u32, &mut problems);
         let outbox_retry_seconds = parse_number(&get, "OUTBOX_RETRY_SECONDS", 60u32, &mut problems);
         let outbox_max_attempts = parse_number(&get, "OUTBOX_MAX_ATTEMPTS", 8u32, &mut problems);
+        let login_url = required(&get, "LOGIN_URL", &mut problems);
+        let credentials_days = parse_number(&get, "CREDENTIALS_VALIDITY_DAYS", 7u32, &mut problems);
+        let credentials_delivery = match get("CREDENTIALS_DELIVERY").as_deref() {
+            None | Some("password") => CredentialDelivery::TemporaryPassword,
+            Some("activation_link") => CredentialDelivery::ActivationLink,
+            Some(other) => {
+                problems.push(format!("CREDENTIALS_DELIVERY must be `password` or `activation_link`, not {other:?}"));
+                CredentialDelivery::TemporaryPassword
+            }
+        };
+        let session_signing_key = get("SESSION_SIGNING_KEY");
+        if session_signing_key.as_ref().is_some_and(|k| k.len() < MIN_SIGNING_KEY) {
+            problems.push(format!("SESSION_SIGNING_KEY must have at least {MIN_SIGNING_KEY} bytes"));
+        }
 
         if !problems.is_empty() {
             return Err(ConfigError(problems));
@@ -136,6 +165,11 @@ impl Config {
             request_ttl: Duration::hours(request_ttl_hours.into()),
             outbox_retry: Duration::seconds(outbox_retry_seconds.into()),
             outbox_max_attempts: outbox_max_attempts.max(1),
+            login_url,
+            credentials_validity: Duration::days(credentials_days.into()),
+            credentials_delivery,
+            info_form_key: get("INFO_REQUEST_FORM_KEY"),
+            session_signing_key: session_signing_key.map(SecretString::from),
         })
     }
 }
@@ -172,11 +206,12 @@ mod tests {
         move |name| map.get(name).cloned()
     }
 
-    const BASE: [(&str, &str); 4] = [
+    const BASE: [(&str, &str); 5] = [
         ("TABLE_NAME", "t"),
         ("DOCUMENT_BUCKET", "b"),
         ("SENDER_EMAIL", "noreply@example.org"),
         ("PRIVACY_NOTICE_VERSION", "2026-01"),
+        ("LOGIN_URL", "https://portal.example.org/login"),
     ];
 
     #[test]
@@ -217,8 +252,16 @@ mod tests {
     #[test]
     fn bad_numbers_and_country_lists_are_refused() {
         let mut vars = BASE.to_vec();
-        vars.extend([("CAPTCHA_MODE", "off"), ("REQUEST_TTL_HOURS", "a day"), ("EIDAS_COUNTRIES", "DE,XX")]);
+        vars.extend([
+            ("CAPTCHA_MODE", "off"),
+            ("REQUEST_TTL_HOURS", "a day"),
+            ("EIDAS_COUNTRIES", "DE,XX"),
+            ("SESSION_SIGNING_KEY", "too short"),
+            ("CREDENTIALS_DELIVERY", "pigeon"),
+        ]);
         let error = Config::from_lookup(lookup(&vars)).unwrap_err().to_string();
-        assert!(error.contains("REQUEST_TTL_HOURS") && error.contains("EIDAS_COUNTRIES"), "{error}");
+        for name in ["REQUEST_TTL_HOURS", "EIDAS_COUNTRIES", "SESSION_SIGNING_KEY", "CREDENTIALS_DELIVERY"] {
+            assert!(error.contains(name), "{name} not in {error}");
+        }
     }
 }

@@ -11,8 +11,13 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::{
+    domain::Language,
     ports::InfraError,
-    services::applicant::{ApplicantError, DocumentProblem},
+    services::{
+        applicant::{ApplicantError, DocumentProblem},
+        auth::AuthError,
+        operator::OperatorError,
+    },
 };
 
 /// Largest request body accepted.
@@ -198,6 +203,78 @@ impl From<ApplicantError> for ApiError {
     }
 }
 
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::InvalidCredentials => {
+                Self::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "Wrong username or password.")
+            }
+            AuthError::TemporaryPasswordExpired => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "temporary_password_expired",
+                "The temporary password has expired: ask the assistance service for new credentials.",
+            ),
+            AuthError::Locked(seconds) => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "account_locked",
+                format!("Too many failed attempts: try again in {seconds} seconds."),
+            )
+            .header(header::RETRY_AFTER, seconds.to_string()),
+            AuthError::InvalidChangeToken => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_change_token",
+                "The change token is invalid, used or expired: log in again.",
+            ),
+            AuthError::Unauthenticated => unauthenticated(),
+            AuthError::WeakPassword(reasons) => {
+                let message = reasons.iter().map(|r| r.message()).collect::<Vec<_>>().join(" ");
+                Self::new(StatusCode::BAD_REQUEST, "weak_password", format!("The new password is refused. {message}"))
+                    .with("reasons", reasons.iter().map(|r| r.code()).collect::<Vec<_>>())
+                    .fields(BTreeMap::from([("new_password".to_string(), message)]))
+            }
+            AuthError::Infra(error) => error.into(),
+        }
+    }
+}
+
+impl From<OperatorError> for ApiError {
+    fn from(error: OperatorError) -> Self {
+        match error {
+            OperatorError::Unauthenticated => unauthenticated(),
+            OperatorError::Forbidden => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", "Only operators may use this resource.")
+            }
+            OperatorError::Invalid(errors) => {
+                Self::new(StatusCode::BAD_REQUEST, "validation_failed", "Some fields are not valid.")
+                    .fields(errors.messages(Language::En))
+            }
+            OperatorError::InvalidCursor => Self::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_cursor",
+                "The cursor is not one this listing returned: start again without it.",
+            ),
+            OperatorError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found", "No such request."),
+            OperatorError::InvalidTransition(status) => Self::new(
+                StatusCode::CONFLICT,
+                "invalid_transition",
+                format!("Not possible while the request is {status}."),
+            )
+            .with("status", status.as_str()),
+            OperatorError::CredentialsAlreadyUsed => Self::new(
+                StatusCode::CONFLICT,
+                "credentials_already_used",
+                "The applicant already chose a password: there are no credentials to re-issue.",
+            ),
+            OperatorError::Infra(error) => error.into(),
+        }
+    }
+}
+
+fn unauthenticated() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Log in first: send Authorization: Bearer <session token>.")
+        .header(header::WWW_AUTHENTICATE, "Bearer")
+}
+
 /// The cause chain of an error on one line, for logs.
 pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
@@ -285,6 +362,20 @@ pub fn source_ip(request: &Request) -> Option<String> {
     }
 }
 
+/// A query string parameter.
+pub fn query_parameter<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request.query_string_parameters_ref()?.first(name)
+}
+
+/// The body as a JSON object; an empty body is an empty object.
+pub fn optional_json_object(request: &Request) -> Result<JsonObject, ApiError> {
+    if request.body().is_empty() {
+        Ok(JsonObject { raw: Vec::new(), object: Map::new() })
+    } else {
+        json_object(request)
+    }
+}
+
 /// The path segments, without empty ones (`/requests/x/` is `["requests", "x"]`).
 pub fn path_segments(request: &Request) -> Vec<String> {
     request.raw_http_path().split('/').filter(|s| !s.is_empty()).map(str::to_string).collect()
@@ -294,7 +385,7 @@ pub fn path_segments(request: &Request) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::domain::application_form::InvalidForm;
-    use crate::domain::{FieldError, FieldErrors, Language};
+    use crate::domain::{FieldError, FieldErrors};
 
     fn body_of(response: &Response<Body>) -> Value {
         match response.body() {

@@ -5,7 +5,11 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AccreditationRequest, AuditEntry, DocumentType, Language, Reference, RequestId, Timestamp};
+use crate::domain::{
+    Account, AccreditationRequest, AuditEntry, DocumentType, Language, Reference, RequestId, Timestamp, TokenHash,
+    Username,
+};
+use crate::workflow::Status;
 
 /// A failure of the infrastructure, not of the caller.
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +81,8 @@ pub struct Transition {
     pub audit: AuditEntry,
     /// The email the change owes, if any.
     pub email: Option<OutboxEmail>,
+    /// An account created by the change (approval), unless its username is taken.
+    pub account: Option<Account>,
 }
 
 /// Why a transition was not written.
@@ -85,6 +91,9 @@ pub enum TransitionError {
     /// Someone else changed the request first.
     #[error("the request changed concurrently")]
     Conflict,
+    /// The username of the account to create is taken.
+    #[error("the username is taken")]
+    UsernameTaken,
     /// Infrastructure failure.
     #[error(transparent)]
     Infra(#[from] InfraError),
@@ -116,7 +125,19 @@ pub trait RequestStore: Send + Sync {
     async fn update(&self, request: &AccreditationRequest, expected_version: u64) -> Result<(), TransitionError>;
     /// The audit trail, oldest first.
     async fn audit_trail(&self, id: RequestId) -> Result<Vec<AuditEntry>, InfraError>;
+    /// Up to `limit` requests in `status`, oldest submission first, after `after`; with the
+    /// position to continue from when more remain.
+    async fn queue(
+        &self,
+        status: Status,
+        limit: i32,
+        after: Option<QueuePosition>,
+    ) -> Result<(Vec<AccreditationRequest>, Option<QueuePosition>), InfraError>;
 }
+
+/// Where a page of the queue ended (the index keys of its last item).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuePosition(pub BTreeMap<String, String>);
 
 /// The kinds of email the service sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,6 +145,14 @@ pub trait RequestStore: Send + Sync {
 pub enum EmailKind {
     /// "We received your request": the reference and what happens next.
     Confirmation,
+    /// Username and temporary password (or activation link) of an account.
+    Credentials,
+    /// The request was rejected, with the reason.
+    Rejection,
+    /// An operator asks for more documents, with the message (and the configured PDF form).
+    InfoRequest,
+    /// "Your password was changed".
+    PasswordChanged,
 }
 
 /// State of an outbox email.
@@ -146,7 +175,11 @@ pub struct OutboxEmail {
     /// What to send.
     pub kind: EmailKind,
     /// The request it is about (recipient and content are read from it at send time).
-    pub request_id: RequestId,
+    pub request_id: Option<RequestId>,
+    /// The account it is about (credentials, password changes).
+    pub username: Option<Username>,
+    /// The operator's reason or message, for rejections and requests for information.
+    pub note: Option<String>,
     /// Where it stands.
     pub status: OutboxStatus,
     /// Attempts so far.
@@ -162,12 +195,23 @@ pub struct OutboxEmail {
 }
 
 impl OutboxEmail {
-    /// A new pending email of `kind` about `request_id`, due at once.
-    pub fn new(kind: EmailKind, request_id: RequestId, now: Timestamp) -> Self {
+    /// A new pending email of `kind` about a request, due at once.
+    pub fn about_request(kind: EmailKind, request_id: RequestId, note: Option<String>, now: Timestamp) -> Self {
+        Self { request_id: Some(request_id), note, ..Self::pending(kind, now) }
+    }
+
+    /// A new pending email of `kind` about an account, due at once.
+    pub fn about_account(kind: EmailKind, username: &Username, now: Timestamp) -> Self {
+        Self { username: Some(username.clone()), ..Self::pending(kind, now) }
+    }
+
+    fn pending(kind: EmailKind, now: Timestamp) -> Self {
         Self {
             id: uuid::Uuid::new_v4().to_string(),
             kind,
-            request_id,
+            request_id: None,
+            username: None,
+            note: None,
             status: OutboxStatus::Pending,
             attempts: 0,
             due_at: now,
@@ -234,8 +278,19 @@ pub trait DocumentStore: Send + Sync {
     async fn delete(&self, key: &str) -> Result<(), InfraError>;
 }
 
-/// A rendered email.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A file attached to an email.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// File name shown to the recipient.
+    pub file_name: String,
+    /// MIME type.
+    pub content_type: String,
+    /// The bytes.
+    pub content: Vec<u8>,
+}
+
+/// A rendered email. Its `Debug` form leaves the content out: credentials travel in it.
+#[derive(Clone, PartialEq, Eq)]
 pub struct OutgoingEmail {
     /// Recipient address.
     pub to: String,
@@ -247,6 +302,14 @@ pub struct OutgoingEmail {
     pub html: String,
     /// Language of the content.
     pub language: Language,
+    /// Attached files.
+    pub attachments: Vec<Attachment>,
+}
+
+impl std::fmt::Debug for OutgoingEmail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutgoingEmail").field("subject", &self.subject).finish_non_exhaustive()
+    }
 }
 
 /// Sends email.
@@ -270,6 +333,75 @@ pub enum CaptchaVerdict {
 pub trait CaptchaVerifier: Send + Sync {
     /// Verifies `token`, answered from `remote_ip`.
     async fn verify(&self, token: &str, remote_ip: Option<&str>) -> Result<CaptchaVerdict, InfraError>;
+}
+
+/// Failed logins of a username (known or not, so that a lockout reveals nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LoginAttempts {
+    /// Consecutive failures.
+    pub failures: u32,
+    /// Until when logins are refused.
+    pub locked_until: Option<Timestamp>,
+}
+
+/// A single-use permission to choose a password (after a temporary password, or an activation
+/// link), stored under the hash of its token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeGrant {
+    /// Whose password.
+    pub username: Username,
+    /// When it lapses.
+    pub expires_at: Timestamp,
+}
+
+/// Why an account could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateAccountError {
+    /// The username is taken.
+    #[error("the username is taken")]
+    UsernameTaken,
+    /// Infrastructure failure.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+/// Accounts, login attempts and password-change grants.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// The account, if it exists.
+    async fn account(&self, username: &Username) -> Result<Option<Account>, InfraError>;
+    /// Creates an account (an operator) with the email issuing its credentials.
+    async fn create_account(&self, account: &Account, email: &OutboxEmail) -> Result<(), CreateAccountError>;
+    /// Saves the account if still at `expected_version`.
+    async fn save_account(&self, account: &Account, expected_version: u64) -> Result<(), TransitionError>;
+    /// Saves a new password with the email announcing it, consuming the grant that allowed it:
+    /// all or nothing.
+    async fn change_password(
+        &self,
+        account: &Account,
+        expected_version: u64,
+        grant: Option<&TokenHash>,
+        email: &OutboxEmail,
+    ) -> Result<(), TransitionError>;
+    /// Queues an email (credentials re-issued).
+    async fn queue_email(&self, email: &OutboxEmail) -> Result<(), InfraError>;
+    /// The next number for usernames built on `base` (1, 2, ...).
+    async fn next_username_number(&self, base: &str) -> Result<u64, InfraError>;
+    /// The failed logins of `username` that still count at `now`.
+    async fn login_attempts(&self, username: &str, now: Timestamp) -> Result<LoginAttempts, InfraError>;
+    /// Records one more failure and the lock it earns; returns the consecutive failures.
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        now: Timestamp,
+        lock: &(dyn Fn(u32) -> Option<Timestamp> + Sync),
+    ) -> Result<LoginAttempts, InfraError>;
+    /// Forgets the failures of `username` (after a success).
+    async fn clear_login_failures(&self, username: &str) -> Result<(), InfraError>;
+    /// Stores a password-change grant under its token's hash.
+    async fn store_grant(&self, token: &TokenHash, grant: &ChangeGrant) -> Result<(), InfraError>;
+    /// The grant of a token, if stored and not lapsed at `now`.
+    async fn grant(&self, token: &TokenHash, now: Timestamp) -> Result<Option<ChangeGrant>, InfraError>;
 }
 
 /// The time, injectable so that tests can move it.

@@ -36,6 +36,8 @@ pub struct TableSchema {
     pub indexes: Vec<IndexSchema>,
     /// The TTL attribute.
     pub ttl_attribute: &'static str,
+    /// What the table's stream carries (it feeds the mailer new outbox emails).
+    pub stream_view_type: &'static str,
 }
 
 impl TableSchema {
@@ -58,6 +60,7 @@ pub fn table() -> TableSchema {
         range_key: SK,
         indexes: vec![IndexSchema { name: GSI1, hash_key: GSI1PK, range_key: GSI1SK }],
         ttl_attribute: TTL_ATTRIBUTE,
+        stream_view_type: "NEW_IMAGE",
     }
 }
 

@@ -67,6 +67,11 @@ impl Status {
     pub const ALL: [Status; 6] =
         [Self::AwaitingDocument, Self::Submitted, Self::InfoRequested, Self::Approved, Self::Rejected, Self::Expired];
 
+    /// Parses a wire name.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
     /// The wire name (`awaiting_document`, ...).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -32,7 +32,7 @@ async fn the_applicant_journey_end_to_end() {
     assert!(email["subject"].as_str().unwrap().contains(reference), "{email:#}");
     let body = email["body"].as_str().unwrap();
     assert!(body.contains(reference) && body.contains("What happens next"), "{body}");
-    assert!(body.contains("<p>Dear Maria D'Angelo,</p>") || body.contains("Dear Maria D&#x27;Angelo"), "{body}");
+    assert!(body.lines().any(|line| line == "Dear Maria D'Angelo,"), "{body}");
 
     let status = app.get_with_token(&format!("/requests/{}", created.id), &created.token).await;
     assert_eq!(status.status, 200);
@@ -99,7 +99,7 @@ async fn the_api_and_the_trigger_racing_accept_exactly_once() {
     let path = format!("/requests/{}/document", created.id);
     let (trigger, api) = tokio::join!(app.object_created(key), app.post_with_token(&path, &created.token));
     trigger.expect("trigger");
-    assert_eq!(api.status, 200);
+    assert_eq!(api.status, 200, "{:#}", api.body);
     assert_eq!(app.emails_to(form["email"].as_str().unwrap()).await.len(), 1);
     let audit = app.all_items().await.into_iter().filter(|i| i["SK"].as_s().unwrap().starts_with("AUDIT#")).count();
     assert_eq!(audit, 2, "created + document_accepted, once");

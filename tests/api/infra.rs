@@ -62,6 +62,7 @@ fn the_table_in_the_template_is_the_table_the_bootstrap_creates() {
     }
     assert_eq!(table["TimeToLiveSpecification"]["AttributeName"].as_str(), Some(expected.ttl_attribute));
     assert_eq!(table["TimeToLiveSpecification"]["Enabled"].as_bool(), Some(true));
+    assert_eq!(table["StreamSpecification"]["StreamViewType"].as_str(), Some(expected.stream_view_type));
     assert_eq!(table["SSESpecification"]["SSEEnabled"].as_bool(), Some(true));
     assert_eq!(table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(), Some(true));
 }

@@ -64,6 +64,8 @@ async fn cargo_lambda_watch_serves_the_journey_on_the_api_gateway_paths() {
             ("CAPTCHA_SECRET", "test-secret"),
             ("CAPTCHA_VERIFY_URL", captcha_verify_url().as_str()),
             ("CAPTCHA_HOSTNAMES", "localhost"),
+            ("LOGIN_URL", "https://portal.example.org/login"),
+            ("SESSION_SIGNING_KEY", "a local signing key for the watch test, 32+ bytes"),
         ])
         .stdin(Stdio::null())
         .stdout(output.try_clone().unwrap())
@@ -74,10 +76,14 @@ async fn cargo_lambda_watch_serves_the_journey_on_the_api_gateway_paths() {
     let _watch = Watch(child);
 
     let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(20 * 60)).build().unwrap();
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
     let probe = format!("{base}/requests/0b8f1a52-3c4d-4e5f-8a9b-1c2d3e4f5a6b");
+    // The first call waits for the function to compile; a function that fails to start makes
+    // cargo lambda hold calls forever, so its log is watched too.
     let mut ready = None;
-    for _ in 0..600 {
+    for _ in 0..40 {
+        let crashed = std::fs::read_to_string(&log).unwrap_or_default().contains("ERROR command exited");
+        assert!(!crashed, "the function failed to start; see {log}");
         match http.get(&probe).bearer_auth("nothing").send().await {
             Ok(response) => {
                 ready = Some(response);
@@ -109,6 +115,15 @@ async fn cargo_lambda_watch_serves_the_journey_on_the_api_gateway_paths() {
 
     let wrong_method = http.put(format!("{base}/requests")).send().await.unwrap();
     assert_eq!(wrong_method.status(), 405);
+
+    // The other functions answer on their API Gateway paths too.
+    let login =
+        http.post(format!("{base}/auth/login")).json(&serde_json::json!({"username": "nobody.here", "password": "x"}));
+    let login = login.send().await.unwrap();
+    assert_eq!(login.status(), 401, "see {log}");
+    let queue = http.get(format!("{base}/operator/requests")).send().await.unwrap();
+    assert_eq!(queue.status(), 401, "see {log}");
+    assert_eq!(queue.json::<Value>().await.unwrap()["error"], "unauthorized");
 
     let invoked = Command::new("cargo")
         .args(["lambda", "invoke", "requests", "--invoke-address", "127.0.0.1", "--invoke-port", &port])

@@ -3,7 +3,11 @@
 mod documents;
 mod events;
 mod infra;
+mod journey;
 mod local_stack;
+mod login;
+mod logs;
+mod operator;
 mod outbox;
 mod status;
 mod submission;

@@ -4,10 +4,14 @@
 
 use std::collections::HashMap;
 
+use std::sync::{Arc, Mutex};
+
 use accreditation::{
     adapters::bootstrap,
     app::{App, Clients},
     config::Config,
+    domain::Timestamp,
+    ports::Clock,
     services::postman::SweepReport,
 };
 use aws_lambda_events::s3::S3Event;
@@ -29,6 +33,16 @@ pub fn captcha_verify_url() -> String {
     std::env::var("TEST_CAPTCHA_VERIFY_URL").unwrap_or_else(|_| {
         panic!("TEST_CAPTCHA_VERIFY_URL is not set: run the tests with `make test`, which starts the fake reCAPTCHA")
     })
+}
+
+/// A password the policy accepts.
+pub const STRONG_PASSWORD: &str = "Tramonto sul Vesuvio, 1987!";
+
+/// The value of a `Label: value` line of an email (plain text or HTML).
+pub fn line_value(body: &str, label: &str) -> Option<String> {
+    body.lines()
+        .map(|line| line.trim().trim_end_matches("<br>"))
+        .find_map(|line| line.strip_prefix(&format!("{label}: ")).map(|v| v.trim().to_string()))
 }
 
 /// A short random suffix for resource names and addresses.
@@ -92,6 +106,8 @@ pub struct Submitted {
 pub struct TestApp {
     /// The services, as a function's cold start builds them.
     pub app: App,
+    /// The services' clock, which tests move forward.
+    pub clock: Arc<TestClock>,
     /// The SDK clients.
     pub clients: Clients,
     /// Table name.
@@ -124,6 +140,8 @@ impl TestApp {
             ("CAPTCHA_VERIFY_URL", captcha_verify_url()),
             ("CAPTCHA_HOSTNAMES", "localhost".to_string()),
             ("OUTBOX_RETRY_SECONDS", "0".to_string()),
+            ("LOGIN_URL", "https://portal.example.org/login".to_string()),
+            ("SESSION_SIGNING_KEY", format!("test-signing-key-{suffix}-0123456789abcdef")),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -141,9 +159,11 @@ impl TestApp {
         if !overrides.iter().any(|(name, _)| *name == "SENDER_EMAIL") {
             bootstrap::verify_sender(&clients.ses, &config.sender_email).await.expect("sender identity");
         }
-        let app = App::new(&config, &clients).expect("app wiring");
+        let clock = Arc::new(TestClock::default());
+        let app = App::with_clock(&config, &clients, clock.clone()).expect("app wiring");
         Self {
             app,
+            clock,
             clients,
             table: config.table_name.clone(),
             bucket: config.bucket_name.clone(),
@@ -173,7 +193,89 @@ impl TestApp {
         self.call("GET", path, &[("authorization", &format!("Bearer {token}"))], None).await
     }
 
-    /// Submits `form`, asserting 201.
+    /// `POST path` with a JSON body and, if given, a bearer token.
+    pub async fn post(&self, path: &str, bearer: Option<&str>, body: &Value) -> ApiResponse {
+        let auth = bearer.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("content-type", "application/json")];
+        if let Some(auth) = &auth {
+            headers.push(("authorization", auth));
+        }
+        self.call("POST", path, &headers, Some(&body.to_string())).await
+    }
+
+    /// `GET path` with, if given, a bearer token.
+    pub async fn get(&self, path: &str, bearer: Option<&str>) -> ApiResponse {
+        let auth = bearer.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
+        self.call("GET", path, &headers, None).await
+    }
+
+    /// `POST /auth/login`.
+    pub async fn login(&self, username: &str, password: &str) -> ApiResponse {
+        self.post("/auth/login", None, &json!({"username": username, "password": password})).await
+    }
+
+    /// Submits `form`, uploads a PNG and confirms it: a request in the operators' queue.
+    pub async fn submitted_request(&self, form: &Value) -> Submitted {
+        let created = self.submit(form).await;
+        let size = form["document"]["size"].as_u64().unwrap_or(2048) as usize;
+        let kind = match form["document"]["content_type"].as_str() {
+            Some("application/pdf") => "pdf",
+            Some("image/jpeg") => "jpeg",
+            _ => "png",
+        };
+        self.upload(&created.body["upload"], file_of(kind, size)).await;
+        let confirmed = self.post_with_token(&format!("/requests/{}/document", created.id), &created.token).await;
+        assert_eq!(confirmed.status, 200, "{:#}", confirmed.body);
+        created
+    }
+
+    /// The username and temporary password of the last credentials email to `address`.
+    pub async fn credentials_sent_to(&self, address: &str) -> (String, String) {
+        let emails = self.emails_to(address).await;
+        let email = emails
+            .iter()
+            .rev()
+            .find(|e| line_value(e["body"].as_str().unwrap_or_default(), "Username").is_some())
+            .unwrap_or_else(|| panic!("no credentials email to {address}: {emails:#?}"));
+        let body = email["body"].as_str().unwrap();
+        (line_value(body, "Username").unwrap(), line_value(body, "Temporary password").expect("a temporary password"))
+    }
+
+    /// A new operator who went through the forced first password change: their session token.
+    pub async fn operator_session(&self) -> String {
+        let username = format!("op.{}", unique());
+        let address = format!("{username}@assistenza.example.it");
+        let username = accreditation::domain::Username::parse(&username).unwrap();
+        let email = accreditation::domain::Email::parse(&address).unwrap();
+        accreditation::services::operator::create_operator(
+            self.app.accounts.as_ref(),
+            &self.app.postman,
+            self.app.clock.as_ref(),
+            username,
+            email,
+            accreditation::domain::Language::En,
+        )
+        .await
+        .expect("operator created");
+        let emails = self.emails_to(&address).await;
+        let body = emails.last().expect("a credentials email")["body"].as_str().unwrap().to_string();
+        let change_token = match line_value(&body, "Activation link") {
+            Some(link) => link.split_once("#activation=").expect("a token in the link").1.to_string(),
+            None => {
+                let (username, temporary) = self.credentials_sent_to(&address).await;
+                let first = self.login(&username, &temporary).await;
+                assert_eq!(first.body["status"], "password_change_required", "{:#}", first.body);
+                first.body["change_token"].as_str().unwrap().to_string()
+            }
+        };
+        let changed = self
+            .post("/auth/password", None, &json!({"change_token": change_token, "new_password": STRONG_PASSWORD}))
+            .await;
+        assert_eq!(changed.status, 200, "{:#}", changed.body);
+        changed.body["token"].as_str().unwrap().to_string()
+    }
+
     pub async fn submit(&self, form: &Value) -> Submitted {
         let response = self.post_json("/requests", form).await;
         assert_eq!(response.status, 201, "submission refused: {:#}", response.body);
@@ -207,7 +309,50 @@ impl TestApp {
             .expect("sweep")
     }
 
-    /// The emails the emulator accepted for `address`.
+    /// The MIME emails (with attachments) the emulator accepted for `address`.
+    pub async fn raw_emails_to(&self, address: &str) -> Vec<Value> {
+        let data = moto_data(&self.http, &self.endpoint).await;
+        data["ses"]["RawMessage"]
+            .as_array()
+            .map(|all| {
+                all.iter().filter(|m| m["raw_data"].as_str().unwrap_or_default().contains(address)).cloned().collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Outbox items in `status`.
+    pub async fn outbox_items(&self, status: &str) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        self.all_items()
+            .await
+            .into_iter()
+            .filter(|i| i["PK"].as_s().unwrap().starts_with("OUTBOX#") && i["status"].as_s().unwrap() == status)
+            .collect()
+    }
+
+    /// Runs the mailer on a DynamoDB stream event carrying `items` as inserted (the emulator
+    /// has no stream triggers, so the event is built from the table, like events/dynamodb-outbox-stream.json).
+    pub async fn mailer_stream(
+        &self,
+        items: &[HashMap<String, aws_sdk_dynamodb::types::AttributeValue>],
+    ) -> SweepReport {
+        let mut event = read_event("dynamodb-outbox-stream.json");
+        let template = event["Records"][0].clone();
+        let records: Vec<Value> = items
+            .iter()
+            .map(|item| {
+                let mut record = template.clone();
+                let image = dynamo_json(item);
+                record["dynamodb"]["Keys"] = json!({"PK": image["PK"], "SK": image["SK"]});
+                record["dynamodb"]["NewImage"] = image;
+                record
+            })
+            .collect();
+        event["Records"] = Value::Array(records);
+        mailer::handler(&self.app.postman, lambda_runtime::LambdaEvent::new(event, Default::default()))
+            .await
+            .expect("mailer")
+    }
+
     pub async fn emails_to(&self, address: &str) -> Vec<Value> {
         emails_to(&self.http, &self.endpoint, address).await
     }
@@ -249,10 +394,35 @@ impl TestApp {
     }
 }
 
-/// Invokes the `requests` handler of `app` with an API Gateway event.
+/// The system time moved forward by what a test asked.
+#[derive(Default)]
+pub struct TestClock(Mutex<time::Duration>);
+
+impl TestClock {
+    /// Moves the time forward.
+    pub fn advance(&self, by: time::Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now().plus(*self.0.lock().unwrap())
+    }
+}
+
+/// Invokes the handler of the function serving `path` (as the API Gateway routes do).
 pub async fn invoke_requests(app: &App, event: &Value) -> ApiResponse {
     let request = lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event");
-    let response = requests::handler(&app.applicant, request).await.expect("the handler never fails");
+    let path = event["rawPath"].as_str().unwrap_or_default();
+    let response = if path.starts_with("/auth/") {
+        auth::handler(app.auth.as_ref().expect("auth configured"), request).await
+    } else if path.starts_with("/operator/") {
+        operator::handler(app.operator.as_ref().expect("operator configured"), request).await
+    } else {
+        requests::handler(&app.applicant, request).await
+    };
+    let response = response.expect("the handler never fails");
     let status = response.status().as_u16();
     let headers = response
         .headers()
@@ -272,7 +442,15 @@ pub async fn invoke_requests(app: &App, event: &Value) -> ApiResponse {
 pub fn api_event(method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Value {
     let mut event = read_event("get-request.json");
     let headers: serde_json::Map<String, Value> = headers.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
     event["rawPath"] = json!(path);
+    event["rawQueryString"] = json!(query);
+    let parameters: serde_json::Map<String, Value> = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.to_string(), json!(percent_decode(v))))
+        .collect();
+    event["queryStringParameters"] = Value::Object(parameters);
     event["headers"] = Value::Object(headers);
     event["requestContext"]["http"]["method"] = json!(method);
     event["requestContext"]["http"]["path"] = json!(path);
@@ -305,14 +483,7 @@ pub async fn upload_file(http: &reqwest::Client, upload: &Value, bytes: Vec<u8>)
 
 /// The emails the emulator accepted for `address` (`ses.Message` of moto's data API).
 pub async fn emails_to(http: &reqwest::Client, endpoint: &str, address: &str) -> Vec<Value> {
-    let data: Value = http
-        .get(format!("{endpoint}/moto-api/data.json"))
-        .send()
-        .await
-        .expect("moto data API")
-        .json()
-        .await
-        .expect("moto data JSON");
+    let data = moto_data(http, endpoint).await;
     data["ses"]["Message"]
         .as_array()
         .map(|messages| {
@@ -325,4 +496,44 @@ pub async fn emails_to(http: &reqwest::Client, endpoint: &str, address: &str) ->
                 .collect()
         })
         .unwrap_or_default()
+}
+
+fn percent_decode(value: &str) -> String {
+    url::form_urlencoded::parse(format!("v={value}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+}
+
+/// An item in the DynamoDB JSON of stream records (`{"S": ...}`, `{"N": ...}`, ...).
+pub fn dynamo_json(item: &HashMap<String, aws_sdk_dynamodb::types::AttributeValue>) -> Value {
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    fn one(value: &A) -> Value {
+        match value {
+            A::S(s) => json!({"S": s}),
+            A::N(n) => json!({"N": n}),
+            A::Bool(b) => json!({"BOOL": b}),
+            A::Null(_) => json!({"NULL": true}),
+            A::M(m) => json!({"M": m.iter().map(|(k, v)| (k.clone(), one(v))).collect::<serde_json::Map<_, _>>()}),
+            A::L(l) => json!({"L": l.iter().map(one).collect::<Vec<_>>()}),
+            other => panic!("unexpected attribute {other:?}"),
+        }
+    }
+    Value::Object(item.iter().map(|(k, v)| (k.clone(), one(v))).collect())
+}
+
+/// The emulator's state (`/moto-api/data.json`). Moto serialises it while other requests change
+/// it, and now and then fails (e.g. on a DynamoDB stream record added meanwhile): retried.
+pub async fn moto_data(http: &reqwest::Client, endpoint: &str) -> Value {
+    let url = format!("{endpoint}/moto-api/data.json");
+    let mut last_error = String::new();
+    for _ in 0..10 {
+        match http.get(&url).send().await {
+            Ok(response) if response.status().is_success() => match response.json().await {
+                Ok(data) => return data,
+                Err(e) => last_error = e.to_string(),
+            },
+            Ok(response) => last_error = format!("HTTP {}", response.status()),
+            Err(e) => last_error = e.to_string(),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("the emulator's data API failed 10 times: {last_error}")
 }

@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use aws_sdk_s3::types::{
     BucketLifecycleConfiguration, BucketLocationConstraint, CorsConfiguration, CorsRule, CreateBucketConfiguration,
@@ -30,6 +30,12 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Resu
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
+        .stream_specification(built(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::from(table.stream_view_type))
+                .build(),
+        )?)
         .key_schema(key(table.hash_key, KeyType::Hash)?)
         .key_schema(key(table.range_key, KeyType::Range)?);
     for (attribute, _) in table.attribute_definitions() {

@@ -16,10 +16,10 @@ use sha2::{Digest, Sha256};
 
 use super::classify;
 use crate::{
-    domain::{AccreditationRequest, AuditEntry, Reference, RequestId, Timestamp},
+    domain::{Account, AccreditationRequest, AuditEntry, Reference, RequestId, Timestamp, TokenHash, Username},
     ports::{
-        CreateError, IdempotencyRecord, InfraError, NewRequest, Outbox, OutboxEmail, OutboxStatus, RequestStore,
-        Transition, TransitionError,
+        AccountStore, ChangeGrant, CreateAccountError, CreateError, IdempotencyRecord, InfraError, LoginAttempts,
+        NewRequest, Outbox, OutboxEmail, OutboxStatus, QueuePosition, RequestStore, Transition, TransitionError,
     },
     schema::{GSI1, GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUTE},
     workflow::Status,
@@ -54,8 +54,21 @@ impl DynamoStore {
         output.item.map(from_item).transpose()
     }
 
+    /// One transaction. DynamoDB cancels a transaction that meets another one in progress on the
+    /// same item (`TransactionConflict`), without any condition having failed: it is retried, so
+    /// that only conditions decide the outcome.
     async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), SdkError<TransactWriteItemsError>> {
-        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map(|_| ())
+        let mut attempt = 0;
+        loop {
+            let result = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
+            match result {
+                Err(e) if attempt < 4 && only_transaction_conflicts(&e) => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(25 * attempt)).await;
+                }
+                other => return other.map(|_| ()),
+            }
+        }
     }
 }
 
@@ -98,11 +111,15 @@ fn email_lock_pk(request: &AccreditationRequest) -> String {
     format!("EMAIL#{}", hex::encode(Sha256::digest(request.applicant.email.normalized().as_bytes())))
 }
 
-/// Where a request sits in the operators' queue index.
+/// Where a request sits in the operators' index: by status, oldest submission first (from
+/// submission on; requests still awaiting a document are not listed).
 fn queue_key(request: &AccreditationRequest) -> Option<(String, String)> {
-    let in_queue = matches!(request.status, Status::Submitted | Status::InfoRequested);
-    let since = request.submitted_at.filter(|_| in_queue)?;
-    Some((format!("STATUS#{}", request.status), format!("{since}#{}", request.id)))
+    let since = request.submitted_at?;
+    Some((queue_pk(request.status), format!("{since}#{}", request.id)))
+}
+
+fn queue_pk(status: Status) -> String {
+    format!("STATUS#{status}")
 }
 
 /// The key attributes of an item; the `GSI1` pair only on items in that index.
@@ -239,6 +256,15 @@ fn condition_failed_at(error: &SdkError<TransactWriteItemsError>, index: usize) 
         .is_some_and(|code| code == "ConditionalCheckFailed")
 }
 
+/// True when a transaction was cancelled for meeting another one, not for a failed condition.
+fn only_transaction_conflicts(error: &SdkError<TransactWriteItemsError>) -> bool {
+    let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = error.as_service_error() else {
+        return false;
+    };
+    let codes: Vec<&str> = cancelled.cancellation_reasons().iter().filter_map(|r| r.code()).collect();
+    codes.contains(&"TransactionConflict") && !codes.contains(&"ConditionalCheckFailed")
+}
+
 /// A lock item may be taken when it does not exist or has expired (TTL deletion lags).
 const LOCK_FREE: &str = "attribute_not_exists(PK) OR #ttl < :now";
 
@@ -349,19 +375,22 @@ impl RequestStore for DynamoStore {
         ];
         for pk in [person_lock_pk(request), email_lock_pk(request)] {
             let key = HashMap::from([(PK.to_string(), s(pk)), (SK.to_string(), s(LOCK))]);
-            let ours = "request_id = :id";
+            // Ours, or gone (a lapsed lock TTL deleted): never another request's lock.
+            let ours = "attribute_not_exists(PK) OR request_id = :id";
             let item = if request.status.holds_person() {
                 let mut update = Update::builder()
                     .table_name(&self.table)
                     .set_key(Some(key))
                     .condition_expression(ours)
                     .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
-                    .expression_attribute_values(":id", s(request.id.to_string()));
+                    .expression_attribute_names("#reference", "reference")
+                    .expression_attribute_values(":id", s(request.id.to_string()))
+                    .expression_attribute_values(":reference", s(request.reference.as_str()));
                 update = match request.expires_at {
-                    Some(at) => {
-                        update.update_expression("SET #ttl = :ttl").expression_attribute_values(":ttl", n(at.unix()))
-                    }
-                    None => update.update_expression("REMOVE #ttl"),
+                    Some(at) => update
+                        .update_expression("SET request_id = :id, #reference = :reference, #ttl = :ttl")
+                        .expression_attribute_values(":ttl", n(at.unix())),
+                    None => update.update_expression("SET request_id = :id, #reference = :reference REMOVE #ttl"),
                 };
                 TransactWriteItem::builder().update(built(update.build())?).build()
             } else {
@@ -377,11 +406,55 @@ impl RequestStore for DynamoStore {
         if let Some(email) = &change.email {
             items.push(put(&self.table, to_item(&OutboxItem::of(email))?, Some(("attribute_not_exists(PK)", vec![])))?);
         }
+        let account_index = items.len();
+        if let Some(account) = &change.account {
+            items.push(put(
+                &self.table,
+                to_item(&AccountItem::of(account))?,
+                Some(("attribute_not_exists(PK)", vec![])),
+            )?);
+        }
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(e) if condition_failed_at(&e, 0) => Err(TransitionError::Conflict),
+            Err(e) if change.account.is_some() && condition_failed_at(&e, account_index) => {
+                Err(TransitionError::UsernameTaken)
+            }
             Err(e) => Err(classify("DynamoDB", "TransactWriteItems", e).into()),
         }
+    }
+
+    async fn queue(
+        &self,
+        status: Status,
+        limit: i32,
+        after: Option<QueuePosition>,
+    ) -> Result<(Vec<AccreditationRequest>, Option<QueuePosition>), InfraError> {
+        let start = after.map(|position| position.0.into_iter().map(|(k, v)| (k, s(v))).collect::<Item>());
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("#pk = :status")
+            .expression_attribute_names("#pk", GSI1PK)
+            .expression_attribute_values(":status", s(queue_pk(status)))
+            .scan_index_forward(true)
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "Query", e))?;
+        let requests = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| from_item::<RequestItem>(item).map(|i| i.request))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = output.last_evaluated_key.map(|key| {
+            QueuePosition(key.into_iter().filter_map(|(k, v)| v.as_s().ok().map(|v| (k, v.clone()))).collect())
+        });
+        Ok((requests, next))
     }
 
     async fn update(&self, request: &AccreditationRequest, expected_version: u64) -> Result<(), TransitionError> {
@@ -522,5 +595,239 @@ impl Outbox for DynamoStore {
         };
         update.send().await.map_err(|e| classify("DynamoDB", "UpdateItem", e))?;
         Ok(())
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct AccountItem {
+    #[serde(flatten)]
+    keys: Keys,
+    #[serde(flatten)]
+    account: Account,
+}
+
+fn account_pk(username: &str) -> String {
+    format!("ACCOUNT#{username}")
+}
+
+impl AccountItem {
+    fn of(account: &Account) -> Self {
+        Self { keys: Keys::new(account_pk(account.username.as_str()), "ACCOUNT"), account: account.clone() }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct LoginItem {
+    #[serde(flatten)]
+    keys: Keys,
+    #[serde(default)]
+    failures: u32,
+    #[serde(default)]
+    locked_until: Option<Timestamp>,
+    #[serde(default)]
+    ttl: Option<i64>,
+}
+
+fn login_pk(username: &str) -> String {
+    format!("LOGIN#{username}")
+}
+
+/// Failures are forgotten a day after the last one.
+const LOGIN_MEMORY: time::Duration = time::Duration::days(1);
+
+#[derive(Serialize, Deserialize)]
+struct GrantItem {
+    #[serde(flatten)]
+    keys: Keys,
+    ttl: i64,
+    #[serde(flatten)]
+    grant: ChangeGrant,
+}
+
+fn grant_pk(token: &TokenHash) -> String {
+    format!("GRANT#{}", token.as_str())
+}
+
+#[async_trait]
+impl AccountStore for DynamoStore {
+    async fn account(&self, username: &Username) -> Result<Option<Account>, InfraError> {
+        let item: Option<AccountItem> = self.get(account_pk(username.as_str()), "ACCOUNT").await?;
+        Ok(item.map(|i| i.account))
+    }
+
+    async fn create_account(&self, account: &Account, email: &OutboxEmail) -> Result<(), CreateAccountError> {
+        let items = vec![
+            put(&self.table, to_item(&AccountItem::of(account))?, Some(("attribute_not_exists(PK)", vec![])))?,
+            put(&self.table, to_item(&OutboxItem::of(email))?, Some(("attribute_not_exists(PK)", vec![])))?,
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(e) if condition_failed_at(&e, 0) => Err(CreateAccountError::UsernameTaken),
+            Err(e) => Err(classify("DynamoDB", "TransactWriteItems", e).into()),
+        }
+    }
+
+    async fn save_account(&self, account: &Account, expected_version: u64) -> Result<(), TransitionError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&AccountItem::of(account))?))
+            .condition_expression("#version = :expected")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":expected", n(expected_version))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Err(TransitionError::Conflict),
+            Err(e) => Err(classify("DynamoDB", "PutItem", e).into()),
+        }
+    }
+
+    async fn change_password(
+        &self,
+        account: &Account,
+        expected_version: u64,
+        grant: Option<&TokenHash>,
+        email: &OutboxEmail,
+    ) -> Result<(), TransitionError> {
+        let mut items = vec![
+            TransactWriteItem::builder()
+                .put(built(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(to_item(&AccountItem::of(account))?))
+                        .condition_expression("#version = :expected")
+                        .expression_attribute_names("#version", "version")
+                        .expression_attribute_values(":expected", n(expected_version))
+                        .build(),
+                )?)
+                .build(),
+            put(&self.table, to_item(&OutboxItem::of(email))?, Some(("attribute_not_exists(PK)", vec![])))?,
+        ];
+        if let Some(token) = grant {
+            let key = HashMap::from([(PK.to_string(), s(grant_pk(token))), (SK.to_string(), s("GRANT"))]);
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .condition_expression("attribute_exists(PK)");
+            items.push(TransactWriteItem::builder().delete(built(delete.build())?).build());
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(e) if condition_failed_at(&e, 0) || condition_failed_at(&e, 2) => Err(TransitionError::Conflict),
+            Err(e) => Err(classify("DynamoDB", "TransactWriteItems", e).into()),
+        }
+    }
+
+    async fn queue_email(&self, email: &OutboxEmail) -> Result<(), InfraError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&OutboxItem::of(email))?))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "PutItem", e))?;
+        Ok(())
+    }
+
+    async fn next_username_number(&self, base: &str) -> Result<u64, InfraError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(format!("USERNAME#{base}")))
+            .key(SK, s("COUNTER"))
+            .update_expression("ADD #n :one")
+            .expression_attribute_names("#n", "n")
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "UpdateItem", e))?;
+        output
+            .attributes()
+            .and_then(|a| a.get("n"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| InfraError::Unexpected("the username counter returned no number".into(), None))
+    }
+
+    async fn login_attempts(&self, username: &str, now: Timestamp) -> Result<LoginAttempts, InfraError> {
+        let item: Option<LoginItem> = self.get(login_pk(username), "LOGIN").await?;
+        Ok(item
+            .filter(|i| i.ttl.is_none_or(|t| t >= now.unix()))
+            .map(|i| LoginAttempts { failures: i.failures, locked_until: i.locked_until })
+            .unwrap_or_default())
+    }
+
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        now: Timestamp,
+        lock: &(dyn Fn(u32) -> Option<Timestamp> + Sync),
+    ) -> Result<LoginAttempts, InfraError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(login_pk(username)))
+            .key(SK, s("LOGIN"))
+            .update_expression("ADD failures :one SET #ttl = :ttl")
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":ttl", n(now.plus(LOGIN_MEMORY).unix()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "UpdateItem", e))?;
+        let item: LoginItem = from_item(output.attributes.unwrap_or_default())?;
+        let mut attempts = LoginAttempts { failures: item.failures, locked_until: item.locked_until };
+        if let Some(until) = lock(item.failures) {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key(PK, s(login_pk(username)))
+                .key(SK, s("LOGIN"))
+                .update_expression("SET locked_until = :until")
+                .expression_attribute_values(":until", s(until.to_string()))
+                .send()
+                .await
+                .map_err(|e| classify("DynamoDB", "UpdateItem", e))?;
+            attempts.locked_until = Some(until);
+        }
+        Ok(attempts)
+    }
+
+    async fn clear_login_failures(&self, username: &str) -> Result<(), InfraError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PK, s(login_pk(username)))
+            .key(SK, s("LOGIN"))
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "DeleteItem", e))?;
+        Ok(())
+    }
+
+    async fn store_grant(&self, token: &TokenHash, grant: &ChangeGrant) -> Result<(), InfraError> {
+        let item =
+            GrantItem { keys: Keys::new(grant_pk(token), "GRANT"), ttl: grant.expires_at.unix(), grant: grant.clone() };
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&item)?))
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "PutItem", e))?;
+        Ok(())
+    }
+
+    async fn grant(&self, token: &TokenHash, now: Timestamp) -> Result<Option<ChangeGrant>, InfraError> {
+        let item: Option<GrantItem> = self.get(grant_pk(token), "GRANT").await?;
+        Ok(item.map(|i| i.grant).filter(|g| g.expires_at > now))
     }
 }

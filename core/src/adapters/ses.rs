@@ -3,8 +3,10 @@
 use async_trait::async_trait;
 use aws_sdk_sesv2::{
     Client,
-    types::{Body, Content, Destination, EmailContent, Message},
+    primitives::Blob,
+    types::{Body, Content, Destination, EmailContent, Message, RawMessage},
 };
+use mail_builder::MessageBuilder;
 
 use super::classify;
 use crate::ports::{InfraError, Mailer, OutgoingEmail};
@@ -31,19 +33,43 @@ fn utf8(text: &str) -> Result<Content, InfraError> {
         .map_err(|e| InfraError::unexpected("building email content", e))
 }
 
+/// A MIME message (mail-builder), for emails with attachments.
+fn raw_message(from: &str, email: &OutgoingEmail) -> Result<RawMessage, InfraError> {
+    let mut builder = MessageBuilder::new()
+        .from(from)
+        .to(email.to.as_str())
+        .subject(email.subject.as_str())
+        .text_body(email.text.as_str())
+        .html_body(email.html.as_str());
+    for attachment in &email.attachments {
+        builder = builder.attachment(
+            attachment.content_type.as_str(),
+            attachment.file_name.as_str(),
+            attachment.content.as_slice(),
+        );
+    }
+    let bytes = builder.write_to_vec().map_err(|e| InfraError::unexpected("building a MIME message", e))?;
+    RawMessage::builder().data(Blob::new(bytes)).build().map_err(|e| InfraError::unexpected("raw message", e))
+}
+
 #[async_trait]
 impl Mailer for SesMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<String, InfraError> {
-        let message = Message::builder()
-            .subject(utf8(&email.subject)?)
-            .body(Body::builder().text(utf8(&email.text)?).html(utf8(&email.html)?).build())
-            .build();
+        let content = if email.attachments.is_empty() {
+            let message = Message::builder()
+                .subject(utf8(&email.subject)?)
+                .body(Body::builder().text(utf8(&email.text)?).html(utf8(&email.html)?).build())
+                .build();
+            EmailContent::builder().simple(message).build()
+        } else {
+            EmailContent::builder().raw(raw_message(&self.from, email)?).build()
+        };
         let output = self
             .client
             .send_email()
             .from_email_address(&self.from)
             .destination(Destination::builder().to_addresses(&email.to).build())
-            .content(EmailContent::builder().simple(message).build())
+            .content(content)
             .send()
             .await
             .map_err(|e| classify("SES", "SendEmail", e))?;

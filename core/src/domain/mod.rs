@@ -25,6 +25,7 @@ macro_rules! text_newtype {
     };
 }
 
+pub mod account;
 pub mod application_form;
 pub mod birth_date;
 pub mod country;
@@ -34,6 +35,7 @@ pub mod field_error;
 pub mod gender;
 pub mod identification_code;
 pub mod language;
+pub mod password;
 pub mod person_name;
 pub mod phone;
 pub mod request;
@@ -41,6 +43,7 @@ pub mod secret_token;
 pub mod text_field;
 pub mod timestamp;
 
+pub use account::{Account, PasswordState, Role, Username};
 pub use application_form::{Applicant, ApplicationForm, FormRules, InvalidForm};
 pub use birth_date::BirthDate;
 pub use country::{CountryCode, EidasCountries};
@@ -50,6 +53,7 @@ pub use field_error::{FieldError, FieldErrors};
 pub use gender::Gender;
 pub use identification_code::IdentificationCode;
 pub use language::Language;
+pub use password::{NewPassword, PasswordContext, WeakReason, temporary_password};
 pub use person_name::PersonName;
 pub use phone::PhoneNumber;
 pub use request::{

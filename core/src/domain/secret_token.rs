@@ -44,6 +44,11 @@ impl TokenHash {
         Self(hex::encode(Sha256::digest(token.as_bytes())))
     }
 
+    /// The hex digest (a table key part).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// Compares a presented token with this digest in constant time.
     pub fn matches(&self, presented: &str) -> bool {
         Self::of(presented).0.as_bytes().ct_eq(self.0.as_bytes()).into()

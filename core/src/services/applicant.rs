@@ -358,11 +358,11 @@ impl ApplicantService {
             request.version += 1;
             match self.requests.update(&request, expected).await {
                 Ok(()) => {}
-                Err(TransitionError::Conflict) => {
+                Err(TransitionError::Infra(e)) => return Err(e.into()),
+                Err(_) => {
                     let current = self.requests.find(request.id).await?.ok_or(ApplicantError::NotFound)?;
                     return Err(ApplicantError::InvalidTransition(current.status));
                 }
-                Err(TransitionError::Infra(e)) => return Err(e.into()),
             }
         }
         let upload = self.upload_for(&request, now).await?;
@@ -442,7 +442,7 @@ impl ApplicantService {
         accepted.expires_at = None;
         accepted.submitted_at = Some(now);
         let first_document = request.status == Status::AwaitingDocument;
-        let email = first_document.then(|| OutboxEmail::new(EmailKind::Confirmation, request.id, now));
+        let email = first_document.then(|| OutboxEmail::about_request(EmailKind::Confirmation, request.id, None, now));
         let change = Transition {
             request: accepted,
             expected_version: request.version,
@@ -456,6 +456,7 @@ impl ApplicantService {
                 for_applicant: false,
             },
             email: email.clone(),
+            account: None,
         };
         match self.requests.transition(&change).await {
             Ok(()) => {
@@ -465,7 +466,7 @@ impl ApplicantService {
                 }
                 Ok(change.request)
             }
-            Err(TransitionError::Conflict) => {
+            Err(TransitionError::Conflict | TransitionError::UsernameTaken) => {
                 let current = self.requests.find(request.id).await?.ok_or(ApplicantError::NotFound)?;
                 let same_slot = current.documents().any(|d| d.upload_key == slot.upload_key && d.accepted.is_some());
                 if same_slot { Ok(current) } else { Err(ApplicantError::InvalidTransition(current.status)) }

@@ -1,5 +1,9 @@
 //! The use cases, written against the ports.
 
 pub mod applicant;
+pub mod auth;
 pub mod idempotency;
+pub mod operator;
+pub mod passwords;
 pub mod postman;
+pub mod sessions;

@@ -1,17 +1,57 @@
 //! Delivers the outbox: each email owed by a state change is sent at once after the change, and
-//! whatever failed is retried by the scheduled `mailer` function, with doubling delays.
+//! whatever failed is retried (DynamoDB stream and the scheduled sweep of the `mailer` function),
+//! with doubling delays.
+//!
+//! Credentials are made at send time: each attempt generates a new temporary password (or
+//! activation link) and stores only its hash, replacing the previous one, before sending. So a
+//! retry never leaves two valid passwords, and no plaintext password is ever stored.
 
 use std::sync::Arc;
 
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
 use time::Duration;
 
+use super::passwords::PasswordHasher;
 use crate::{
-    email,
-    ports::{Clock, InfraError, Mailer, Outbox, RequestStore},
+    domain::{PasswordState, SecretToken, temporary_password},
+    email::{self, Credential},
+    ports::{
+        AccountStore, Attachment, ChangeGrant, Clock, DocumentStore, EmailKind, InfraError, Mailer, Outbox,
+        OutboxEmail, OutgoingEmail, RequestStore, TransitionError,
+    },
 };
 
 /// How long a sender holds an email before another may try it (a crashed sender's lease lapses).
 pub const LEASE: Duration = Duration::minutes(5);
+/// Largest attachment read from the bucket.
+const MAX_ATTACHMENT: u64 = 10 * 1024 * 1024;
+
+/// How first access is granted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialDelivery {
+    /// A temporary password in the email, to change at first login.
+    TemporaryPassword,
+    /// A single-use activation link instead (OWASP ASVS 2.5.1).
+    ActivationLink,
+}
+
+/// The postman's settings.
+#[derive(Debug, Clone)]
+pub struct PostmanSettings {
+    /// First retry delay; doubled at each attempt.
+    pub retry_base: Duration,
+    /// Attempts before an email is given up.
+    pub max_attempts: u32,
+    /// The portal's login page, in credential emails.
+    pub login_url: String,
+    /// How long temporary passwords and activation links work.
+    pub credentials_validity: Duration,
+    /// How first access is granted.
+    pub delivery: CredentialDelivery,
+    /// Key in the document bucket of the PDF form attached to requests for information.
+    pub info_form_key: Option<String>,
+}
 
 /// What happened to one email.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,12 +62,12 @@ pub enum Delivery {
     Skipped,
     /// Failed; retried later.
     Retrying,
-    /// Failed for the last time; left as `failed` for operators.
+    /// Failed for the last time, or pointless (its subject is gone): left as `failed`.
     GaveUp,
 }
 
 /// Totals of one sweep.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct SweepReport {
     /// Emails sent.
     pub sent: u32,
@@ -39,68 +79,94 @@ pub struct SweepReport {
     pub skipped: u32,
 }
 
+/// The ports the postman reads and writes.
+#[derive(Clone)]
+pub struct PostmanPorts {
+    /// The outbox.
+    pub outbox: Arc<dyn Outbox>,
+    /// Requests (recipients and content).
+    pub requests: Arc<dyn RequestStore>,
+    /// Accounts (credentials).
+    pub accounts: Arc<dyn AccountStore>,
+    /// The bucket (attachments).
+    pub documents: Arc<dyn DocumentStore>,
+    /// Sends.
+    pub mailer: Arc<dyn Mailer>,
+    /// Hashes generated passwords.
+    pub hasher: PasswordHasher,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+}
+
 /// Sends outbox emails.
 #[derive(Clone)]
 pub struct Postman {
-    outbox: Arc<dyn Outbox>,
-    requests: Arc<dyn RequestStore>,
-    mailer: Arc<dyn Mailer>,
-    clock: Arc<dyn Clock>,
-    retry_base: Duration,
-    max_attempts: u32,
+    ports: PostmanPorts,
+    settings: Arc<PostmanSettings>,
+}
+
+/// An email that cannot be rendered, and whether trying again could help.
+enum Unsendable {
+    /// Its subject is gone or settled: give up at once.
+    Pointless(String),
+    /// A transient failure: retry.
+    Infra(InfraError),
+}
+
+impl From<InfraError> for Unsendable {
+    fn from(error: InfraError) -> Self {
+        Self::Infra(error)
+    }
 }
 
 impl Postman {
-    /// A postman retrying after `retry_base`, doubled at each attempt, up to `max_attempts`.
-    pub fn new(
-        outbox: Arc<dyn Outbox>,
-        requests: Arc<dyn RequestStore>,
-        mailer: Arc<dyn Mailer>,
-        clock: Arc<dyn Clock>,
-        retry_base: Duration,
-        max_attempts: u32,
-    ) -> Self {
-        Self { outbox, requests, mailer, clock, retry_base, max_attempts }
+    /// A postman with its ports and settings.
+    pub fn new(ports: PostmanPorts, settings: PostmanSettings) -> Self {
+        Self { ports, settings: Arc::new(settings) }
     }
 
     /// The fast path right after a state change: a failure here is logged, never returned, since
-    /// the change itself succeeded and the sweep will retry.
+    /// the change itself succeeded and the mailer will retry.
     pub async fn deliver_now(&self, id: &str) {
         match self.deliver(id).await {
             Ok(outcome) => tracing::debug!(email_id = %id, ?outcome, "outbox fast path"),
             Err(error) => {
-                tracing::error!(email_id = %id, error = %error, "outbox fast path failed; the sweep will retry")
+                tracing::error!(email_id = %id, error = %error, "outbox fast path failed; the mailer will retry")
             }
         }
     }
 
     /// Claims, renders and sends one email, recording the outcome.
     pub async fn deliver(&self, id: &str) -> Result<Delivery, InfraError> {
-        let now = self.clock.now();
-        let Some(email) = self.outbox.claim(id, now, now.plus(LEASE)).await? else {
+        let now = self.ports.clock.now();
+        let Some(email) = self.ports.outbox.claim(id, now, now.plus(LEASE)).await? else {
             return Ok(Delivery::Skipped);
         };
-        let Some(request) = self.requests.find(email.request_id).await? else {
-            self.outbox.failed(id, "the request no longer exists", None).await?;
-            return Ok(Delivery::GaveUp);
+        let sent = match self.render(&email).await {
+            Ok(message) => self.ports.mailer.send(&message).await.map_err(Unsendable::Infra),
+            Err(unsendable) => Err(unsendable),
         };
-        let message = email::render(email.kind, &request);
-        match self.mailer.send(&message).await {
+        match sent {
             Ok(message_id) => {
-                self.outbox.sent(id, &message_id, self.clock.now()).await?;
-                tracing::info!(email_id = %id, kind = ?email.kind, request_id = %request.id, "email sent");
+                self.ports.outbox.sent(id, &message_id, self.ports.clock.now()).await?;
+                tracing::info!(email_id = %id, kind = ?email.kind, "email sent");
                 Ok(Delivery::Sent)
             }
-            Err(error) => {
+            Err(Unsendable::Pointless(reason)) => {
+                tracing::warn!(email_id = %id, kind = ?email.kind, %reason, "email dropped");
+                self.ports.outbox.failed(id, &reason, None).await?;
+                Ok(Delivery::GaveUp)
+            }
+            Err(Unsendable::Infra(error)) => {
                 let reason = error.to_string();
-                if email.attempts >= self.max_attempts {
+                if email.attempts >= self.settings.max_attempts {
                     tracing::error!(email_id = %id, attempts = email.attempts, error = %reason, "email given up");
-                    self.outbox.failed(id, &reason, None).await?;
+                    self.ports.outbox.failed(id, &reason, None).await?;
                     Ok(Delivery::GaveUp)
                 } else {
-                    let delay = self.retry_base * 2i32.saturating_pow(email.attempts.saturating_sub(1));
+                    let delay = self.settings.retry_base * 2i32.saturating_pow(email.attempts.saturating_sub(1));
                     tracing::warn!(email_id = %id, attempts = email.attempts, error = %reason, "email failed; will retry");
-                    self.outbox.failed(id, &reason, Some(self.clock.now().plus(delay))).await?;
+                    self.ports.outbox.failed(id, &reason, Some(self.ports.clock.now().plus(delay))).await?;
                     Ok(Delivery::Retrying)
                 }
             }
@@ -110,7 +176,7 @@ impl Postman {
     /// Sends every due email (up to `limit`), oldest first.
     pub async fn sweep(&self, limit: i32) -> Result<SweepReport, InfraError> {
         let mut report = SweepReport::default();
-        for email in self.outbox.due(self.clock.now(), limit).await? {
+        for email in self.ports.outbox.due(self.ports.clock.now(), limit).await? {
             match self.deliver(&email.id).await? {
                 Delivery::Sent => report.sent += 1,
                 Delivery::Retrying => report.retrying += 1,
@@ -119,5 +185,91 @@ impl Postman {
             }
         }
         Ok(report)
+    }
+
+    async fn render(&self, email: &OutboxEmail) -> Result<OutgoingEmail, Unsendable> {
+        match email.kind {
+            EmailKind::Credentials => self.credentials(email).await,
+            EmailKind::PasswordChanged => {
+                let account = self.account_of(email).await?;
+                Ok(email::password_changed(&account, account.password_changed_at.unwrap_or(email.created_at)))
+            }
+            kind => {
+                let id = email.request_id.ok_or_else(|| Unsendable::Pointless("no request named".into()))?;
+                let request = self
+                    .ports
+                    .requests
+                    .find(id)
+                    .await?
+                    .ok_or_else(|| Unsendable::Pointless("the request no longer exists".into()))?;
+                let note = email.note.as_deref().unwrap_or_default();
+                Ok(match kind {
+                    EmailKind::Rejection => email::rejection(&request, note),
+                    EmailKind::InfoRequest => email::info_request(&request, note, self.info_form().await?),
+                    _ => email::confirmation(&request),
+                })
+            }
+        }
+    }
+
+    async fn account_of(&self, email: &OutboxEmail) -> Result<crate::domain::Account, Unsendable> {
+        let username = email.username.as_ref().ok_or_else(|| Unsendable::Pointless("no account named".into()))?;
+        self.ports
+            .accounts
+            .account(username)
+            .await?
+            .ok_or_else(|| Unsendable::Pointless("the account no longer exists".into()))
+    }
+
+    /// Issues fresh credentials: their hash replaces the previous one before the email leaves.
+    async fn credentials(&self, email: &OutboxEmail) -> Result<OutgoingEmail, Unsendable> {
+        let mut account = self.account_of(email).await?;
+        if !account.password.awaits_first_login() {
+            return Err(Unsendable::Pointless("the account already chose its password".into()));
+        }
+        let now = self.ports.clock.now();
+        let expires_at = now.plus(self.settings.credentials_validity);
+        let randomness = |e: getrandom::Error| Unsendable::Infra(InfraError::unexpected("no randomness", e));
+        let secret: SecretString = match self.settings.delivery {
+            CredentialDelivery::TemporaryPassword => {
+                let password = temporary_password().map_err(randomness)?;
+                account.password_hash = Some(self.ports.hasher.hash(password.clone()).await?);
+                account.password = PasswordState::Temporary { expires_at };
+                password
+            }
+            CredentialDelivery::ActivationLink => {
+                let token = SecretToken::generate().map_err(randomness)?;
+                let grant = ChangeGrant { username: account.username.clone(), expires_at };
+                self.ports.accounts.store_grant(&token.hash(), &grant).await?;
+                account.password_hash = None;
+                account.password = PasswordState::Activation { expires_at, grant: token.hash() };
+                SecretString::from(format!("{}#activation={}", self.settings.login_url, token.expose()))
+            }
+        };
+        let expected = account.version;
+        account.version += 1;
+        match self.ports.accounts.save_account(&account, expected).await {
+            Ok(()) => {}
+            Err(TransitionError::Infra(e)) => return Err(e.into()),
+            Err(_) => {
+                return Err(InfraError::Unexpected("the account changed while issuing credentials".into(), None).into());
+            }
+        }
+        let reference = match account.request_id {
+            Some(id) => self.ports.requests.find(id).await?.map(|r| r.reference.to_string()),
+            None => None,
+        };
+        let credential = match self.settings.delivery {
+            CredentialDelivery::TemporaryPassword => Credential::Password(secret.expose_secret()),
+            CredentialDelivery::ActivationLink => Credential::ActivationLink(secret.expose_secret()),
+        };
+        Ok(email::credentials(&account, reference.as_deref(), credential, expires_at, &self.settings.login_url))
+    }
+
+    async fn info_form(&self) -> Result<Option<Attachment>, InfraError> {
+        let Some(key) = &self.settings.info_form_key else { return Ok(None) };
+        let content = self.ports.documents.first_bytes(key, MAX_ATTACHMENT).await?;
+        let file_name = key.rsplit('/').next().unwrap_or("form.pdf").to_string();
+        Ok(Some(Attachment { file_name, content_type: "application/pdf".into(), content }))
     }
 }

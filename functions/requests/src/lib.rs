@@ -1,7 +1,9 @@
 //! The applicant API: routes each request to one call of the applicant service.
 
 use accreditation::{
-    http::{ApiError, bearer_token, header_text, json_object, json_response, path_segments, source_ip},
+    http::{
+        ApiError, bearer_token, header_text, json_object, json_response, optional_json_object, path_segments, source_ip,
+    },
     services::applicant::{ApplicantService, Submission},
 };
 use lambda_http::{
@@ -46,8 +48,8 @@ async fn route(service: &ApplicantService, request: &Request) -> Result<Response
         },
         ["requests", id, "upload-url"] => match *method {
             Method::POST => {
-                let body = if request.body().is_empty() { None } else { Some(json_object(request)?) };
-                let declared = body.as_ref().map(|b| &b.object);
+                let body = optional_json_object(request)?;
+                let declared = (!body.object.is_empty()).then_some(&body.object);
                 Ok(json_response(StatusCode::OK, &service.new_upload(id, token, declared).await?))
             }
             _ => Err(ApiError::method_not_allowed(&["POST"])),

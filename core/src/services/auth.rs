@@ -1,0 +1,274 @@
+//! Login and password changes: sessions for permanent passwords, a forced change for temporary
+//! ones, the same answer and time for wrong usernames and passwords, and lockouts.
+
+use std::sync::Arc;
+
+use secrecy::SecretString;
+use serde::Serialize;
+use time::Duration;
+
+use super::{
+    passwords::PasswordHasher,
+    postman::Postman,
+    sessions::{Claims, Session, Sessions},
+};
+use crate::{
+    domain::{
+        Account, NewPassword, PasswordContext, PasswordState, SecretToken, Timestamp, TokenHash, Username, WeakReason,
+    },
+    ports::{AccountStore, ChangeGrant, Clock, EmailKind, InfraError, OutboxEmail, TransitionError},
+};
+
+/// Consecutive failures allowed before the account locks.
+pub const MAX_FAILURES: u32 = 5;
+/// First lock: one minute, doubled at each further failure.
+pub const FIRST_LOCK: Duration = Duration::minutes(1);
+/// Longest lock.
+pub const MAX_LOCK: Duration = Duration::minutes(15);
+/// How long a password-change token works.
+pub const CHANGE_TOKEN_TTL: Duration = Duration::minutes(15);
+/// Longest username or password read (longer input is refused as wrong, after the same work).
+const MAX_INPUT: usize = 1024;
+
+/// The lock earned by `failures` consecutive failures: none before the fifth, then one minute,
+/// doubling, at most 15 minutes (like Amazon Cognito).
+pub fn lock_duration(failures: u32) -> Option<Duration> {
+    let beyond = failures.checked_sub(MAX_FAILURES)?;
+    let doubled = FIRST_LOCK.checked_mul(2i32.checked_pow(beyond.min(16))?.max(1))?;
+    Some(doubled.min(MAX_LOCK))
+}
+
+/// The answer when a password must be changed before any session.
+#[derive(Debug, Serialize)]
+pub struct ChangeRequired {
+    /// Always `password_change_required`.
+    pub status: &'static str,
+    /// Single-use token for `POST /auth/password`.
+    pub change_token: String,
+    /// Seconds until it lapses.
+    pub expires_in: i64,
+}
+
+/// The outcome of a correct login.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum LoginOutcome {
+    /// A session.
+    Authenticated(Session),
+    /// No session until the password is changed.
+    ChangeRequired(ChangeRequired),
+}
+
+/// Why authentication failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// Wrong username or password (never says which).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// The temporary password was right but has lapsed.
+    #[error("temporary password expired")]
+    TemporaryPasswordExpired,
+    /// Too many failures: retry after this many seconds.
+    #[error("account locked")]
+    Locked(i64),
+    /// The change token is unknown, used or lapsed.
+    #[error("invalid change token")]
+    InvalidChangeToken,
+    /// No valid session token.
+    #[error("not authenticated")]
+    Unauthenticated,
+    /// The new password is refused.
+    #[error("weak password")]
+    WeakPassword(Vec<WeakReason>),
+    /// Infrastructure failure.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+/// How a password change is authorised.
+pub enum ChangeAuthority {
+    /// The token given by a login with a temporary password, or an activation link.
+    Grant(String),
+    /// A session, with the current password.
+    Session {
+        /// The session's claims.
+        claims: Claims,
+        /// The current password.
+        current_password: SecretString,
+    },
+}
+
+/// Login and password changes.
+pub struct AuthService {
+    accounts: Arc<dyn AccountStore>,
+    hasher: PasswordHasher,
+    sessions: Sessions,
+    postman: Postman,
+    clock: Arc<dyn Clock>,
+}
+
+impl AuthService {
+    /// Wires the service.
+    pub fn new(
+        accounts: Arc<dyn AccountStore>,
+        hasher: PasswordHasher,
+        sessions: Sessions,
+        postman: Postman,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { accounts, hasher, sessions, postman, clock }
+    }
+
+    /// The claims of a valid session token.
+    pub fn session(&self, token: Option<&str>) -> Result<Claims, AuthError> {
+        token.and_then(|t| self.sessions.verify(t, self.clock.now())).ok_or(AuthError::Unauthenticated)
+    }
+
+    /// `POST /auth/login`.
+    pub async fn login(&self, username: &str, password: SecretString) -> Result<LoginOutcome, AuthError> {
+        let now = self.clock.now();
+        let key = username.trim().to_ascii_lowercase();
+        let key = if key.len() > MAX_INPUT { String::new() } else { key };
+        let (account, phc) = self.load(&key, now).await?;
+        if !self.hasher.verify(password, phc).await? {
+            self.fail(&key, now).await?;
+            return Err(AuthError::InvalidCredentials);
+        }
+        self.accounts.clear_login_failures(&key).await?;
+        let Some(mut account) = account else { return Err(AuthError::InvalidCredentials) };
+        match account.password {
+            PasswordState::Temporary { expires_at } if expires_at <= now => Err(AuthError::TemporaryPasswordExpired),
+            PasswordState::Temporary { .. } => {
+                Ok(LoginOutcome::ChangeRequired(self.change_required(&account, now).await?))
+            }
+            PasswordState::Permanent => {
+                let expected = account.version;
+                account.last_login_at = Some(now);
+                account.version += 1;
+                if let Err(error) = self.accounts.save_account(&account, expected).await {
+                    tracing::warn!(error = %error, "last login time not recorded");
+                }
+                Ok(LoginOutcome::Authenticated(self.issue(&account, now)?))
+            }
+            PasswordState::Pending | PasswordState::Activation { .. } => Err(AuthError::InvalidCredentials),
+        }
+    }
+
+    /// `POST /auth/password`: sets a password that meets the policy, sends the "password changed"
+    /// email, and opens a session. The temporary password or link used can never work again.
+    pub async fn change_password(
+        &self,
+        authority: ChangeAuthority,
+        new_password: SecretString,
+    ) -> Result<Session, AuthError> {
+        let now = self.clock.now();
+        let (mut account, grant) = match authority {
+            ChangeAuthority::Grant(token) => {
+                let hash = TokenHash::of(&token);
+                let grant = self.accounts.grant(&hash, now).await?.ok_or(AuthError::InvalidChangeToken)?;
+                let account = self.accounts.account(&grant.username).await?.ok_or(AuthError::InvalidChangeToken)?;
+                if let PasswordState::Activation { grant: ref current, .. } = account.password
+                    && *current != hash
+                {
+                    return Err(AuthError::InvalidChangeToken);
+                }
+                (account, Some(hash))
+            }
+            ChangeAuthority::Session { claims, current_password } => {
+                let key = claims.sub.clone();
+                let (account, phc) = self.load(&key, now).await?;
+                if !self.hasher.verify(current_password, phc).await? {
+                    self.fail(&key, now).await?;
+                    return Err(AuthError::InvalidCredentials);
+                }
+                (account.ok_or(AuthError::InvalidCredentials)?, None)
+            }
+        };
+        let personal: Vec<&str> = account.display_name.split_whitespace().collect();
+        let context =
+            PasswordContext { username: account.username.as_str(), email: account.email.as_str(), personal: &personal };
+        let candidate = secrecy::ExposeSecret::expose_secret(&new_password).to_string();
+        let chosen = NewPassword::parse(&candidate, &context).map_err(AuthError::WeakPassword)?;
+        let chosen = SecretString::from(chosen.expose().to_string());
+        if self.hasher.verify(chosen.clone(), account.password_hash.clone()).await? {
+            return Err(AuthError::WeakPassword(vec![WeakReason::SameAsCurrent]));
+        }
+        let expected = account.version;
+        account.password_hash = Some(self.hasher.hash(chosen).await?);
+        account.password = PasswordState::Permanent;
+        account.password_changed_at = Some(now);
+        account.last_login_at = Some(now);
+        account.version += 1;
+        let email = OutboxEmail::about_account(EmailKind::PasswordChanged, &account.username, now);
+        match self.accounts.change_password(&account, expected, grant.as_ref(), &email).await {
+            Ok(()) => {}
+            Err(TransitionError::Infra(e)) => return Err(e.into()),
+            Err(_) => return Err(AuthError::InvalidChangeToken),
+        }
+        self.accounts.clear_login_failures(account.username.as_str()).await?;
+        tracing::info!(username = %account.username, "password changed");
+        self.postman.deliver_now(&email.id).await;
+        self.issue(&account, now)
+    }
+
+    /// The account of `key` and the hash to verify (none: the dummy hash is verified), unless
+    /// the username is locked.
+    async fn load(&self, key: &str, now: Timestamp) -> Result<(Option<Account>, Option<String>), AuthError> {
+        let attempts = self.accounts.login_attempts(key, now).await?;
+        if let Some(until) = attempts.locked_until.filter(|until| *until > now) {
+            let milliseconds = (until.datetime() - now.datetime()).whole_milliseconds();
+            let seconds = i64::try_from((milliseconds + 999) / 1000).unwrap_or(i64::MAX).max(1);
+            return Err(AuthError::Locked(seconds));
+        }
+        let account = match Username::parse(key) {
+            Some(username) => self.accounts.account(&username).await?,
+            None => None,
+        };
+        let phc = account.as_ref().and_then(|a| a.password_hash.clone());
+        Ok((account, phc))
+    }
+
+    async fn fail(&self, key: &str, now: Timestamp) -> Result<(), AuthError> {
+        if key.is_empty() {
+            return Ok(());
+        }
+        let lock = move |failures: u32| lock_duration(failures).map(|d| now.plus(d));
+        let attempts = self.accounts.record_login_failure(key, now, &lock).await?;
+        if attempts.locked_until.is_some_and(|until| until > now) {
+            tracing::warn!(failures = attempts.failures, "login locked after consecutive failures");
+        }
+        Ok(())
+    }
+
+    async fn change_required(&self, account: &Account, now: Timestamp) -> Result<ChangeRequired, AuthError> {
+        let token = SecretToken::generate().map_err(|e| InfraError::unexpected("no randomness", e))?;
+        let grant = ChangeGrant { username: account.username.clone(), expires_at: now.plus(CHANGE_TOKEN_TTL) };
+        self.accounts.store_grant(&token.hash(), &grant).await?;
+        Ok(ChangeRequired {
+            status: "password_change_required",
+            change_token: token.expose().to_string(),
+            expires_in: CHANGE_TOKEN_TTL.whole_seconds(),
+        })
+    }
+
+    fn issue(&self, account: &Account, now: Timestamp) -> Result<Session, AuthError> {
+        self.sessions
+            .issue(&account.username, account.role, now)
+            .map_err(|e| AuthError::Infra(InfraError::unexpected("signing a session token", e)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locks_start_at_the_fifth_failure_double_and_cap_at_15_minutes() {
+        let minutes: Vec<Option<i64>> = (1..=12).map(|f| lock_duration(f).map(|d| d.whole_minutes())).collect();
+        assert_eq!(
+            minutes,
+            [None, None, None, None, Some(1), Some(2), Some(4), Some(8), Some(15), Some(15), Some(15), Some(15)]
+        );
+        assert_eq!(lock_duration(u32::MAX), Some(MAX_LOCK));
+    }
+}

@@ -1,0 +1,561 @@
+//! What an operator can do: work the queue, view a request with its documents, approve, reject,
+//! ask for more information, re-issue credentials. Every action is one conditional write with
+//! its audit entry and the email it owes.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::{
+    postman::{Delivery, Postman},
+    sessions::{Claims, Sessions},
+};
+use crate::{
+    domain::{
+        Account, AccreditationRequest, Actor, Applicant, AuditEntry, Consent, DocumentSlot, DocumentType, Email,
+        FieldError, FieldErrors, Language, Reference, RequestId, Role, Timestamp, Username,
+    },
+    ports::{
+        AccountStore, Clock, CreateAccountError, DocumentStore, EmailKind, InfraError, OutboxEmail, QueuePosition,
+        RequestStore, Transition, TransitionError,
+    },
+    workflow::{Action, Status, transition},
+};
+
+/// Default page size of the queue.
+pub const DEFAULT_PAGE: i32 = 50;
+/// Largest page size.
+pub const MAX_PAGE: i32 = 100;
+/// How long a document download link works.
+pub const DOWNLOAD_VALIDITY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+/// Longest reason, message or note.
+pub const MAX_NOTE: usize = 2000;
+/// Statuses the queue can list (requests awaiting a document are not submitted yet).
+const LISTED: [Status; 4] = [Status::Submitted, Status::InfoRequested, Status::Approved, Status::Rejected];
+
+/// Why an operator's call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OperatorError {
+    /// No valid session.
+    #[error("not authenticated")]
+    Unauthenticated,
+    /// A session without the operator role.
+    #[error("not an operator")]
+    Forbidden,
+    /// Invalid input, by field.
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    /// The paging cursor was altered or belongs to another listing.
+    #[error("invalid cursor")]
+    InvalidCursor,
+    /// No such request.
+    #[error("request not found")]
+    NotFound,
+    /// The request's status does not allow this.
+    #[error("not allowed while the request is {0}")]
+    InvalidTransition(Status),
+    /// The applicant already chose a password: there is nothing to re-issue.
+    #[error("credentials already used")]
+    CredentialsAlreadyUsed,
+    /// Infrastructure failure.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+/// One line of the queue.
+#[derive(Debug, Serialize)]
+pub struct QueueItem {
+    /// Request id.
+    pub id: RequestId,
+    /// Reference.
+    pub reference: Reference,
+    /// Status.
+    pub status: Status,
+    /// When it entered the queue.
+    pub submitted_at: Option<Timestamp>,
+    /// Given name.
+    pub name: String,
+    /// Surname.
+    pub surname: String,
+    /// Citizenship.
+    pub citizenship: String,
+}
+
+/// A page of the queue.
+#[derive(Debug, Serialize)]
+pub struct QueuePage {
+    /// Oldest first.
+    pub items: Vec<QueueItem>,
+    /// Opaque cursor of the next page; `null` at the end.
+    pub next_cursor: Option<String>,
+}
+
+/// A document as an operator sees it.
+#[derive(Debug, Serialize)]
+pub struct DocumentDetail {
+    /// Real content type (declared, when not yet accepted).
+    pub content_type: DocumentType,
+    /// Real size, once accepted.
+    pub size: Option<u64>,
+    /// True once accepted.
+    pub accepted: bool,
+    /// A pre-signed download (attachment), valid 5 minutes; none before acceptance.
+    pub download_url: Option<String>,
+    /// When the download link stops working.
+    pub expires_at: Option<Timestamp>,
+}
+
+/// An audit line as an operator sees it.
+#[derive(Debug, Serialize)]
+pub struct AuditLine {
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// Status before.
+    pub from: Option<Status>,
+    /// Status after.
+    pub to: Status,
+    /// Note, reason or message.
+    pub note: Option<String>,
+}
+
+/// Everything about one request.
+#[derive(Debug, Serialize)]
+pub struct RequestDetail {
+    /// Request id.
+    pub id: RequestId,
+    /// Reference.
+    pub reference: Reference,
+    /// Status.
+    pub status: Status,
+    /// The submitted fields.
+    pub applicant: Applicant,
+    /// The privacy consent given.
+    pub consent: Consent,
+    /// When created.
+    pub created_at: Timestamp,
+    /// When submitted.
+    pub submitted_at: Option<Timestamp>,
+    /// The account, once approved.
+    pub username: Option<String>,
+    /// The identity document.
+    pub document: DocumentDetail,
+    /// Every document, the identity document first.
+    pub documents: Vec<DocumentDetail>,
+    /// The audit trail, oldest first.
+    pub audit: Vec<AuditLine>,
+}
+
+/// The answer to an action.
+#[derive(Debug, Serialize)]
+pub struct ActionResult {
+    /// Request id.
+    pub id: RequestId,
+    /// The status now.
+    pub status: Status,
+    /// The applicant's username (approval and re-issue).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+}
+
+/// The operators' side of the service.
+pub struct OperatorService {
+    requests: Arc<dyn RequestStore>,
+    accounts: Arc<dyn AccountStore>,
+    documents: Arc<dyn DocumentStore>,
+    postman: Postman,
+    sessions: Sessions,
+    clock: Arc<dyn Clock>,
+}
+
+impl OperatorService {
+    /// Wires the service.
+    pub fn new(
+        requests: Arc<dyn RequestStore>,
+        accounts: Arc<dyn AccountStore>,
+        documents: Arc<dyn DocumentStore>,
+        postman: Postman,
+        sessions: Sessions,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { requests, accounts, documents, postman, sessions, clock }
+    }
+
+    /// The operator behind a bearer token: 401 without a valid one, 403 for another role.
+    pub fn authorize(&self, token: Option<&str>) -> Result<Claims, OperatorError> {
+        let claims =
+            token.and_then(|t| self.sessions.verify(t, self.clock.now())).ok_or(OperatorError::Unauthenticated)?;
+        if claims.role == Role::Operator { Ok(claims) } else { Err(OperatorError::Forbidden) }
+    }
+
+    /// `GET /operator/requests?status=&limit=&cursor=`: a page of the queue, oldest first.
+    pub async fn queue(
+        &self,
+        status: Option<&str>,
+        limit: Option<&str>,
+        cursor: Option<&str>,
+    ) -> Result<QueuePage, OperatorError> {
+        let mut errors = FieldErrors::default();
+        let status = match status {
+            None => Some(Status::Submitted),
+            Some(text) => Status::parse(text).filter(|s| LISTED.contains(s)).or_else(|| {
+                errors.add("status", FieldError::InvalidCharacters("submitted, info_requested, approved or rejected"));
+                None
+            }),
+        };
+        let limit = match limit.map(str::parse::<i32>) {
+            None => Some(DEFAULT_PAGE),
+            Some(Ok(n)) if (1..=MAX_PAGE).contains(&n) => Some(n),
+            Some(_) => {
+                errors.add("limit", FieldError::InvalidCharacters("a whole number from 1 to 100"));
+                None
+            }
+        };
+        let (Some(status), Some(limit)) = (status, limit) else { return Err(OperatorError::Invalid(errors)) };
+        let after = cursor.map(|c| self.open_cursor(c, status)).transpose()?;
+        let (requests, next) = self.requests.queue(status, limit, after).await?;
+        let items = requests
+            .into_iter()
+            .map(|r| QueueItem {
+                id: r.id,
+                reference: r.reference,
+                status: r.status,
+                submitted_at: r.submitted_at,
+                name: r.applicant.name.to_string(),
+                surname: r.applicant.surname.to_string(),
+                citizenship: r.applicant.citizenship.to_string(),
+            })
+            .collect();
+        let next_cursor = next.map(|position| self.seal_cursor(status, &position)).transpose()?;
+        Ok(QueuePage { items, next_cursor })
+    }
+
+    /// `GET /operator/requests/{id}`.
+    pub async fn view(&self, id: &str) -> Result<RequestDetail, OperatorError> {
+        let request = self.find(id).await?;
+        let now = self.clock.now();
+        let mut documents = Vec::new();
+        for slot in request.documents() {
+            documents.push(self.document_detail(&request, slot, now).await?);
+        }
+        let audit = self
+            .requests
+            .audit_trail(request.id)
+            .await?
+            .into_iter()
+            .map(|e| AuditLine {
+                at: e.at,
+                actor: e.actor.as_str().to_string(),
+                action: e.action,
+                from: e.from,
+                to: e.to,
+                note: e.note,
+            })
+            .collect();
+        let document = self.document_detail(&request, &request.document, now).await?;
+        Ok(RequestDetail {
+            id: request.id,
+            reference: request.reference,
+            status: request.status,
+            applicant: request.applicant,
+            consent: request.consent,
+            created_at: request.created_at,
+            submitted_at: request.submitted_at,
+            username: request.username,
+            document,
+            documents,
+            audit,
+        })
+    }
+
+    /// `POST /operator/requests/{id}/approve {"note"?}`: creates the applicant's account with a
+    /// unique username and owes the credentials email, in the same write as the approval.
+    pub async fn approve(
+        &self,
+        operator: &Claims,
+        id: &str,
+        body: &Map<String, Value>,
+    ) -> Result<ActionResult, OperatorError> {
+        let note = text_field(body, "note", false)?;
+        let request = self.find(id).await?;
+        let to = allowed(request.status, Action::Approve)?;
+        let base = Username::base_for(&request.applicant.name, &request.applicant.surname);
+        for _ in 0..10 {
+            let number = self.accounts.next_username_number(&base).await?;
+            let username = Username::candidate(&base, number)
+                .ok_or_else(|| InfraError::Unexpected(format!("no username can be made from {base:?}"), None))?;
+            let now = self.clock.now();
+            let applicant = &request.applicant;
+            let account = Account::pending(
+                username.clone(),
+                Role::Applicant,
+                applicant.email.clone(),
+                format!("{} {}", applicant.name, applicant.surname),
+                applicant.language,
+                Some(request.id),
+                now,
+            );
+            let mut approved = request.clone();
+            approved.status = to;
+            approved.username = Some(username.to_string());
+            let email = OutboxEmail::about_account(EmailKind::Credentials, &username, now);
+            let change = self.change(
+                &request,
+                approved,
+                operator,
+                "approve",
+                note.clone(),
+                false,
+                Some(email),
+                Some(account),
+                now,
+            );
+            match self.requests.transition(&change).await {
+                Ok(()) => {
+                    tracing::info!(request_id = %request.id, %username, "request approved");
+                    self.deliver(&change).await;
+                    return Ok(ActionResult { id: request.id, status: to, username: Some(username.to_string()) });
+                }
+                Err(TransitionError::UsernameTaken) => continue,
+                Err(e) => return Err(self.lost_race(&request, e).await),
+            }
+        }
+        Err(InfraError::Unexpected(format!("no free username for {base:?} after 10 tries"), None).into())
+    }
+
+    /// `POST /operator/requests/{id}/reject {"reason"}`: the reason is mailed to the applicant,
+    /// who may then apply again.
+    pub async fn reject(
+        &self,
+        operator: &Claims,
+        id: &str,
+        body: &Map<String, Value>,
+    ) -> Result<ActionResult, OperatorError> {
+        let reason = text_field(body, "reason", true)?.unwrap_or_default();
+        self.decide(operator, id, Action::Reject, "reject", EmailKind::Rejection, reason).await
+    }
+
+    /// `POST /operator/requests/{id}/request-info {"message"}`: the message (and the configured
+    /// PDF form) is mailed; the applicant's next document returns the request to `submitted`.
+    pub async fn request_info(
+        &self,
+        operator: &Claims,
+        id: &str,
+        body: &Map<String, Value>,
+    ) -> Result<ActionResult, OperatorError> {
+        let message = text_field(body, "message", true)?.unwrap_or_default();
+        self.decide(operator, id, Action::RequestInfo, "request_info", EmailKind::InfoRequest, message).await
+    }
+
+    /// `POST /operator/requests/{id}/reissue-credentials`: new credentials for an approved
+    /// applicant who has not logged in yet (the previous temporary password stops working).
+    pub async fn reissue_credentials(&self, operator: &Claims, id: &str) -> Result<ActionResult, OperatorError> {
+        let request = self.find(id).await?;
+        let username = match (&request.status, &request.username) {
+            (Status::Approved, Some(username)) => Username::parse(username)
+                .ok_or_else(|| InfraError::Unexpected(format!("stored username {username:?} is invalid"), None))?,
+            (status, _) => return Err(OperatorError::InvalidTransition(*status)),
+        };
+        let account = self.accounts.account(&username).await?.ok_or(OperatorError::NotFound)?;
+        if !account.password.awaits_first_login() {
+            return Err(OperatorError::CredentialsAlreadyUsed);
+        }
+        let now = self.clock.now();
+        let email = OutboxEmail::about_account(EmailKind::Credentials, &username, now);
+        let change = self.change(
+            &request,
+            request.clone(),
+            operator,
+            "reissue_credentials",
+            None,
+            false,
+            Some(email),
+            None,
+            now,
+        );
+        match self.requests.transition(&change).await {
+            Ok(()) => {
+                tracing::info!(request_id = %request.id, %username, "credentials re-issued");
+                self.deliver(&change).await;
+                Ok(ActionResult { id: request.id, status: request.status, username: Some(username.to_string()) })
+            }
+            Err(e) => Err(self.lost_race(&request, e).await),
+        }
+    }
+
+    async fn decide(
+        &self,
+        operator: &Claims,
+        id: &str,
+        action: Action,
+        name: &str,
+        kind: EmailKind,
+        note: String,
+    ) -> Result<ActionResult, OperatorError> {
+        let request = self.find(id).await?;
+        let to = allowed(request.status, action)?;
+        let now = self.clock.now();
+        let mut decided = request.clone();
+        decided.status = to;
+        let email = OutboxEmail::about_request(kind, request.id, Some(note.clone()), now);
+        let change = self.change(&request, decided, operator, name, Some(note), true, Some(email), None, now);
+        match self.requests.transition(&change).await {
+            Ok(()) => {
+                tracing::info!(request_id = %request.id, action = name, "request decided");
+                self.deliver(&change).await;
+                Ok(ActionResult { id: request.id, status: to, username: None })
+            }
+            Err(e) => Err(self.lost_race(&request, e).await),
+        }
+    }
+
+    /// The write of one action: the new request state (version incremented), its audit entry,
+    /// the email it owes and the account it creates.
+    #[allow(clippy::too_many_arguments)]
+    fn change(
+        &self,
+        before: &AccreditationRequest,
+        mut after: AccreditationRequest,
+        operator: &Claims,
+        action: &str,
+        note: Option<String>,
+        for_applicant: bool,
+        email: Option<OutboxEmail>,
+        account: Option<Account>,
+        now: Timestamp,
+    ) -> Transition {
+        after.version = before.version + 1;
+        let audit = AuditEntry {
+            at: now,
+            actor: Actor::operator(&operator.sub),
+            action: action.to_string(),
+            from: Some(before.status),
+            to: after.status,
+            note,
+            for_applicant,
+        };
+        Transition { request: after, expected_version: before.version, audit, email, account }
+    }
+
+    async fn deliver(&self, change: &Transition) {
+        if let Some(email) = &change.email {
+            self.postman.deliver_now(&email.id).await;
+        }
+    }
+
+    /// The answer when the conditional write lost: the status the winner left.
+    async fn lost_race(&self, request: &AccreditationRequest, error: TransitionError) -> OperatorError {
+        match error {
+            TransitionError::Infra(e) => e.into(),
+            _ => match self.requests.find(request.id).await {
+                Ok(Some(current)) => OperatorError::InvalidTransition(current.status),
+                Ok(None) => OperatorError::NotFound,
+                Err(e) => e.into(),
+            },
+        }
+    }
+
+    async fn find(&self, id: &str) -> Result<AccreditationRequest, OperatorError> {
+        let id = RequestId::parse(id).ok_or(OperatorError::NotFound)?;
+        let request = self.requests.find(id).await?.ok_or(OperatorError::NotFound)?;
+        if request.is_expired(self.clock.now()) {
+            return Err(OperatorError::NotFound);
+        }
+        Ok(request)
+    }
+
+    async fn document_detail(
+        &self,
+        request: &AccreditationRequest,
+        slot: &DocumentSlot,
+        now: Timestamp,
+    ) -> Result<DocumentDetail, OperatorError> {
+        let Some(accepted) = &slot.accepted else {
+            return Ok(DocumentDetail {
+                content_type: slot.declared.content_type,
+                size: None,
+                accepted: false,
+                download_url: None,
+                expires_at: None,
+            });
+        };
+        let extension = match accepted.content_type {
+            DocumentType::Pdf => "pdf",
+            DocumentType::Jpeg => "jpg",
+            DocumentType::Png => "png",
+        };
+        let file_name = format!("{}.{extension}", request.reference);
+        let url =
+            self.documents.download_url(&accepted.key, accepted.content_type, &file_name, DOWNLOAD_VALIDITY).await?;
+        let validity = time::Duration::try_from(DOWNLOAD_VALIDITY).unwrap_or(time::Duration::minutes(5));
+        Ok(DocumentDetail {
+            content_type: accepted.content_type,
+            size: Some(accepted.size),
+            accepted: true,
+            download_url: Some(url),
+            expires_at: Some(now.plus(validity)),
+        })
+    }
+
+    fn seal_cursor(&self, status: Status, position: &QueuePosition) -> Result<String, OperatorError> {
+        let payload = serde_json::to_vec(&(status, position)).map_err(|e| InfraError::unexpected("cursor", e))?;
+        Ok(self.sessions.seal(&payload))
+    }
+
+    fn open_cursor(&self, cursor: &str, status: Status) -> Result<QueuePosition, OperatorError> {
+        let payload = self.sessions.open(cursor).ok_or(OperatorError::InvalidCursor)?;
+        let (listed, position): (Status, QueuePosition) =
+            serde_json::from_slice(&payload).map_err(|_| OperatorError::InvalidCursor)?;
+        if listed == status { Ok(position) } else { Err(OperatorError::InvalidCursor) }
+    }
+}
+
+/// The status `action` leads to, or 409 with the current one.
+fn allowed(status: Status, action: Action) -> Result<Status, OperatorError> {
+    transition(status, action).map_err(|invalid| OperatorError::InvalidTransition(invalid.from))
+}
+
+/// A text field of the body: trimmed, at most [`MAX_NOTE`] characters.
+fn text_field(body: &Map<String, Value>, name: &str, required: bool) -> Result<Option<String>, OperatorError> {
+    let mut errors = FieldErrors::default();
+    let value = match body.get(name) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(text.trim().to_string()).filter(|t| !t.is_empty()),
+        Some(_) => {
+            errors.add(name, FieldError::WrongType("text"));
+            return Err(OperatorError::Invalid(errors));
+        }
+    };
+    match value {
+        None if required => errors.add(name, FieldError::Missing),
+        Some(text) if text.chars().count() > MAX_NOTE => errors.add(name, FieldError::TooLong(MAX_NOTE)),
+        value => return Ok(value),
+    }
+    Err(OperatorError::Invalid(errors))
+}
+
+/// Creates an operator account and emails its initial credentials (first login forces a change).
+/// Returns what became of the email (the mailer retries it if it could not leave now).
+pub async fn create_operator(
+    accounts: &dyn AccountStore,
+    postman: &Postman,
+    clock: &dyn Clock,
+    username: Username,
+    email: Email,
+    language: Language,
+) -> Result<Delivery, CreateAccountError> {
+    let now = clock.now();
+    let display_name = username.to_string();
+    let account = Account::pending(username.clone(), Role::Operator, email, display_name, language, None, now);
+    let credentials = OutboxEmail::about_account(EmailKind::Credentials, &username, now);
+    accounts.create_account(&account, &credentials).await?;
+    tracing::info!(%username, "operator account created");
+    Ok(postman.deliver(&credentials.id).await.unwrap_or_else(|error| {
+        tracing::error!(error = %error, "credentials email not sent yet; the mailer will retry");
+        Delivery::Retrying
+    }))
+}

@@ -1,0 +1,96 @@
+//! Password hashing with argon2id (OWASP parameters), off the async threads.
+
+use std::sync::Arc;
+
+use argon2::{
+    Algorithm, Argon2, Params, Version,
+    password_hash::{PasswordHasher as _, PasswordVerifier as _, phc::PasswordHash},
+};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::OnceCell;
+
+use crate::{domain::temporary_password, ports::InfraError};
+
+/// OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
+pub const MEMORY_KIB: u32 = 19_456;
+/// Iterations.
+pub const ITERATIONS: u32 = 2;
+/// Lanes.
+pub const PARALLELISM: u32 = 1;
+
+/// Hashes and verifies passwords as PHC strings (`$argon2id$v=19$m=19456,t=2,p=1$...`).
+#[derive(Clone)]
+pub struct PasswordHasher {
+    argon2: Arc<Argon2<'static>>,
+    dummy: Arc<OnceCell<String>>,
+}
+
+impl PasswordHasher {
+    /// A hasher with the OWASP parameters. The hash verified for unknown users (so that answering
+    /// takes the same time) is made at the first such login, not at cold start.
+    pub fn new() -> Result<Self, InfraError> {
+        let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None)
+            .map_err(|e| InfraError::Unexpected(format!("argon2 parameters: {e}"), None))?;
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        Ok(Self { argon2: Arc::new(argon2), dummy: Arc::new(OnceCell::new()) })
+    }
+
+    /// The PHC string of `password` (salted from the OS CSPRNG), computed in `spawn_blocking`.
+    pub async fn hash(&self, password: SecretString) -> Result<String, InfraError> {
+        let argon2 = self.argon2.clone();
+        tokio::task::spawn_blocking(move || hash_with(&argon2, password.expose_secret()))
+            .await
+            .map_err(|e| InfraError::unexpected("the hashing task failed", e))?
+    }
+
+    /// True when `password` matches `phc`; with no hash (unknown user, no password yet) a dummy
+    /// hash is verified instead, and the answer is false.
+    pub async fn verify(&self, password: SecretString, phc: Option<String>) -> Result<bool, InfraError> {
+        let known = phc.is_some();
+        let phc = match phc {
+            Some(phc) => phc,
+            None => {
+                let random = temporary_password().map_err(|e| InfraError::unexpected("no randomness", e))?;
+                self.dummy.get_or_try_init(|| self.hash(random)).await?.clone()
+            }
+        };
+        let argon2 = self.argon2.clone();
+        let matches = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&phc)
+                .map(|parsed| argon2.verify_password(password.expose_secret().as_bytes(), &parsed).is_ok())
+                .unwrap_or(false)
+        })
+        .await
+        .map_err(|e| InfraError::unexpected("the verifying task failed", e))?;
+        Ok(known && matches)
+    }
+}
+
+fn hash_with(argon2: &Argon2<'_>, password: &str) -> Result<String, InfraError> {
+    argon2
+        .hash_password(password.as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|e| InfraError::Unexpected(format!("argon2 hashing failed: {e}"), None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_phc_strings_with_the_owasp_parameters() {
+        let hasher = PasswordHasher::new().unwrap();
+        let hash = hasher.hash(SecretString::from("correct horse battery staple")).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(!hash.contains("correct horse"));
+        assert!(hasher.verify(SecretString::from("correct horse battery staple"), Some(hash.clone())).await.unwrap());
+        assert!(!hasher.verify(SecretString::from("correct horse battery stapler"), Some(hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn unknown_users_never_verify() {
+        let hasher = PasswordHasher::new().unwrap();
+        assert!(!hasher.verify(SecretString::from("anything"), None).await.unwrap());
+        assert!(!hasher.verify(SecretString::from("x"), Some("not a phc string".into())).await.unwrap());
+    }
+}

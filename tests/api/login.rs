@@ -1,0 +1,178 @@
+//! `POST /auth/login` and `POST /auth/password`: uniform refusals, lockouts, expiry, tokens.
+
+use accreditation_tests::{STRONG_PASSWORD, TestApp, valid_form};
+use serde_json::json;
+use time::Duration;
+
+/// An approved applicant: (username, temporary password, email address, request id).
+async fn approved(app: &TestApp) -> (String, String, String, String) {
+    let form = valid_form();
+    let address = form["email"].as_str().unwrap().to_string();
+    let created = app.submitted_request(&form).await;
+    let operator = app.operator_session().await;
+    let path = format!("/operator/requests/{}/approve", created.id);
+    assert_eq!(app.post(&path, Some(&operator), &json!({})).await.status, 200);
+    let (username, temporary) = app.credentials_sent_to(&address).await;
+    (username, temporary, address, created.id)
+}
+
+#[tokio::test]
+async fn wrong_username_and_wrong_password_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    let (username, _, _, _) = approved(&app).await;
+    let wrong_password = app.login(&username, "not the password").await;
+    let unknown_user = app.login("nobody.here", "not the password").await;
+    let malformed_user = app.login("not a username!", "x").await;
+    for response in [&wrong_password, &unknown_user, &malformed_user] {
+        assert_eq!(response.status, 401);
+        assert_eq!(response.body, wrong_password.body);
+    }
+    assert_eq!(wrong_password.body["error"], "invalid_credentials");
+    let missing = app.post("/auth/login", None, &json!({"username": username})).await;
+    assert_eq!((missing.status, missing.body["error"].as_str()), (400, Some("validation_failed")));
+    assert!(missing.body["fields"]["password"].is_string());
+}
+
+#[tokio::test]
+async fn five_failures_lock_with_a_growing_delay_and_a_success_resets() {
+    let app = TestApp::spawn().await;
+    let (username, temporary, _, _) = approved(&app).await;
+    for _ in 0..5 {
+        assert_eq!(app.login(&username, "wrong password").await.status, 401);
+    }
+    let locked = app.login(&username, &temporary).await;
+    assert_eq!((locked.status, locked.body["error"].as_str()), (429, Some("account_locked")));
+    assert_eq!(locked.headers["retry-after"], "60");
+
+    app.clock.advance(Duration::seconds(61));
+    assert_eq!(app.login(&username, "wrong again").await.status, 401);
+    let relocked = app.login(&username, &temporary).await;
+    assert_eq!(relocked.status, 429);
+    assert_eq!(relocked.headers["retry-after"], "120", "the sixth failure doubles the lock");
+
+    app.clock.advance(Duration::seconds(121));
+    let ok = app.login(&username, &temporary).await;
+    assert_eq!(ok.body["status"], "password_change_required", "{:#}", ok.body);
+    for _ in 0..4 {
+        assert_eq!(app.login(&username, "wrong password").await.status, 401);
+    }
+    assert_eq!(app.login(&username, "wrong password").await.status, 401, "the success reset the count");
+    assert_eq!(app.login(&username, &temporary).await.status, 429);
+}
+
+#[tokio::test]
+async fn unknown_usernames_lock_too_so_locks_reveal_nothing() {
+    let app = TestApp::spawn().await;
+    for _ in 0..5 {
+        assert_eq!(app.login("nobody.at.all", "guess").await.status, 401);
+    }
+    assert_eq!(app.login("nobody.at.all", "guess").await.status, 429);
+}
+
+#[tokio::test]
+async fn an_expired_temporary_password_says_so_and_reissued_credentials_work() {
+    let app = TestApp::spawn().await;
+    let (username, temporary, address, id) = approved(&app).await;
+    app.clock.advance(Duration::days(7) + Duration::minutes(1));
+    let expired = app.login(&username, &temporary).await;
+    assert_eq!((expired.status, expired.body["error"].as_str()), (401, Some("temporary_password_expired")));
+    let wrong = app.login(&username, "not it").await;
+    assert_eq!(wrong.body["error"], "invalid_credentials", "only the right password learns it expired");
+
+    let operator = app.operator_session().await;
+    let reissued = app.post(&format!("/operator/requests/{id}/reissue-credentials"), Some(&operator), &json!({})).await;
+    assert_eq!(reissued.status, 200, "{:#}", reissued.body);
+    let (again, fresh) = app.credentials_sent_to(&address).await;
+    assert_eq!(again, username);
+    assert_ne!(fresh, temporary);
+    assert_eq!(app.login(&username, &fresh).await.body["status"], "password_change_required");
+    assert_eq!(app.login(&username, &temporary).await.body["error"], "invalid_credentials");
+}
+
+#[tokio::test]
+async fn reissue_is_refused_once_the_applicant_chose_a_password() {
+    let app = TestApp::spawn().await;
+    let (username, temporary, _, id) = approved(&app).await;
+    let first = app.login(&username, &temporary).await;
+    let token = first.body["change_token"].as_str().unwrap();
+    assert_eq!(
+        app.post("/auth/password", None, &json!({"change_token": token, "new_password": STRONG_PASSWORD})).await.status,
+        200
+    );
+    let operator = app.operator_session().await;
+    let refused = app.post(&format!("/operator/requests/{id}/reissue-credentials"), Some(&operator), &json!({})).await;
+    assert_eq!((refused.status, refused.body["error"].as_str()), (409, Some("credentials_already_used")));
+}
+
+#[tokio::test]
+async fn a_change_token_lapses_after_15_minutes() {
+    let app = TestApp::spawn().await;
+    let (username, temporary, _, _) = approved(&app).await;
+    let first = app.login(&username, &temporary).await;
+    app.clock.advance(Duration::minutes(16));
+    let late = app
+        .post(
+            "/auth/password",
+            None,
+            &json!({"change_token": first.body["change_token"], "new_password": STRONG_PASSWORD}),
+        )
+        .await;
+    assert_eq!((late.status, late.body["error"].as_str()), (401, Some("invalid_change_token")));
+}
+
+#[tokio::test]
+async fn a_session_changes_the_password_with_the_current_one() {
+    let app = TestApp::spawn().await;
+    let (username, temporary, _, _) = approved(&app).await;
+    let first = app.login(&username, &temporary).await;
+    let session = app
+        .post(
+            "/auth/password",
+            None,
+            &json!({"change_token": first.body["change_token"], "new_password": STRONG_PASSWORD}),
+        )
+        .await;
+    let token = session.body["token"].as_str().unwrap();
+    let next = "Lungomare di Napoli al tramonto 2026";
+    let wrong_current =
+        app.post("/auth/password", Some(token), &json!({"current_password": "nope", "new_password": next})).await;
+    assert_eq!(wrong_current.status, 401);
+    let same = app
+        .post(
+            "/auth/password",
+            Some(token),
+            &json!({"current_password": STRONG_PASSWORD, "new_password": STRONG_PASSWORD}),
+        )
+        .await;
+    assert_eq!(same.body["reasons"], json!(["same_as_current"]));
+    let changed = app
+        .post("/auth/password", Some(token), &json!({"current_password": STRONG_PASSWORD, "new_password": next}))
+        .await;
+    assert_eq!(changed.status, 200, "{:#}", changed.body);
+    assert_eq!(app.login(&username, next).await.body["status"], "authenticated");
+    let no_session = app.post("/auth/password", None, &json!({"current_password": next, "new_password": "x"})).await;
+    assert_eq!((no_session.status, no_session.body["error"].as_str()), (401, Some("unauthorized")));
+}
+
+#[tokio::test]
+async fn activation_links_instead_of_passwords_when_configured() {
+    let app = TestApp::spawn_with(&[("CREDENTIALS_DELIVERY", "activation_link")]).await;
+    let form = valid_form();
+    let address = form["email"].as_str().unwrap().to_string();
+    let created = app.submitted_request(&form).await;
+    let operator = app.operator_session().await;
+    assert_eq!(
+        app.post(&format!("/operator/requests/{}/approve", created.id), Some(&operator), &json!({})).await.status,
+        200
+    );
+    let emails = app.emails_to(&address).await;
+    let body = emails.last().unwrap()["body"].as_str().unwrap().to_string();
+    assert!(accreditation_tests::line_value(&body, "Temporary password").is_none());
+    let link = accreditation_tests::line_value(&body, "Activation link").expect("an activation link");
+    let token = link.split_once("#activation=").unwrap().1;
+    let set = app.post("/auth/password", None, &json!({"change_token": token, "new_password": STRONG_PASSWORD})).await;
+    assert_eq!(set.status, 200, "{:#}", set.body);
+    let again =
+        app.post("/auth/password", None, &json!({"change_token": token, "new_password": STRONG_PASSWORD})).await;
+    assert_eq!(again.status, 401, "single use");
+}
