@@ -8,7 +8,8 @@ use crate::{
     ports::{Attachment, OutgoingEmail},
 };
 
-/// A message as paragraphs (a paragraph's lines stay lines), turned into both parts.
+/// A message as paragraphs, turned into both parts. A paragraph's lines stay lines in the HTML
+/// source too (`white-space: pre-line`), so `Username: <u>` can be found by line in either part.
 struct Letter {
     subject: String,
     paragraphs: Vec<String>,
@@ -21,7 +22,7 @@ impl Letter {
         let body: String = self
             .paragraphs
             .iter()
-            .map(|p| format!("<p>\n{}\n</p>\n", encode_text(p).replace('\n', "<br>\n")))
+            .map(|p| format!("<p style=\"white-space:pre-line\">\n{}\n</p>\n", encode_text(p)))
             .collect();
         let html = format!(
             "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head><meta charset=\"utf-8\"><title>{title}</title></head>\n\

@@ -31,3 +31,44 @@ async fn the_sample_s3_and_schedule_events_are_handled() {
     let report = app.sweep().await;
     assert_eq!((report.sent, report.retrying, report.gave_up), (0, 0, 0));
 }
+
+#[tokio::test]
+async fn the_auth_and_operator_samples_reach_their_functions() {
+    let app = TestApp::spawn().await;
+    let login = invoke_requests(&app.app, &read_event("post-auth-login.json")).await;
+    assert_eq!((login.status, login.body["error"].as_str()), (401, Some("invalid_credentials")));
+    let change = invoke_requests(&app.app, &read_event("post-auth-password.json")).await;
+    assert_eq!((change.status, change.body["error"].as_str()), (401, Some("invalid_change_token")));
+    for name in [
+        "get-operator-requests.json",
+        "get-operator-request.json",
+        "post-operator-approve.json",
+        "post-operator-reject.json",
+        "post-operator-request-info.json",
+        "post-operator-reissue-credentials.json",
+    ] {
+        let response = invoke_requests(&app.app, &read_event(name)).await;
+        assert_eq!((response.status, response.body["error"].as_str()), (401, Some("unauthorized")), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn the_sample_operator_events_work_with_a_real_session() {
+    let app = TestApp::spawn().await;
+    let operator = app.operator_session().await;
+    let mut event = read_event("get-operator-requests.json");
+    event["headers"]["authorization"] = serde_json::json!(format!("Bearer {operator}"));
+    let queue = invoke_requests(&app.app, &event).await;
+    assert_eq!(queue.status, 200, "{:#}", queue.body);
+    assert_eq!(queue.body["items"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn the_sample_stream_event_is_handled() {
+    let app = TestApp::spawn().await;
+    let event = read_event("dynamodb-outbox-stream.json");
+    let report = mailer::handler(&app.app.postman, lambda_runtime::LambdaEvent::new(event, Default::default()))
+        .await
+        .expect("stream event");
+    assert_eq!(report.skipped, 1, "an email this table does not hold is not sent: {report:?}");
+}
