@@ -54,6 +54,48 @@ impl DynamoStore {
         output.item.map(from_item).transpose()
     }
 
+    /// Adds one to the counter item `pk` and returns the new value (1 the first time).
+    async fn increment(&self, pk: String) -> Result<u64, InfraError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .key(SK, s("COUNTER"))
+            .update_expression("ADD #n :one")
+            .expression_attribute_names("#n", "n")
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "UpdateItem", e))?;
+        output
+            .attributes()
+            .and_then(|a| a.get("n"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| InfraError::Unexpected("a counter returned no number".into(), None))
+    }
+
+    /// Replaces an item if it is still at `expected_version`.
+    async fn put_if_version(&self, item: Item, expected_version: u64) -> Result<(), TransitionError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("#version = :expected")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":expected", n(expected_version))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Err(TransitionError::Conflict),
+            Err(e) => Err(classify("DynamoDB", "PutItem", e).into()),
+        }
+    }
+
     /// One transaction. DynamoDB cancels a transaction that meets another one in progress on the
     /// same item (`TransactionConflict`), without any condition having failed: it is retried, so
     /// that only conditions decide the outcome.
@@ -271,25 +313,7 @@ const LOCK_FREE: &str = "attribute_not_exists(PK) OR #ttl < :now";
 #[async_trait]
 impl RequestStore for DynamoStore {
     async fn next_reference_number(&self, year: i32) -> Result<u64, InfraError> {
-        let output = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(format!("COUNTER#{year}")))
-            .key(SK, s("COUNTER"))
-            .update_expression("ADD #n :one")
-            .expression_attribute_names("#n", "n")
-            .expression_attribute_values(":one", n(1))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(|e| classify("DynamoDB", "UpdateItem", e))?;
-        output
-            .attributes()
-            .and_then(|a| a.get("n"))
-            .and_then(|v| v.as_n().ok())
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| InfraError::Unexpected("the reference counter returned no number".into(), None))
+        self.increment(format!("COUNTER#{year}")).await
     }
 
     async fn create(&self, new: &NewRequest, now: Timestamp) -> Result<(), CreateError> {
@@ -458,21 +482,7 @@ impl RequestStore for DynamoStore {
     }
 
     async fn update(&self, request: &AccreditationRequest, expected_version: u64) -> Result<(), TransitionError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(&RequestItem::of(request))?))
-            .condition_expression("#version = :expected")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":expected", n(expected_version))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Err(TransitionError::Conflict),
-            Err(e) => Err(classify("DynamoDB", "PutItem", e).into()),
-        }
+        self.put_if_version(to_item(&RequestItem::of(request))?, expected_version).await
     }
 
     async fn audit_trail(&self, id: RequestId) -> Result<Vec<AuditEntry>, InfraError> {
@@ -668,21 +678,7 @@ impl AccountStore for DynamoStore {
     }
 
     async fn save_account(&self, account: &Account, expected_version: u64) -> Result<(), TransitionError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(&AccountItem::of(account))?))
-            .condition_expression("#version = :expected")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":expected", n(expected_version))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Err(TransitionError::Conflict),
-            Err(e) => Err(classify("DynamoDB", "PutItem", e).into()),
-        }
+        self.put_if_version(to_item(&AccountItem::of(account))?, expected_version).await
     }
 
     async fn change_password(
@@ -734,25 +730,7 @@ impl AccountStore for DynamoStore {
     }
 
     async fn next_username_number(&self, base: &str) -> Result<u64, InfraError> {
-        let output = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(format!("USERNAME#{base}")))
-            .key(SK, s("COUNTER"))
-            .update_expression("ADD #n :one")
-            .expression_attribute_names("#n", "n")
-            .expression_attribute_values(":one", n(1))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(|e| classify("DynamoDB", "UpdateItem", e))?;
-        output
-            .attributes()
-            .and_then(|a| a.get("n"))
-            .and_then(|v| v.as_n().ok())
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| InfraError::Unexpected("the username counter returned no number".into(), None))
+        self.increment(format!("USERNAME#{base}")).await
     }
 
     async fn login_attempts(&self, username: &str, now: Timestamp) -> Result<LoginAttempts, InfraError> {

@@ -303,17 +303,9 @@ impl OperatorService {
             approved.status = to;
             approved.username = Some(username.to_string());
             let email = OutboxEmail::about_account(EmailKind::Credentials, &username, now);
-            let change = self.change(
-                &request,
-                approved,
-                operator,
-                "approve",
-                note.clone(),
-                false,
-                Some(email),
-                Some(account),
-                now,
-            );
+            let step =
+                Step { action: "approve", note: note.clone(), for_applicant: false, email, account: Some(account) };
+            let change = step.write(&request, approved, operator, now);
             match self.requests.transition(&change).await {
                 Ok(()) => {
                     tracing::info!(request_id = %request.id, %username, "request approved");
@@ -366,17 +358,8 @@ impl OperatorService {
         }
         let now = self.clock.now();
         let email = OutboxEmail::about_account(EmailKind::Credentials, &username, now);
-        let change = self.change(
-            &request,
-            request.clone(),
-            operator,
-            "reissue_credentials",
-            None,
-            false,
-            Some(email),
-            None,
-            now,
-        );
+        let step = Step { action: "reissue_credentials", note: None, for_applicant: false, email, account: None };
+        let change = step.write(&request, request.clone(), operator, now);
         match self.requests.transition(&change).await {
             Ok(()) => {
                 tracing::info!(request_id = %request.id, %username, "credentials re-issued");
@@ -402,7 +385,8 @@ impl OperatorService {
         let mut decided = request.clone();
         decided.status = to;
         let email = OutboxEmail::about_request(kind, request.id, Some(note.clone()), now);
-        let change = self.change(&request, decided, operator, name, Some(note), true, Some(email), None, now);
+        let step = Step { action: name, note: Some(note), for_applicant: true, email, account: None };
+        let change = step.write(&request, decided, operator, now);
         match self.requests.transition(&change).await {
             Ok(()) => {
                 tracing::info!(request_id = %request.id, action = name, "request decided");
@@ -411,34 +395,6 @@ impl OperatorService {
             }
             Err(e) => Err(self.lost_race(&request, e).await),
         }
-    }
-
-    /// The write of one action: the new request state (version incremented), its audit entry,
-    /// the email it owes and the account it creates.
-    #[allow(clippy::too_many_arguments)]
-    fn change(
-        &self,
-        before: &AccreditationRequest,
-        mut after: AccreditationRequest,
-        operator: &Claims,
-        action: &str,
-        note: Option<String>,
-        for_applicant: bool,
-        email: Option<OutboxEmail>,
-        account: Option<Account>,
-        now: Timestamp,
-    ) -> Transition {
-        after.version = before.version + 1;
-        let audit = AuditEntry {
-            at: now,
-            actor: Actor::operator(&operator.sub),
-            action: action.to_string(),
-            from: Some(before.status),
-            to: after.status,
-            note,
-            for_applicant,
-        };
-        Transition { request: after, expected_version: before.version, audit, email, account }
     }
 
     async fn deliver(&self, change: &Transition) {
@@ -511,6 +467,50 @@ impl OperatorService {
         let (listed, position): (Status, QueuePosition) =
             serde_json::from_slice(&payload).map_err(|_| OperatorError::InvalidCursor)?;
         if listed == status { Ok(position) } else { Err(OperatorError::InvalidCursor) }
+    }
+}
+
+/// What one operator action writes besides the request's new state.
+struct Step<'a> {
+    /// The audit action name.
+    action: &'a str,
+    /// The note, reason or message.
+    note: Option<String>,
+    /// True when the note is addressed to the applicant.
+    for_applicant: bool,
+    /// The email the action owes.
+    email: OutboxEmail,
+    /// The account the action creates.
+    account: Option<Account>,
+}
+
+impl Step<'_> {
+    /// The conditional write: `after` (version incremented) if `before` is unchanged, with the
+    /// audit entry, the email and the account.
+    fn write(
+        self,
+        before: &AccreditationRequest,
+        mut after: AccreditationRequest,
+        operator: &Claims,
+        now: Timestamp,
+    ) -> Transition {
+        after.version = before.version + 1;
+        let audit = AuditEntry {
+            at: now,
+            actor: Actor::operator(&operator.sub),
+            action: self.action.to_string(),
+            from: Some(before.status),
+            to: after.status,
+            note: self.note,
+            for_applicant: self.for_applicant,
+        };
+        Transition {
+            request: after,
+            expected_version: before.version,
+            audit,
+            email: Some(self.email),
+            account: self.account,
+        }
     }
 }
 
