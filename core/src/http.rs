@@ -9,6 +9,7 @@ use lambda_http::{
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+use tracing::Instrument;
 
 use crate::{
     domain::Language,
@@ -376,9 +377,19 @@ pub fn optional_json_object(request: &Request) -> Result<JsonObject, ApiError> {
     }
 }
 
-/// The path segments, without empty ones (`/requests/x/` is `["requests", "x"]`).
-pub fn path_segments(request: &Request) -> Vec<String> {
-    request.raw_http_path().split('/').filter(|s| !s.is_empty()).map(str::to_string).collect()
+/// The segments of a path, without empty ones (`/requests/x/` is `["requests", "x"]`).
+pub fn path_segments(path: &str) -> Vec<&str> {
+    path.split('/').filter(|s| !s.is_empty()).collect()
+}
+
+/// Answers one API call: `route` runs in a span naming the call, and its error becomes the JSON
+/// error response.
+pub async fn respond(
+    request: &Request,
+    route: impl Future<Output = Result<Response<Body>, ApiError>>,
+) -> Response<Body> {
+    let span = tracing::info_span!("request", method = %request.method(), path = %request.uri().path());
+    route.instrument(span).await.unwrap_or_else(ApiError::into_response)
 }
 
 #[cfg(test)]

@@ -286,6 +286,18 @@ fn put(
     Ok(TransactWriteItem::builder().put(built(builder.build())?).build())
 }
 
+/// A transactional `Put` of `item` that only succeeds if the stored item is at `expected_version`.
+fn versioned_put(table: &str, item: Item, expected_version: u64) -> Result<TransactWriteItem, InfraError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("#version = :expected")
+        .expression_attribute_names("#version", "version")
+        .expression_attribute_values(":expected", n(expected_version))
+        .build();
+    Ok(TransactWriteItem::builder().put(built(put)?).build())
+}
+
 /// True when the transaction was cancelled because the condition of item `index` failed.
 fn condition_failed_at(error: &SdkError<TransactWriteItemsError>, index: usize) -> bool {
     let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = error.as_service_error() else {
@@ -384,17 +396,7 @@ impl RequestStore for DynamoStore {
     async fn transition(&self, change: &Transition) -> Result<(), TransitionError> {
         let request = &change.request;
         let mut items = vec![
-            TransactWriteItem::builder()
-                .put(built(
-                    Put::builder()
-                        .table_name(&self.table)
-                        .set_item(Some(to_item(&RequestItem::of(request))?))
-                        .condition_expression("#version = :expected")
-                        .expression_attribute_names("#version", "version")
-                        .expression_attribute_values(":expected", n(change.expected_version))
-                        .build(),
-                )?)
-                .build(),
+            versioned_put(&self.table, to_item(&RequestItem::of(request))?, change.expected_version)?,
             put(&self.table, to_item(&AuditItem::of(request.id, request.version, &change.audit))?, None)?,
         ];
         for pk in [person_lock_pk(request), email_lock_pk(request)] {
@@ -689,17 +691,7 @@ impl AccountStore for DynamoStore {
         email: &OutboxEmail,
     ) -> Result<(), TransitionError> {
         let mut items = vec![
-            TransactWriteItem::builder()
-                .put(built(
-                    Put::builder()
-                        .table_name(&self.table)
-                        .set_item(Some(to_item(&AccountItem::of(account))?))
-                        .condition_expression("#version = :expected")
-                        .expression_attribute_names("#version", "version")
-                        .expression_attribute_values(":expected", n(expected_version))
-                        .build(),
-                )?)
-                .build(),
+            versioned_put(&self.table, to_item(&AccountItem::of(account))?, expected_version)?,
             put(&self.table, to_item(&OutboxItem::of(email))?, Some(("attribute_not_exists(PK)", vec![])))?,
         ];
         if let Some(token) = grant {

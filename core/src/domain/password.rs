@@ -1,6 +1,6 @@
 //! Passwords: the temporary ones the service generates, and the policy a chosen one must meet.
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use unicode_normalization::UnicodeNormalization;
 
 use super::random_bytes;
@@ -122,15 +122,16 @@ impl NewPassword {
         if reasons.is_empty() { Ok(Self(SecretString::from(normalized))) } else { Err(reasons) }
     }
 
-    /// The password, to hash.
-    pub fn expose(&self) -> &str {
-        self.0.expose_secret()
+    /// The password (NFC-normalised), to hash.
+    pub fn into_secret(self) -> SecretString {
+        self.0
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
 
     const CONTEXT: PasswordContext<'static> =
         PasswordContext { username: "maria.dangelo", email: "maria@example.org", personal: &["Maria", "D'Angelo"] };

@@ -187,9 +187,9 @@ impl AuthService {
         let personal: Vec<&str> = account.display_name.split_whitespace().collect();
         let context =
             PasswordContext { username: account.username.as_str(), email: account.email.as_str(), personal: &personal };
-        let candidate = secrecy::ExposeSecret::expose_secret(&new_password).to_string();
-        let chosen = NewPassword::parse(&candidate, &context).map_err(AuthError::WeakPassword)?;
-        let chosen = SecretString::from(chosen.expose().to_string());
+        let chosen = NewPassword::parse(secrecy::ExposeSecret::expose_secret(&new_password), &context)
+            .map_err(AuthError::WeakPassword)?
+            .into_secret();
         if self.hasher.verify(chosen.clone(), account.password_hash.clone()).await? {
             return Err(AuthError::WeakPassword(vec![WeakReason::SameAsCurrent]));
         }

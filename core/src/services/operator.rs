@@ -92,7 +92,7 @@ pub struct QueuePage {
 }
 
 /// A document as an operator sees it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct DocumentDetail {
     /// Real content type (declared, when not yet accepted).
     pub content_type: DocumentType,
@@ -238,8 +238,9 @@ impl OperatorService {
     pub async fn view(&self, id: &str) -> Result<RequestDetail, OperatorError> {
         let request = self.find(id).await?;
         let now = self.clock.now();
-        let mut documents = Vec::new();
-        for slot in request.documents() {
+        let document = self.document_detail(&request, &request.document, now).await?;
+        let mut documents = vec![document.clone()];
+        for slot in &request.additional_documents {
             documents.push(self.document_detail(&request, slot, now).await?);
         }
         let audit = self
@@ -256,7 +257,6 @@ impl OperatorService {
                 note: e.note,
             })
             .collect();
-        let document = self.document_detail(&request, &request.document, now).await?;
         Ok(RequestDetail {
             id: request.id,
             reference: request.reference,

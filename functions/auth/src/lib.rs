@@ -3,26 +3,23 @@
 use std::collections::BTreeMap;
 
 use accreditation::{
-    http::{ApiError, bearer_token, json_object, json_response, path_segments},
+    http::{ApiError, bearer_token, json_object, json_response, path_segments, respond},
     services::auth::{AuthService, ChangeAuthority},
 };
 use lambda_http::{
-    Body, Error, Request, Response,
+    Body, Error, Request, RequestExt, Response,
     http::{Method, StatusCode},
 };
 use secrecy::SecretString;
 use serde_json::{Map, Value};
-use tracing::Instrument;
 
 /// Serves one API Gateway request.
 pub async fn handler(service: &AuthService, request: Request) -> Result<Response<Body>, Error> {
-    let span = tracing::info_span!("request", method = %request.method(), path = %request.uri().path());
-    Ok(route(service, &request).instrument(span).await.unwrap_or_else(ApiError::into_response))
+    Ok(respond(&request, route(service, &request)).await)
 }
 
 async fn route(service: &AuthService, request: &Request) -> Result<Response<Body>, ApiError> {
-    let segments = path_segments(request);
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let segments = path_segments(request.raw_http_path());
     match (segments.as_slice(), request.method()) {
         (["auth", "login"], &Method::POST) => {
             let body = json_object(request)?;

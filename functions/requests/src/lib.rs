@@ -2,25 +2,23 @@
 
 use accreditation::{
     http::{
-        ApiError, bearer_token, header_text, json_object, json_response, optional_json_object, path_segments, source_ip,
+        ApiError, bearer_token, header_text, json_object, json_response, optional_json_object, path_segments, respond,
+        source_ip,
     },
     services::applicant::{ApplicantService, Submission},
 };
 use lambda_http::{
-    Body, Error, Request, Response,
+    Body, Error, Request, RequestExt, Response,
     http::{Method, StatusCode},
 };
-use tracing::Instrument;
 
 /// Serves one API Gateway request.
 pub async fn handler(service: &ApplicantService, request: Request) -> Result<Response<Body>, Error> {
-    let span = tracing::info_span!("request", method = %request.method(), path = %request.uri().path());
-    Ok(route(service, &request).instrument(span).await.unwrap_or_else(ApiError::into_response))
+    Ok(respond(&request, route(service, &request)).await)
 }
 
 async fn route(service: &ApplicantService, request: &Request) -> Result<Response<Body>, ApiError> {
-    let segments = path_segments(request);
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let segments = path_segments(request.raw_http_path());
     let method = request.method();
     let token = bearer_token(request);
     match segments.as_slice() {
