@@ -9,21 +9,31 @@ mkdir -p "$RUN_DIR"
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
-# Creates .venv with the pinned moto[server] and cargo-lambda (once per requirements change).
-ensure_venv() {
-  local stamp="$VENV/.requirements.sha256"
-  local want
-  want="$(cat "$ROOT/scripts/requirements.txt" "$ROOT/scripts/constraints.txt" | sha256sum | cut -d' ' -f1)"
+# Creates the virtualenv $1 with the pinned tools of the requirement files $3... (a file named
+# *constraints* constrains the others), once per change of those files; $2 says what they are.
+python_env() {
+  local venv="$1" what="$2"
+  shift 2
+  local stamp="$venv/.requirements.sha256" want file
+  want="$(cat "$@" | sha256sum | cut -d' ' -f1)"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     return 0
   fi
-  command -v python3 >/dev/null || die "python3 is required to install the local AWS emulator"
-  log "installing moto[server] and cargo-lambda into .venv (first run only)"
-  python3 -m venv "$VENV" || die "could not create the virtualenv in $VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check \
-    -r "$ROOT/scripts/requirements.txt" -c "$ROOT/scripts/constraints.txt" \
-    || die "pip could not install the pinned tools (see scripts/requirements.txt)"
+  command -v python3 >/dev/null || die "python3 is required to install $what"
+  log "installing $what into ${venv#"$ROOT"/} (first run only)"
+  python3 -m venv "$venv" || die "could not create the virtualenv in $venv"
+  local args=()
+  for file in "$@"; do
+    case "$file" in *constraints*) args+=(-c "$file") ;; *) args+=(-r "$file") ;; esac
+  done
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "${args[@]}" \
+    || die "pip could not install $what (see ${1#"$ROOT"/})"
   echo "$want" > "$stamp"
+}
+
+# .venv: the emulator (moto[server]) and cargo-lambda.
+ensure_venv() {
+  python_env "$VENV" "moto[server] and cargo-lambda" "$ROOT/scripts/requirements.txt" "$ROOT/scripts/constraints.txt"
 }
 
 # Prints a free TCP port on 127.0.0.1.
@@ -110,4 +120,17 @@ export_dev_settings() {
     SESSION_SIGNING_KEY="$(cat "$key_file")"
     export SESSION_SIGNING_KEY
   fi
+}
+
+INFRA_VENV="$ROOT/.venv-infra"
+DEPLOY_VENV="$ROOT/.venv-deploy"
+
+# .venv-infra: the template checkers, apart from .venv (checkov's pins clash with moto's).
+ensure_infra_venv() {
+  python_env "$INFRA_VENV" "aws-sam-translator, cfn-lint and checkov" "$ROOT/scripts/infra-requirements.txt"
+}
+
+# .venv-deploy: the AWS SAM CLI, for make deploy only.
+ensure_deploy_venv() {
+  python_env "$DEPLOY_VENV" "the AWS SAM CLI" "$ROOT/scripts/deploy-requirements.txt"
 }

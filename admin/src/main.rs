@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use accreditation::{
     adapters::bootstrap,
-    app::{App, Clients},
+    app::{Wiring, s3_client, sdk_config},
     domain::{Email, Language, Username},
     http::error_chain,
     ports::{CreateAccountError, InfraError},
@@ -61,13 +61,15 @@ async fn run_bootstrap() -> Result<(), String> {
         .map(|o| o.trim().to_string())
         .filter(|o| !o.is_empty())
         .collect();
-    let clients =
-        Clients::connect(&region, var("AWS_ENDPOINT_URL").ok().as_deref()).await.map_err(infra("AWS clients"))?;
-    bootstrap::create_table(&clients.dynamodb, &table).await.map_err(infra("table"))?;
+    let endpoint = var("AWS_ENDPOINT_URL").ok();
+    let sdk = sdk_config(&region, endpoint.as_deref()).await;
+    bootstrap::create_table(&aws_sdk_dynamodb::Client::new(&sdk), &table).await.map_err(infra("table"))?;
     println!("table   {table}");
-    bootstrap::create_bucket(&clients.s3, &bucket, &region, &origins).await.map_err(infra("bucket"))?;
+    bootstrap::create_bucket(&s3_client(&sdk, endpoint.is_some()), &bucket, &region, &origins)
+        .await
+        .map_err(infra("bucket"))?;
     println!("bucket  {bucket} (browser uploads allowed from {})", origins.join(", "));
-    bootstrap::verify_sender(&clients.ses, &sender).await.map_err(infra("sender"))?;
+    bootstrap::verify_sender(&aws_sdk_sesv2::Client::new(&sdk), &sender).await.map_err(infra("sender"))?;
     println!("sender  {sender}");
     Ok(())
 }
@@ -92,11 +94,12 @@ async fn run_operator(args: &[String]) -> Result<(), String> {
         "en" => Language::En,
         other => return Err(format!("--language must be it or en, not {other:?}")),
     };
-    let app = App::from_env().await.map_err(|e| e.to_string())?;
+    let wiring = Wiring::from_env().await.map_err(|e| e.to_string())?;
+    let postman = wiring.postman().map_err(|e| e.to_string())?;
     match create_operator(
-        app.accounts.as_ref(),
-        &app.postman,
-        app.clock.as_ref(),
+        wiring.store().as_ref(),
+        &postman,
+        wiring.clock.as_ref(),
         username.clone(),
         email.clone(),
         language,

@@ -1,22 +1,26 @@
-//! Start-up wiring shared by every function: configuration, SDK clients built once, services.
+//! Start-up wiring: configuration, secrets and SDK clients built once per cold start, then the
+//! services. Each function asks [`Wiring`] only for the service it serves, so that its binary links
+//! only the SDK clients that service uses (with LTO, the rest is never compiled in).
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 
 use crate::{
     adapters::{
-        captcha::{CaptchaDisabled, Recaptcha},
+        captcha::{CaptchaDisabled, NotAccepting, Recaptcha},
         dynamodb::DynamoStore,
         s3::S3DocumentStore,
         ses::SesMailer,
+        ssm,
     },
-    config::{CaptchaConfig, Config, ConfigError},
+    config::{CaptchaConfig, Config, ConfigError, SECRET_VARIABLES},
     ports::{AccountStore, CaptchaVerifier, Clock, InfraError, SystemClock},
     services::{
         applicant::{ApplicantService, ApplicantSettings},
         auth::AuthService,
+        delivery_reports::DeliveryReports,
         operator::OperatorService,
         passwords::PasswordHasher,
         postman::{Postman, PostmanPorts, PostmanSettings},
@@ -24,70 +28,13 @@ use crate::{
     },
 };
 
-/// The AWS SDK clients, created once per cold start and shared by every invocation.
-#[derive(Clone)]
-pub struct Clients {
-    /// DynamoDB.
-    pub dynamodb: aws_sdk_dynamodb::Client,
-    /// S3 (path-style addressing against an emulator).
-    pub s3: aws_sdk_s3::Client,
-    /// SES v2.
-    pub ses: aws_sdk_sesv2::Client,
-    /// The credentials the clients use (also signs browser uploads).
-    pub credentials: SharedCredentialsProvider,
-}
-
-impl Clients {
-    /// The clients for `config`'s region and endpoint.
-    pub async fn new(config: &Config) -> Result<Self, InfraError> {
-        Self::connect(&config.region, config.endpoint_url.as_deref()).await
-    }
-
-    /// Loads the SDK configuration for `region` (and an emulator's `endpoint_url`), with
-    /// credentials from the environment's default chain, and builds the clients.
-    pub async fn connect(region: &str, endpoint_url: Option<&str>) -> Result<Self, InfraError> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_string()));
-        if let Some(endpoint) = endpoint_url {
-            loader = loader.endpoint_url(endpoint);
-        }
-        let sdk: SdkConfig = loader.load().await;
-        let credentials = sdk
-            .credentials_provider()
-            .ok_or_else(|| InfraError::Unexpected("no AWS credentials provider configured".into(), None))?;
-        let s3_config = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(endpoint_url.is_some()).build();
-        Ok(Self {
-            dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
-            s3: aws_sdk_s3::Client::from_conf(s3_config),
-            ses: aws_sdk_sesv2::Client::new(&sdk),
-            credentials,
-        })
-    }
-}
-
-/// Everything a function may need, built from the configuration and the clients.
-#[derive(Clone)]
-pub struct App {
-    /// The applicant's use cases.
-    pub applicant: Arc<ApplicantService>,
-    /// The outbox sender.
-    pub postman: Postman,
-    /// Login and password changes (when `SESSION_SIGNING_KEY` is set).
-    pub auth: Option<Arc<AuthService>>,
-    /// The operators' use cases (when `SESSION_SIGNING_KEY` is set).
-    pub operator: Option<Arc<OperatorService>>,
-    /// Accounts (ops commands).
-    pub accounts: Arc<dyn AccountStore>,
-    /// The time.
-    pub clock: Arc<dyn Clock>,
-}
-
 /// The function cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     /// Bad or missing configuration.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// A client could not be built.
+    /// A client could not be built or a secret could not be read.
     #[error(transparent)]
     Infra(#[from] InfraError),
     /// A variable this function needs is not set.
@@ -95,50 +42,106 @@ pub enum StartupError {
     Missing(&'static str),
 }
 
-impl App {
-    /// Reads the environment and wires everything (the cold start of every function).
+/// The SDK configuration for `region` (and an emulator's `endpoint_url`), with credentials from
+/// the environment's default chain.
+pub async fn sdk_config(region: &str, endpoint_url: Option<&str>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_string()));
+    if let Some(endpoint) = endpoint_url {
+        loader = loader.endpoint_url(endpoint);
+    }
+    loader.load().await
+}
+
+/// An S3 client; `path_style` against an emulator (no per-bucket host names there).
+pub fn s3_client(sdk: &SdkConfig, path_style: bool) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(path_style).build())
+}
+
+/// Configuration, SDK configuration and clock: what every service is built from.
+#[derive(Clone)]
+pub struct Wiring {
+    /// The configuration.
+    pub config: Config,
+    /// The SDK configuration (region, endpoint, credentials).
+    pub sdk: SdkConfig,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Wiring {
+    /// The cold start of every function: reads the environment, replaces each `<SECRET>_PARAMETER`
+    /// (an SSM SecureString name) by the secret it holds, and parses the configuration.
     pub async fn from_env() -> Result<Self, StartupError> {
-        let config = Config::from_env()?;
-        let clients = Clients::new(&config).await?;
-        Ok(Self::new(&config, &clients)?)
+        let mut vars: HashMap<String, String> = std::env::vars().collect();
+        let region = vars.get("AWS_REGION").cloned().unwrap_or_else(|| crate::config::DEFAULT_REGION.into());
+        let sdk = sdk_config(&region, vars.get("AWS_ENDPOINT_URL").map(String::as_str)).await;
+        resolve_secrets(&sdk, &mut vars).await?;
+        let config = Config::from_lookup(|name| vars.get(name).cloned())?;
+        Ok(Self { config, sdk, clock: Arc::new(SystemClock) })
     }
 
-    /// Wires the services of `config` onto `clients`.
-    pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
-        Self::with_clock(config, clients, Arc::new(SystemClock))
+    /// The DynamoDB adapter (requests, accounts, outbox).
+    pub fn store(&self) -> Arc<DynamoStore> {
+        Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&self.sdk), &self.config.table_name))
     }
 
-    /// Like [`App::new`], with a given clock (tests move time with it).
-    pub fn with_clock(config: &Config, clients: &Clients, clock: Arc<dyn Clock>) -> Result<Self, InfraError> {
-        let store = Arc::new(DynamoStore::new(clients.dynamodb.clone(), &config.table_name));
-        let documents = Arc::new(S3DocumentStore::new(
-            clients.s3.clone(),
-            clients.credentials.clone(),
-            &config.bucket_name,
-            &config.region,
-            config.endpoint_url.as_deref(),
-        ));
-        let mailer = Arc::new(SesMailer::new(clients.ses.clone(), &config.sender_email));
-        let captcha: Arc<dyn CaptchaVerifier> = match &config.captcha {
+    /// The S3 adapter of the document bucket (path-style addressing against an emulator).
+    pub fn documents(&self) -> Result<Arc<S3DocumentStore>, StartupError> {
+        let credentials: SharedCredentialsProvider = self
+            .sdk
+            .credentials_provider()
+            .ok_or_else(|| InfraError::Unexpected("no AWS credentials provider configured".into(), None))?;
+        let endpoint = self.config.endpoint_url.as_deref();
+        Ok(Arc::new(S3DocumentStore::new(
+            s3_client(&self.sdk, endpoint.is_some()),
+            credentials,
+            &self.config.bucket_name,
+            &self.config.region,
+            endpoint,
+        )))
+    }
+
+    /// The CAPTCHA check of submissions.
+    pub fn captcha(&self) -> Result<Arc<dyn CaptchaVerifier>, StartupError> {
+        Ok(match &self.config.captcha {
             CaptchaConfig::Off => {
                 tracing::warn!(
                     "CAPTCHA_MODE=off: every CAPTCHA token is accepted. Never use this setting outside local development."
                 );
                 Arc::new(CaptchaDisabled)
             }
+            CaptchaConfig::Recaptcha(recaptcha) if recaptcha.secret.is_none() => {
+                return Err(StartupError::Missing("CAPTCHA_SECRET (or CAPTCHA_SECRET_PARAMETER)"));
+            }
             CaptchaConfig::Recaptcha(recaptcha) => Arc::new(Recaptcha::new(recaptcha.clone())?),
-        };
-        let hasher = PasswordHasher::new()?;
+        })
+    }
+
+    /// The session token signer and checker.
+    pub fn sessions(&self) -> Result<Sessions, StartupError> {
+        let key = self.config.session_signing_key.clone();
+        key.map(Sessions::new).ok_or(StartupError::Missing("SESSION_SIGNING_KEY (or SESSION_SIGNING_KEY_PARAMETER)"))
+    }
+
+    /// The outbox sender: DynamoDB, S3 (attachments) and SES.
+    pub fn postman(&self) -> Result<Postman, StartupError> {
+        let store = self.store();
+        let mailer = SesMailer::new(
+            aws_sdk_sesv2::Client::new(&self.sdk),
+            &self.config.sender_email,
+            self.config.ses_configuration_set.clone(),
+        );
         let ports = PostmanPorts {
             outbox: store.clone(),
             requests: store.clone(),
-            accounts: store.clone(),
-            documents: documents.clone(),
-            mailer,
-            hasher: hasher.clone(),
-            clock: clock.clone(),
+            accounts: store,
+            documents: self.documents()?,
+            mailer: Arc::new(mailer),
+            hasher: PasswordHasher::new()?,
+            clock: self.clock.clone(),
         };
-        let postman = Postman::new(
+        let config = &self.config;
+        Ok(Postman::new(
             ports,
             PostmanSettings {
                 retry_base: config.outbox_retry,
@@ -148,38 +151,101 @@ impl App {
                 delivery: config.credentials_delivery,
                 info_form_key: config.info_form_key.clone(),
             },
-        );
+        ))
+    }
+
+    /// The applicant's use cases, taking submissions (so checking their CAPTCHA).
+    pub fn applicant(&self) -> Result<ApplicantService, StartupError> {
+        self.applicant_with(self.captcha()?)
+    }
+
+    /// The applicant's use cases for the S3 trigger, which accepts documents and takes no
+    /// submissions (so needs no CAPTCHA secret).
+    pub fn document_acceptance(&self) -> Result<ApplicantService, StartupError> {
+        self.applicant_with(Arc::new(NotAccepting))
+    }
+
+    fn applicant_with(&self, captcha: Arc<dyn CaptchaVerifier>) -> Result<ApplicantService, StartupError> {
         let settings = ApplicantSettings {
-            privacy_notice_version: config.privacy_notice_version.clone(),
-            eidas: config.eidas_countries.clone(),
-            request_ttl: config.request_ttl,
+            privacy_notice_version: self.config.privacy_notice_version.clone(),
+            eidas: self.config.eidas_countries.clone(),
+            request_ttl: self.config.request_ttl,
         };
-        let applicant =
-            ApplicantService::new(store.clone(), documents.clone(), captcha, postman.clone(), clock.clone(), settings);
-        let sessions = config.session_signing_key.clone().map(Sessions::new);
-        let auth = sessions.clone().map(|sessions| {
-            Arc::new(AuthService::new(store.clone(), hasher.clone(), sessions, postman.clone(), clock.clone()))
-        });
-        let operator = sessions.map(|sessions| {
-            Arc::new(OperatorService::new(
-                store.clone(),
-                store.clone(),
-                documents.clone(),
-                postman.clone(),
-                sessions,
-                clock.clone(),
-            ))
-        });
-        Ok(Self { applicant: Arc::new(applicant), postman, auth, operator, accounts: store, clock })
+        let store = self.store();
+        Ok(ApplicantService::new(store, self.documents()?, captcha, self.postman()?, self.clock.clone(), settings))
     }
 
-    /// The login service, or why this function cannot offer it.
-    pub fn require_auth(&self) -> Result<Arc<AuthService>, StartupError> {
-        self.auth.clone().ok_or(StartupError::Missing("SESSION_SIGNING_KEY"))
+    /// Login and password changes.
+    pub fn auth(&self) -> Result<AuthService, StartupError> {
+        let hasher = PasswordHasher::new()?;
+        Ok(AuthService::new(self.store(), hasher, self.sessions()?, self.postman()?, self.clock.clone()))
     }
 
-    /// The operators' service, or why this function cannot offer it.
-    pub fn require_operator(&self) -> Result<Arc<OperatorService>, StartupError> {
-        self.operator.clone().ok_or(StartupError::Missing("SESSION_SIGNING_KEY"))
+    /// The operators' use cases.
+    pub fn operator(&self) -> Result<OperatorService, StartupError> {
+        let store = self.store();
+        let documents = self.documents()?;
+        Ok(OperatorService::new(store.clone(), store, documents, self.postman()?, self.sessions()?, self.clock.clone()))
+    }
+
+    /// Bounces and complaints recorded on the requests they concern.
+    pub fn delivery_reports(&self) -> DeliveryReports {
+        DeliveryReports::new(self.store(), self.clock.clone())
+    }
+}
+
+/// Replaces every `<NAME>_PARAMETER` variable of [`SECRET_VARIABLES`] by `<NAME>`, read from SSM
+/// Parameter Store (decrypted). Functions without such variables make no SSM call.
+pub async fn resolve_secrets(sdk: &SdkConfig, vars: &mut HashMap<String, String>) -> Result<(), InfraError> {
+    let wanted: Vec<(&str, String)> = SECRET_VARIABLES
+        .iter()
+        .filter_map(|name| vars.get(&format!("{name}_PARAMETER")).map(|parameter| (*name, parameter.clone())))
+        .filter(|(_, parameter)| !parameter.trim().is_empty())
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let client = aws_sdk_ssm::Client::new(sdk);
+    for (name, parameter) in wanted {
+        let value = ssm::secure_parameter(&client, parameter.trim()).await?;
+        vars.insert(name.to_string(), value);
+    }
+    Ok(())
+}
+
+/// Everything at once, for the ops commands and the tests.
+#[derive(Clone)]
+pub struct App {
+    /// The applicant's use cases.
+    pub applicant: Arc<ApplicantService>,
+    /// The outbox sender.
+    pub postman: Postman,
+    /// Login and password changes.
+    pub auth: Arc<AuthService>,
+    /// The operators' use cases.
+    pub operator: Arc<OperatorService>,
+    /// Bounce and complaint recording.
+    pub delivery_reports: Arc<DeliveryReports>,
+    /// Session tokens (the authorizer's check).
+    pub sessions: Sessions,
+    /// Accounts.
+    pub accounts: Arc<dyn AccountStore>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl App {
+    /// Every service of `wiring`.
+    pub fn new(wiring: &Wiring) -> Result<Self, StartupError> {
+        Ok(Self {
+            applicant: Arc::new(wiring.applicant()?),
+            postman: wiring.postman()?,
+            auth: Arc::new(wiring.auth()?),
+            operator: Arc::new(wiring.operator()?),
+            delivery_reports: Arc::new(wiring.delivery_reports()),
+            sessions: wiring.sessions()?,
+            accounts: wiring.store(),
+            clock: wiring.clock.clone(),
+        })
     }
 }

@@ -8,6 +8,13 @@ use crate::{domain::EidasCountries, services::postman::CredentialDelivery};
 /// Shortest session signing key accepted, in bytes.
 pub const MIN_SIGNING_KEY: usize = 32;
 
+/// Region used when `AWS_REGION` is not set (Milan).
+pub const DEFAULT_REGION: &str = "eu-south-1";
+
+/// The secrets a deployment reads from SSM Parameter Store: `<NAME>_PARAMETER` names the
+/// SecureString parameter holding `<NAME>` (see [`crate::app::resolve_secrets`]).
+pub const SECRET_VARIABLES: [&str; 2] = ["SESSION_SIGNING_KEY", "CAPTCHA_SECRET"];
+
 /// Default reCAPTCHA verification endpoint.
 pub const RECAPTCHA_VERIFY_URL: &str = "https://www.google.com/recaptcha/api/siteverify";
 
@@ -24,6 +31,8 @@ pub struct Config {
     pub bucket_name: String,
     /// The verified SES sender (`SENDER_EMAIL`).
     pub sender_email: String,
+    /// The SES configuration set publishing bounces and complaints (`SES_CONFIGURATION_SET`).
+    pub ses_configuration_set: Option<String>,
     /// How CAPTCHA answers are checked.
     pub captcha: CaptchaConfig,
     /// Version of the privacy notice the form shows (`PRIVACY_NOTICE_VERSION`).
@@ -62,8 +71,8 @@ pub enum CaptchaConfig {
 /// reCAPTCHA v3 verification settings.
 #[derive(Debug, Clone)]
 pub struct RecaptchaConfig {
-    /// The secret key (`CAPTCHA_SECRET`).
-    pub secret: SecretString,
+    /// The secret key (`CAPTCHA_SECRET`); only the function taking submissions needs it.
+    pub secret: Option<SecretString>,
     /// Siteverify endpoint (`CAPTCHA_VERIFY_URL`).
     pub verify_url: String,
     /// Hostnames the token may come from (`CAPTCHA_HOSTNAMES`, comma-separated).
@@ -97,7 +106,6 @@ impl Config {
         let captcha = match get("CAPTCHA_MODE").as_deref() {
             Some("off") => CaptchaConfig::Off,
             None | Some("recaptcha") => {
-                let secret = required(&get, "CAPTCHA_SECRET", &mut problems);
                 let hostnames: Vec<String> = get("CAPTCHA_HOSTNAMES")
                     .unwrap_or_default()
                     .split(',')
@@ -112,7 +120,7 @@ impl Config {
                     problems.push("CAPTCHA_MIN_SCORE must be between 0 and 1".into());
                 }
                 CaptchaConfig::Recaptcha(RecaptchaConfig {
-                    secret: SecretString::from(secret),
+                    secret: get("CAPTCHA_SECRET").map(SecretString::from),
                     verify_url: get("CAPTCHA_VERIFY_URL").unwrap_or_else(|| RECAPTCHA_VERIFY_URL.into()),
                     hostnames,
                     action: get("CAPTCHA_ACTION").unwrap_or_else(|| "submit_request".into()),
@@ -154,11 +162,12 @@ impl Config {
             return Err(ConfigError(problems));
         }
         Ok(Self {
-            region: get("AWS_REGION").unwrap_or_else(|| "eu-south-1".into()),
+            region: get("AWS_REGION").unwrap_or_else(|| DEFAULT_REGION.into()),
             endpoint_url: get("AWS_ENDPOINT_URL"),
             table_name,
             bucket_name,
             sender_email,
+            ses_configuration_set: get("SES_CONFIGURATION_SET"),
             captcha,
             privacy_notice_version,
             eidas_countries,
@@ -217,14 +226,7 @@ mod tests {
     #[test]
     fn every_missing_variable_is_named_at_once() {
         let error = Config::from_lookup(lookup(&[])).unwrap_err().to_string();
-        for name in [
-            "TABLE_NAME",
-            "DOCUMENT_BUCKET",
-            "SENDER_EMAIL",
-            "PRIVACY_NOTICE_VERSION",
-            "CAPTCHA_SECRET",
-            "CAPTCHA_HOSTNAMES",
-        ] {
+        for name in ["TABLE_NAME", "DOCUMENT_BUCKET", "SENDER_EMAIL", "PRIVACY_NOTICE_VERSION", "CAPTCHA_HOSTNAMES"] {
             assert!(error.contains(name), "{name} not in {error}");
         }
     }

@@ -31,7 +31,7 @@ impl Letter {
             title = encode_text(&self.subject),
             signature = encode_text(self.signature),
         );
-        OutgoingEmail { to: to.to_string(), subject: self.subject, text, html, language, attachments }
+        OutgoingEmail { to: to.to_string(), subject: self.subject, text, html, language, attachments, request_id: None }
     }
 }
 

@@ -344,8 +344,8 @@ pub fn json_object(request: &Request) -> Result<JsonObject, ApiError> {
 }
 
 /// The token of an `Authorization: Bearer <token>` header.
-pub fn bearer_token(request: &Request) -> Option<&str> {
-    let value = request.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+pub fn bearer_token(headers: &lambda_http::http::HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())
 }

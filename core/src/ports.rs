@@ -274,6 +274,9 @@ pub trait DocumentStore: Send + Sync {
         file_name: &str,
         validity: std::time::Duration,
     ) -> Result<String, InfraError>;
+    /// Starts the retention period of a decided request's document: re-copied in place (restarting
+    /// its age) and tagged decided, so the bucket's lifecycle deletes it when the period ends.
+    async fn schedule_deletion(&self, key: &str, content_type: DocumentType) -> Result<(), InfraError>;
     /// Deletes the object.
     async fn delete(&self, key: &str) -> Result<(), InfraError>;
 }
@@ -304,6 +307,8 @@ pub struct OutgoingEmail {
     pub language: Language,
     /// Attached files.
     pub attachments: Vec<Attachment>,
+    /// The request it concerns: tagged on the message, so a bounce or complaint finds its way back.
+    pub request_id: Option<RequestId>,
 }
 
 impl std::fmt::Debug for OutgoingEmail {

@@ -77,12 +77,20 @@ pub struct CorsRule {
     pub max_age_seconds: i32,
 }
 
+/// Lifecycle rule deleting uploads never accepted.
+pub const ABANDONED_UPLOADS_RULE: &str = "delete-abandoned-uploads";
+/// Lifecycle rule deleting the documents of decided requests.
+pub const DECIDED_DOCUMENTS_RULE: &str = "delete-decided-documents";
+
 /// Tag key the lifecycle rule for abandoned uploads looks at.
 pub const UPLOAD_STATE_TAG: &str = "upload-state";
 /// Tag value of an upload not (yet) accepted: deleted after [`BucketSchema::pending_upload_days`].
 pub const UPLOAD_PENDING: &str = "pending";
 /// Tag value of an accepted document.
 pub const UPLOAD_ACCEPTED: &str = "accepted";
+/// Tag value of a document whose request was decided: deleted the configured number of days after
+/// the decision (GDPR storage limitation; the decision re-copies it, restarting its age).
+pub const UPLOAD_DECIDED: &str = "decided";
 
 /// The document bucket: browser uploads, and abandoned uploads deleted by lifecycle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +99,8 @@ pub struct BucketSchema {
     pub cors: CorsRule,
     /// Days after which an upload still tagged pending is deleted.
     pub pending_upload_days: i32,
+    /// Days a decided request's documents are kept locally (in AWS, the `DocumentRetentionDays` parameter).
+    pub decided_retention_days: i32,
 }
 
 /// The document bucket's shape.
@@ -103,6 +113,7 @@ pub fn bucket() -> BucketSchema {
             max_age_seconds: 3000,
         },
         pending_upload_days: 1,
+        decided_retention_days: 30,
     }
 }
 

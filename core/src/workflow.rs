@@ -90,6 +90,11 @@ impl Status {
         !matches!(self, Self::Rejected | Self::Expired)
     }
 
+    /// True once an operator decided (approved or rejected): the documents' retention period runs.
+    pub fn is_decided(self) -> bool {
+        matches!(self, Self::Approved | Self::Rejected)
+    }
+
     /// True when the applicant may upload a document.
     pub fn accepts_document(self) -> bool {
         transition(self, Action::AcceptDocument).is_ok()

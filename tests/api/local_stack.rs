@@ -8,9 +8,9 @@ use std::{
     time::Duration,
 };
 
-use accreditation::{adapters::bootstrap, app::Clients};
+use accreditation::adapters::bootstrap;
 use accreditation_tests::{
-    ROOT, captcha_verify_url, emails_to, emulator_endpoint, file_of, unique, upload_file, valid_form,
+    Clients, ROOT, captcha_verify_url, emails_to, emulator_endpoint, file_of, unique, upload_file, valid_form,
 };
 use serde_json::Value;
 
@@ -42,7 +42,7 @@ async fn cargo_lambda_watch_serves_the_journey_on_the_api_gateway_paths() {
     let suffix = unique();
     let (table, bucket) = (format!("watch-{suffix}"), format!("watch-{suffix}"));
     let sender = format!("noreply-{suffix}@accreditamento.example.it");
-    let clients = Clients::connect("eu-south-1", Some(&endpoint)).await.unwrap();
+    let clients = Clients::connect(&endpoint).await;
     bootstrap::create_table(&clients.dynamodb, &table).await.unwrap();
     bootstrap::create_bucket(&clients.s3, &bucket, "eu-south-1", &["*".into()]).await.unwrap();
     bootstrap::verify_sender(&clients.ses, &sender).await.unwrap();

@@ -1,5 +1,7 @@
 //! Integration tests against the local AWS emulator: each module is one area of behaviour.
 
+mod authorizer;
+mod bounces;
 mod documents;
 mod events;
 mod infra;
@@ -9,5 +11,6 @@ mod login;
 mod logs;
 mod operator;
 mod outbox;
+mod secrets;
 mod status;
 mod submission;

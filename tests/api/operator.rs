@@ -261,3 +261,25 @@ async fn credentials_refused_by_ses_are_delivered_later_and_only_that_password_w
     assert!(account["password_hash"].as_s().unwrap().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
     assert_ne!(account["password_hash"], hash_of_undelivered, "the undelivered password was replaced, not kept");
 }
+
+#[tokio::test]
+async fn a_decision_starts_the_retention_period_of_the_documents() {
+    let app = TestApp::spawn().await;
+    let operator = app.operator_session().await;
+    let rejected = app.submitted_request(&valid_form()).await;
+    let approved = app.submitted_request(&valid_form()).await;
+    let (rejected_key, approved_key) = (app.accepted_key(&rejected.id).await, app.accepted_key(&approved.id).await);
+    assert_eq!(app.upload_state(&rejected_key).await, "accepted");
+
+    let reason = json!({"reason": "The document is not signed on both sides."});
+    let reject = app.post(&format!("/operator/requests/{}/reject", rejected.id), Some(&operator), &reason).await;
+    assert_eq!(reject.status, 200, "{:#}", reject.body);
+    let approve = app.post(&format!("/operator/requests/{}/approve", approved.id), Some(&operator), &json!({})).await;
+    assert_eq!(approve.status, 200, "{:#}", approve.body);
+
+    for key in [&rejected_key, &approved_key] {
+        assert_eq!(app.upload_state(key).await, "decided", "{key} is deleted by the retention rule");
+        let object = app.clients.s3.head_object().bucket(&app.bucket).key(key).send().await.expect("still kept");
+        assert_eq!(object.content_type(), Some("image/png"), "the copy keeps its type");
+    }
+}

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use accreditation::{
     adapters::bootstrap,
-    app::{App, Clients},
+    app::{App, Wiring, s3_client, sdk_config},
     config::Config,
     domain::Timestamp,
     ports::Clock,
@@ -102,6 +102,35 @@ pub struct Submitted {
     pub body: Value,
 }
 
+/// SDK clients on the emulator, for setting up and inspecting what the functions wrote.
+#[derive(Clone)]
+pub struct Clients {
+    /// The SDK configuration they share.
+    pub sdk: aws_config::SdkConfig,
+    /// DynamoDB.
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    /// S3 (path-style).
+    pub s3: aws_sdk_s3::Client,
+    /// SES v2.
+    pub ses: aws_sdk_sesv2::Client,
+    /// SSM Parameter Store.
+    pub ssm: aws_sdk_ssm::Client,
+}
+
+impl Clients {
+    /// Clients for the emulator at `endpoint`.
+    pub async fn connect(endpoint: &str) -> Self {
+        let sdk = sdk_config("eu-south-1", Some(endpoint)).await;
+        Self {
+            dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
+            s3: s3_client(&sdk, true),
+            ses: aws_sdk_sesv2::Client::new(&sdk),
+            ssm: aws_sdk_ssm::Client::new(&sdk),
+            sdk,
+        }
+    }
+}
+
 /// The app wired to fresh resources on the emulator.
 pub struct TestApp {
     /// The services, as a function's cold start builds them.
@@ -150,7 +179,7 @@ impl TestApp {
             vars.insert(name.to_string(), value.to_string());
         }
         let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration is valid");
-        let clients = Clients::new(&config).await.expect("SDK clients");
+        let clients = Clients::connect(&endpoint).await;
         let created = async {
             bootstrap::create_table(&clients.dynamodb, &config.table_name).await?;
             bootstrap::create_bucket(&clients.s3, &config.bucket_name, &config.region, &["*".to_string()]).await
@@ -160,7 +189,8 @@ impl TestApp {
             bootstrap::verify_sender(&clients.ses, &config.sender_email).await.expect("sender identity");
         }
         let clock = Arc::new(TestClock::default());
-        let app = App::with_clock(&config, &clients, clock.clone()).expect("app wiring");
+        let wiring = Wiring { config: config.clone(), sdk: clients.sdk.clone(), clock: clock.clone() };
+        let app = App::new(&wiring).expect("app wiring");
         Self {
             app,
             clock,
@@ -309,6 +339,27 @@ impl TestApp {
             .expect("sweep")
     }
 
+    /// Runs the `email-events` handler on the sample SNS bounce, retargeted at `request_id` and `address`.
+    pub async fn bounce(&self, request_id: &str, address: &str) -> Result<(), lambda_runtime::Error> {
+        let mut event = read_event("sns-ses-bounce.json");
+        let sns = &mut event["Records"][0]["Sns"];
+        let mut message: Value = serde_json::from_str(sns["Message"].as_str().expect("a message")).expect("SES JSON");
+        message["mail"]["tags"]["request_id"] = json!([request_id]);
+        message["mail"]["destination"] = json!([address]);
+        message["bounce"]["bouncedRecipients"][0]["emailAddress"] = json!(address);
+        sns["Message"] = json!(message.to_string());
+        let event = serde_json::from_value(event).expect("SNS event");
+        email_events::handler(&self.app.delivery_reports, lambda_runtime::LambdaEvent::new(event, Default::default()))
+            .await
+    }
+
+    /// The `upload-state` tag of the object `key`.
+    pub async fn upload_state(&self, key: &str) -> String {
+        let tags = self.clients.s3.get_object_tagging().bucket(&self.bucket).key(key).send().await.expect("tags");
+        let tag = tags.tag_set().iter().find(|t| t.key() == accreditation::schema::UPLOAD_STATE_TAG);
+        tag.map(|t| t.value().to_string()).unwrap_or_default()
+    }
+
     /// The MIME emails (with attachments) the emulator accepted for `address`.
     pub async fn raw_emails_to(&self, address: &str) -> Vec<Value> {
         let data = moto_data(&self.http, &self.endpoint).await;
@@ -416,9 +467,9 @@ pub async fn invoke_requests(app: &App, event: &Value) -> ApiResponse {
     let request = lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event");
     let path = event["rawPath"].as_str().unwrap_or_default();
     let response = if path.starts_with("/auth/") {
-        auth::handler(app.auth.as_ref().expect("auth configured"), request).await
+        auth::handler(&app.auth, request).await
     } else if path.starts_with("/operator/") {
-        operator::handler(app.operator.as_ref().expect("operator configured"), request).await
+        operator::handler(&app.operator, request).await
     } else {
         requests::handler(&app.applicant, request).await
     };

@@ -13,7 +13,7 @@ use aws_sdk_s3::types::{
 use super::classify;
 use crate::{
     ports::InfraError,
-    schema::{self, UPLOAD_PENDING, UPLOAD_STATE_TAG},
+    schema::{self, ABANDONED_UPLOADS_RULE, DECIDED_DOCUMENTS_RULE, UPLOAD_DECIDED, UPLOAD_PENDING, UPLOAD_STATE_TAG},
 };
 
 fn built<T, E: std::error::Error + Send + Sync + 'static>(result: Result<T, E>) -> Result<T, InfraError> {
@@ -106,19 +106,25 @@ pub async fn create_bucket(
         .send()
         .await
         .map_err(|e| classify("S3", "PutBucketCors", e))?;
-    let pending = built(Tag::builder().key(UPLOAD_STATE_TAG).value(UPLOAD_PENDING).build())?;
-    let rule = built(
-        LifecycleRule::builder()
-            .id("delete-abandoned-uploads")
-            .status(ExpirationStatus::Enabled)
-            .filter(LifecycleRuleFilter::builder().tag(pending).build())
-            .expiration(LifecycleExpiration::builder().days(shape.pending_upload_days).build())
-            .build(),
-    )?;
+    let expire = |id: &str, state: &str, days: i32| -> Result<LifecycleRule, InfraError> {
+        let tag = built(Tag::builder().key(UPLOAD_STATE_TAG).value(state).build())?;
+        built(
+            LifecycleRule::builder()
+                .id(id)
+                .status(ExpirationStatus::Enabled)
+                .filter(LifecycleRuleFilter::builder().tag(tag).build())
+                .expiration(LifecycleExpiration::builder().days(days).build())
+                .build(),
+        )
+    };
+    let rules = vec![
+        expire(ABANDONED_UPLOADS_RULE, UPLOAD_PENDING, shape.pending_upload_days)?,
+        expire(DECIDED_DOCUMENTS_RULE, UPLOAD_DECIDED, shape.decided_retention_days)?,
+    ];
     client
         .put_bucket_lifecycle_configuration()
         .bucket(name)
-        .lifecycle_configuration(built(BucketLifecycleConfiguration::builder().rules(rule).build())?)
+        .lifecycle_configuration(built(BucketLifecycleConfiguration::builder().set_rules(Some(rules)).build())?)
         .send()
         .await
         .map_err(|e| classify("S3", "PutBucketLifecycleConfiguration", e))?;

@@ -1,7 +1,7 @@
 //! CAPTCHA checks: Google reCAPTCHA v3 siteverify, or none at all in local development.
 
 use async_trait::async_trait;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::{
@@ -12,17 +12,19 @@ use crate::{
 /// Verifies tokens with reCAPTCHA's siteverify API.
 pub struct Recaptcha {
     http: reqwest::Client,
+    secret: SecretString,
     config: RecaptchaConfig,
 }
 
 impl Recaptcha {
-    /// A verifier with a 5-second timeout per check.
+    /// A verifier with a 5-second timeout per check; `config` must hold the secret.
     pub fn new(config: RecaptchaConfig) -> Result<Self, InfraError> {
+        let secret = config.secret.clone().ok_or_else(|| InfraError::Unexpected("no CAPTCHA secret".into(), None))?;
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(5))
             .build()
             .map_err(|e| InfraError::unexpected("building the reCAPTCHA HTTP client", e))?;
-        Ok(Self { http, config })
+        Ok(Self { http, secret, config })
     }
 }
 
@@ -62,7 +64,7 @@ impl SiteVerify {
 #[async_trait]
 impl CaptchaVerifier for Recaptcha {
     async fn verify(&self, token: &str, remote_ip: Option<&str>) -> Result<CaptchaVerdict, InfraError> {
-        let mut form = vec![("secret", self.config.secret.expose_secret()), ("response", token)];
+        let mut form = vec![("secret", self.secret.expose_secret()), ("response", token)];
         if let Some(ip) = remote_ip {
             form.push(("remoteip", ip));
         }
@@ -80,6 +82,16 @@ impl CaptchaVerifier for Recaptcha {
     }
 }
 
+/// The verifier of a function that takes no submissions: refuses every token.
+pub struct NotAccepting;
+
+#[async_trait]
+impl CaptchaVerifier for NotAccepting {
+    async fn verify(&self, _token: &str, _remote_ip: Option<&str>) -> Result<CaptchaVerdict, InfraError> {
+        Ok(CaptchaVerdict::Failed("this function takes no submissions".into()))
+    }
+}
+
 /// `CAPTCHA_MODE=off`: accepts every token. Only for local development.
 pub struct CaptchaDisabled;
 
@@ -93,11 +105,10 @@ impl CaptchaVerifier for CaptchaDisabled {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secrecy::SecretString;
 
     fn config() -> RecaptchaConfig {
         RecaptchaConfig {
-            secret: SecretString::from("s"),
+            secret: Some(SecretString::from("s")),
             verify_url: String::new(),
             hostnames: vec!["form.example.org".into()],
             action: "submit_request".into(),

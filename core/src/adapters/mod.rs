@@ -1,4 +1,4 @@
-//! Implementations of the ports on AWS (DynamoDB, S3, SES) and reCAPTCHA.
+//! Implementations of the ports on AWS (DynamoDB, S3, SES, SSM) and reCAPTCHA.
 
 pub mod bootstrap;
 pub mod captcha;
@@ -6,6 +6,7 @@ pub mod dynamodb;
 pub mod post_policy;
 pub mod s3;
 pub mod ses;
+pub mod ssm;
 
 use std::fmt::Debug;
 

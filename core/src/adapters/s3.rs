@@ -4,14 +4,19 @@ use async_trait::async_trait;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use std::time::Duration;
 
-use aws_sdk_s3::{Client, error::ProvideErrorMetadata, presigning::PresigningConfig, types::TaggingDirective};
+use aws_sdk_s3::{
+    Client,
+    error::ProvideErrorMetadata,
+    presigning::PresigningConfig,
+    types::{MetadataDirective, TaggingDirective},
+};
 use time::OffsetDateTime;
 
 use super::{classify, post_policy};
 use crate::{
     domain::{DocumentType, Timestamp},
     ports::{DocumentStore, InfraError, UploadForm},
-    schema::{UPLOAD_ACCEPTED, UPLOAD_PENDING, UPLOAD_STATE_TAG},
+    schema::{UPLOAD_ACCEPTED, UPLOAD_DECIDED, UPLOAD_PENDING, UPLOAD_STATE_TAG},
 };
 
 /// Identity documents in one S3 bucket.
@@ -44,6 +49,24 @@ impl S3DocumentStore {
 
 fn tagging_xml(state: &str) -> String {
     format!("<Tagging><TagSet><Tag><Key>{UPLOAD_STATE_TAG}</Key><Value>{state}</Value></Tag></TagSet></Tagging>")
+}
+
+impl S3DocumentStore {
+    /// A copy of `from` to `to` whose only tag is the upload state `state`.
+    fn copy_object(
+        &self,
+        from: &str,
+        to: &str,
+        state: &str,
+    ) -> aws_sdk_s3::operation::copy_object::builders::CopyObjectFluentBuilder {
+        self.client
+            .copy_object()
+            .bucket(&self.bucket)
+            .copy_source(format!("{}/{from}", self.bucket))
+            .key(to)
+            .tagging_directive(TaggingDirective::Replace)
+            .tagging(format!("{UPLOAD_STATE_TAG}={state}"))
+    }
 }
 
 #[async_trait]
@@ -107,17 +130,19 @@ impl DocumentStore for S3DocumentStore {
     }
 
     async fn promote(&self, upload_key: &str, key: &str) -> Result<(), InfraError> {
-        self.client
-            .copy_object()
-            .bucket(&self.bucket)
-            .copy_source(format!("{}/{upload_key}", self.bucket))
-            .key(key)
-            .tagging_directive(TaggingDirective::Replace)
-            .tagging(format!("{UPLOAD_STATE_TAG}={UPLOAD_ACCEPTED}"))
+        self.copy_object(upload_key, key, UPLOAD_ACCEPTED).send().await.map_err(|e| classify("S3", "CopyObject", e))?;
+        self.delete(upload_key).await
+    }
+
+    async fn schedule_deletion(&self, key: &str, content_type: DocumentType) -> Result<(), InfraError> {
+        // A copy onto itself must change the metadata; the new copy's age starts now.
+        self.copy_object(key, key, UPLOAD_DECIDED)
+            .metadata_directive(MetadataDirective::Replace)
+            .content_type(content_type.mime())
             .send()
             .await
             .map_err(|e| classify("S3", "CopyObject", e))?;
-        self.delete(upload_key).await
+        Ok(())
     }
 
     async fn download_url(

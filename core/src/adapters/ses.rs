@@ -4,24 +4,29 @@ use async_trait::async_trait;
 use aws_sdk_sesv2::{
     Client,
     primitives::Blob,
-    types::{Body, Content, Destination, EmailContent, Message, RawMessage},
+    types::{Body, Content, Destination, EmailContent, Message, MessageTag, RawMessage},
 };
 use mail_builder::MessageBuilder;
 
 use super::classify;
 use crate::ports::{InfraError, Mailer, OutgoingEmail};
 
-/// Sends from one verified identity.
+/// The message tag naming the request an email concerns (read back from bounce notifications).
+pub const REQUEST_TAG: &str = "request_id";
+
+/// Sends from one verified identity, through a configuration set when one is given.
 #[derive(Clone)]
 pub struct SesMailer {
     client: Client,
     from: String,
+    configuration_set: Option<String>,
 }
 
 impl SesMailer {
-    /// A mailer sending as `from` (an SES-verified address or domain address).
-    pub fn new(client: Client, from: &str) -> Self {
-        Self { client, from: from.into() }
+    /// A mailer sending as `from` (an SES-verified address or domain address); the
+    /// `configuration_set` publishes bounces and complaints.
+    pub fn new(client: Client, from: &str, configuration_set: Option<String>) -> Self {
+        Self { client, from: from.into(), configuration_set }
     }
 }
 
@@ -64,12 +69,24 @@ impl Mailer for SesMailer {
         } else {
             EmailContent::builder().raw(raw_message(&self.from, email)?).build()
         };
+        let tags = match email.request_id {
+            Some(id) => vec![
+                MessageTag::builder()
+                    .name(REQUEST_TAG)
+                    .value(id.to_string())
+                    .build()
+                    .map_err(|e| InfraError::unexpected("building a message tag", e))?,
+            ],
+            None => vec![],
+        };
         let output = self
             .client
             .send_email()
             .from_email_address(&self.from)
             .destination(Destination::builder().to_addresses(&email.to).build())
             .content(content)
+            .set_email_tags(Some(tags).filter(|t| !t.is_empty()))
+            .set_configuration_set_name(self.configuration_set.clone())
             .send()
             .await
             .map_err(|e| classify("SES", "SendEmail", e))?;

@@ -88,6 +88,29 @@ pub struct DocumentSlot {
     pub accepted: Option<AcceptedDocument>,
 }
 
+/// What SES reported about an email to the applicant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryProblemKind {
+    /// A permanent bounce: the address does not receive mail.
+    Bounce,
+    /// The recipient marked the email as spam.
+    Complaint,
+}
+
+/// An applicant's address SES could not (or may no longer) deliver to, shown to operators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryProblem {
+    /// Bounce or complaint.
+    pub kind: DeliveryProblemKind,
+    /// The addresses concerned.
+    pub addresses: Vec<String>,
+    /// SES's classification (e.g. `Permanent/NoEmail`, `abuse`).
+    pub detail: String,
+    /// When SES reported it.
+    pub at: Timestamp,
+}
+
 /// One accreditation request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccreditationRequest {
@@ -119,6 +142,9 @@ pub struct AccreditationRequest {
     /// The applicant's account, once approved.
     #[serde(default)]
     pub username: Option<String>,
+    /// The last bounce or complaint of an email to the applicant.
+    #[serde(default)]
+    pub undeliverable: Option<DeliveryProblem>,
 }
 
 impl AccreditationRequest {

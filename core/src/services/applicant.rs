@@ -256,6 +256,7 @@ impl ApplicantService {
             expires_at: Some(expires_at),
             submitted_at: None,
             username: None,
+            undeliverable: None,
         };
         let upload = self.upload_for(&request, now).await?;
         let created = Created {

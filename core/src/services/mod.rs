@@ -2,6 +2,7 @@
 
 pub mod applicant;
 pub mod auth;
+pub mod delivery_reports;
 pub mod idempotency;
 pub mod operator;
 pub mod passwords;

@@ -13,8 +13,8 @@ use super::{
 };
 use crate::{
     domain::{
-        Account, AccreditationRequest, Actor, Applicant, AuditEntry, Consent, DocumentSlot, DocumentType, Email,
-        FieldError, FieldErrors, Language, Reference, RequestId, Role, Timestamp, Username,
+        Account, AccreditationRequest, Actor, Applicant, AuditEntry, Consent, DeliveryProblem, DocumentSlot,
+        DocumentType, Email, FieldError, FieldErrors, Language, Reference, RequestId, Role, Timestamp, Username,
     },
     ports::{
         AccountStore, Clock, CreateAccountError, DocumentStore, EmailKind, InfraError, OutboxEmail, QueuePosition,
@@ -142,6 +142,8 @@ pub struct RequestDetail {
     pub submitted_at: Option<Timestamp>,
     /// The account, once approved.
     pub username: Option<String>,
+    /// The last bounce or complaint of an email to the applicant: operators contact them otherwise.
+    pub undeliverable: Option<DeliveryProblem>,
     /// The identity document.
     pub document: DocumentDetail,
     /// Every document, the identity document first.
@@ -266,6 +268,7 @@ impl OperatorService {
             created_at: request.created_at,
             submitted_at: request.submitted_at,
             username: request.username,
+            undeliverable: request.undeliverable,
             document,
             documents,
             audit,
@@ -309,7 +312,7 @@ impl OperatorService {
             match self.requests.transition(&change).await {
                 Ok(()) => {
                     tracing::info!(request_id = %request.id, %username, "request approved");
-                    self.deliver(&change).await;
+                    self.after_commit(&change).await;
                     return Ok(ActionResult { id: request.id, status: to, username: Some(username.to_string()) });
                 }
                 Err(TransitionError::UsernameTaken) => continue,
@@ -363,7 +366,7 @@ impl OperatorService {
         match self.requests.transition(&change).await {
             Ok(()) => {
                 tracing::info!(request_id = %request.id, %username, "credentials re-issued");
-                self.deliver(&change).await;
+                self.after_commit(&change).await;
                 Ok(ActionResult { id: request.id, status: request.status, username: Some(username.to_string()) })
             }
             Err(e) => Err(self.lost_race(&request, e).await),
@@ -390,16 +393,27 @@ impl OperatorService {
         match self.requests.transition(&change).await {
             Ok(()) => {
                 tracing::info!(request_id = %request.id, action = name, "request decided");
-                self.deliver(&change).await;
+                self.after_commit(&change).await;
                 Ok(ActionResult { id: request.id, status: to, username: None })
             }
             Err(e) => Err(self.lost_race(&request, e).await),
         }
     }
 
-    async fn deliver(&self, change: &Transition) {
+    /// What follows a committed change: its email leaves, and a decision starts the retention
+    /// period of the request's documents (a failure is logged: the documents stay until deleted by hand).
+    async fn after_commit(&self, change: &Transition) {
         if let Some(email) = &change.email {
             self.postman.deliver_now(&email.id).await;
+        }
+        let request = &change.request;
+        if change.audit.from.is_some_and(|from| !from.is_decided()) && request.status.is_decided() {
+            for accepted in request.documents().filter_map(|slot| slot.accepted.as_ref()) {
+                if let Err(error) = self.documents.schedule_deletion(&accepted.key, accepted.content_type).await {
+                    tracing::error!(request_id = %request.id, key = %accepted.key, error = %error,
+                        "retention of a decided request's document not started: delete it by hand");
+                }
+            }
         }
     }
 

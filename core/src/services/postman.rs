@@ -192,7 +192,8 @@ impl Postman {
             EmailKind::Credentials => self.credentials(email).await,
             EmailKind::PasswordChanged => {
                 let account = self.account_of(email).await?;
-                Ok(email::password_changed(&account, account.password_changed_at.unwrap_or(email.created_at)))
+                let at = account.password_changed_at.unwrap_or(email.created_at);
+                Ok(OutgoingEmail { request_id: account.request_id, ..email::password_changed(&account, at) })
             }
             kind => {
                 let id = email.request_id.ok_or_else(|| Unsendable::Pointless("no request named".into()))?;
@@ -203,11 +204,12 @@ impl Postman {
                     .await?
                     .ok_or_else(|| Unsendable::Pointless("the request no longer exists".into()))?;
                 let note = email.note.as_deref().unwrap_or_default();
-                Ok(match kind {
+                let message = match kind {
                     EmailKind::Rejection => email::rejection(&request, note),
                     EmailKind::InfoRequest => email::info_request(&request, note, self.info_form().await?),
                     _ => email::confirmation(&request),
-                })
+                };
+                Ok(OutgoingEmail { request_id: Some(id), ..message })
             }
         }
     }
@@ -263,7 +265,9 @@ impl Postman {
             CredentialDelivery::TemporaryPassword => Credential::Password(secret.expose_secret()),
             CredentialDelivery::ActivationLink => Credential::ActivationLink(secret.expose_secret()),
         };
-        Ok(email::credentials(&account, reference.as_deref(), credential, expires_at, &self.settings.login_url))
+        let message =
+            email::credentials(&account, reference.as_deref(), credential, expires_at, &self.settings.login_url);
+        Ok(OutgoingEmail { request_id: account.request_id, ..message })
     }
 
     async fn info_form(&self) -> Result<Option<Attachment>, InfraError> {

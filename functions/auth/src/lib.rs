@@ -40,7 +40,7 @@ async fn route(service: &AuthService, request: &Request) -> Result<Response<Body
             let authority = match (change_token, current_password) {
                 (Some(token), _) => ChangeAuthority::Grant(token),
                 (None, Some(current)) => ChangeAuthority::Session {
-                    claims: service.session(bearer_token(request))?,
+                    claims: service.session(bearer_token(request.headers()))?,
                     current_password: SecretString::from(current),
                 },
                 (None, None) => {

@@ -1,12 +1,12 @@
 //! Lambda entry point of the scheduled outbox sweep.
 
-use accreditation::app::App;
+use accreditation::app::Wiring;
 use lambda_runtime::{Error, run, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let app = App::from_env().await?;
-    let postman = &app.postman;
+    let service = Wiring::from_env().await?.postman()?;
+    let postman = &service;
     run(service_fn(|event| mailer::handler(postman, event))).await
 }

@@ -16,7 +16,7 @@ pub async fn handler(service: &OperatorService, request: Request) -> Result<Resp
 }
 
 async fn route(service: &OperatorService, request: &Request) -> Result<Response<Body>, ApiError> {
-    let operator = service.authorize(bearer_token(request))?;
+    let operator = service.authorize(bearer_token(request.headers()))?;
     let segments = path_segments(request.raw_http_path());
     let method = request.method();
     match segments.as_slice() {

@@ -20,7 +20,7 @@ pub async fn handler(service: &ApplicantService, request: Request) -> Result<Res
 async fn route(service: &ApplicantService, request: &Request) -> Result<Response<Body>, ApiError> {
     let segments = path_segments(request.raw_http_path());
     let method = request.method();
-    let token = bearer_token(request);
+    let token = bearer_token(request.headers());
     match segments.as_slice() {
         ["requests"] => match *method {
             Method::POST => {
