@@ -10,7 +10,7 @@ ensure_venv
 export_local_aws "$MOTO_PORT"
 export_dev_settings
 # Our functions log at info; cargo-lambda's own chatter only from warnings up.
-export RUST_LOG="${RUST_LOG:-warn,accreditation=info,requests=info,document_uploaded=info,mailer=info,auth=info,operator=info,lambda_runtime=info}"
+export RUST_LOG="${RUST_LOG:-warn,accreditation=info,requests=info,document_uploaded=info,mailer=info,auth=info,operator=info,authorizer=info,email_events=info,lambda_runtime=info}"
 
 WATCH_PID="" SWEEP_PID=""
 cleanup() {

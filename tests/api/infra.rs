@@ -1,7 +1,11 @@
-//! `infra/template.yaml` describes the same table and bucket as the local bootstrap.
+//! `infra/template.yaml` deploys what the code is: the table and bucket of the local bootstrap,
+//! a function for every crate of `functions/`, a route for every route the code serves (and no
+//! other), and roles naming only the resources each function uses.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use accreditation::schema;
-use accreditation_tests::ROOT;
+use accreditation_tests::{ROOT, TestApp, api_event, invoke_function, unique};
 use serde_norway::Value;
 
 fn template() -> Value {
@@ -93,4 +97,240 @@ fn the_bucket_in_the_template_is_the_bucket_the_bootstrap_creates() {
         assert_eq!(block[setting].as_bool(), Some(true), "{setting}");
     }
     assert!(bucket["BucketEncryption"].is_mapping(), "default encryption");
+
+    let decided = lifecycle.iter().find(|r| r["Id"].as_str() == Some(schema::DECIDED_DOCUMENTS_RULE)).expect("rule");
+    assert_eq!(text(&decided["ExpirationInDays"]), "${DocumentRetentionDays}");
+    assert_eq!(decided["TagFilters"][0]["Key"].as_str(), Some(schema::UPLOAD_STATE_TAG));
+    assert_eq!(decided["TagFilters"][0]["Value"].as_str(), Some(schema::UPLOAD_DECIDED));
+    assert!(bucket["VersioningConfiguration"].is_null(), "versioning would keep deleted documents");
+}
+
+/// A value as text: `!Ref X` and `!GetAtt X.Y` become `${X}` and `${X.Y}` (as `!Sub` writes them).
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Tagged(tagged) => match (tagged.tag.to_string().trim_start_matches('!'), &tagged.value) {
+            ("Ref" | "GetAtt", Value::String(name)) => format!("${{{name}}}"),
+            ("Sub", Value::String(s)) => s.clone(),
+            _ => panic!("unexpected {value:?}"),
+        },
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+/// `${X}` or `${X.Attribute}` → `X`.
+fn referenced(text: &str) -> &str {
+    let inner = text.strip_prefix("${").and_then(|t| t.strip_suffix('}')).unwrap_or_else(|| panic!("{text}"));
+    inner.split('.').next().unwrap()
+}
+
+fn list(value: &Value) -> Vec<&Value> {
+    match value {
+        Value::Sequence(items) => items.iter().collect(),
+        Value::Null => vec![],
+        single => vec![single],
+    }
+}
+
+/// The Lambda functions of the template by crate name (their `CodeUri` directory).
+fn functions(template: &Value) -> BTreeMap<String, (&str, &Value)> {
+    template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .map(|(id, r)| {
+            let code = r["Properties"]["CodeUri"].as_str().expect("a local CodeUri");
+            let name = code.strip_prefix("../functions/").unwrap_or_else(|| panic!("{code} is not under functions/"));
+            (name.to_string(), (id.as_str().unwrap(), &r["Properties"]))
+        })
+        .collect()
+}
+
+fn crates_of_functions() -> BTreeSet<String> {
+    std::fs::read_dir(format!("{ROOT}/functions"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.join("Cargo.toml").is_file() && path.join("src/main.rs").is_file())
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn every_function_crate_is_deployed_as_an_arm64_lambda_with_json_logs_kept_for_a_while() {
+    let template = template();
+    let functions = functions(&template);
+    assert_eq!(functions.keys().cloned().collect::<BTreeSet<_>>(), crates_of_functions());
+
+    let globals = &template["Globals"]["Function"];
+    assert_eq!(globals["Runtime"].as_str(), Some("provided.al2023"));
+    assert_eq!(globals["Handler"].as_str(), Some("bootstrap"));
+    assert_eq!(list(&globals["Architectures"]).iter().map(|a| text(a)).collect::<Vec<_>>(), ["arm64"]);
+    let resources = &template["Resources"];
+    for (name, (id, function)) in &functions {
+        assert_eq!(template["Resources"][*id]["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"), "{name}");
+        let logging = &function["LoggingConfig"];
+        assert_eq!(logging["LogFormat"].as_str(), Some("JSON"), "{name}");
+        let log_group = &resources[referenced(&text(&logging["LogGroup"]))];
+        assert_eq!(log_group["Type"].as_str(), Some("AWS::Logs::LogGroup"), "{name}");
+        assert!(!log_group["Properties"]["RetentionInDays"].is_null(), "{name}: log retention");
+        assert!(!function["ReservedConcurrentExecutions"].is_null(), "{name}: reserved concurrency");
+    }
+    let environment = &globals["Environment"]["Variables"];
+    assert_eq!(text(&environment["TABLE_NAME"]), text(&resources["RequestsTable"]["Properties"]["TableName"]));
+    assert_eq!(text(&environment["DOCUMENT_BUCKET"]), text(&resources["DocumentBucket"]["Properties"]["BucketName"]));
+}
+
+#[test]
+fn functions_triggered_asynchronously_have_a_dead_letter_queue() {
+    let template = template();
+    for (name, (_, function)) in functions(&template) {
+        let events = function["Events"].as_mapping().map(|m| m.values().collect::<Vec<_>>()).unwrap_or_default();
+        let asynchronous = events.iter().any(|e| matches!(e["Type"].as_str(), Some("S3" | "SNS" | "Schedule")));
+        let queue = &function["DeadLetterQueue"];
+        assert_eq!(asynchronous, !queue.is_null(), "{name}: a dead-letter queue exactly when invoked asynchronously");
+        if asynchronous {
+            let target = text(&queue["TargetArn"]);
+            assert_eq!(template["Resources"][referenced(&target)]["Type"].as_str(), Some("AWS::SQS::Queue"), "{name}");
+        }
+    }
+}
+
+/// Every resource a role may name, for the function `properties` describes.
+fn allowed_resources(template: &Value, properties: &Value) -> Vec<String> {
+    let resources = &template["Resources"];
+    let bucket =
+        format!("arn:${{AWS::Partition}}:s3:::{}", text(&resources["DocumentBucket"]["Properties"]["BucketName"]));
+    let configuration_set = text(&resources["EmailConfigurationSet"]["Properties"]["Name"]);
+    let mut allowed = vec![
+        format!("${{{}.Arn}}", referenced(&text(&properties["LoggingConfig"]["LogGroup"]))),
+        "${RequestsTable.Arn}".to_string(),
+        format!("${{RequestsTable.Arn}}/index/{}", schema::GSI1),
+        "${RequestsTable.Arn}/stream/*".to_string(),
+        bucket.clone(),
+        format!("{bucket}/uploads/*"),
+        format!("{bucket}/documents/*"),
+        format!("{bucket}/forms/*"),
+        "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SenderIdentity}".to_string(),
+        format!(
+            "arn:${{AWS::Partition}}:ses:${{AWS::Region}}:${{AWS::AccountId}}:configuration-set/{configuration_set}"
+        ),
+    ];
+    if let Some(variables) = properties["Environment"]["Variables"].as_mapping() {
+        for (name, value) in variables {
+            if name.as_str().unwrap().ends_with("_PARAMETER") {
+                allowed.push(format!(
+                    "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{}",
+                    text(value)
+                ));
+            }
+        }
+    }
+    if !properties["DeadLetterQueue"].is_null() {
+        allowed.push(text(&properties["DeadLetterQueue"]["TargetArn"]));
+    }
+    allowed
+}
+
+#[test]
+fn each_role_names_only_actions_and_resources_of_its_own_function() {
+    let template = template();
+    for (name, (_, function)) in functions(&template) {
+        let role = &template["Resources"][referenced(&text(&function["Role"]))];
+        assert_eq!(role["Type"].as_str(), Some("AWS::IAM::Role"), "{name}: its own role");
+        assert!(role["Properties"]["ManagedPolicyArns"].is_null(), "{name}: no managed policy");
+        let allowed = allowed_resources(&template, function);
+        let mut secrets_read = BTreeSet::new();
+        for policy in list(&role["Properties"]["Policies"]) {
+            for statement in list(&policy["PolicyDocument"]["Statement"]) {
+                assert_eq!(statement["Effect"].as_str(), Some("Allow"), "{name}");
+                for action in list(&statement["Action"]) {
+                    let action = text(action);
+                    assert!(!action.contains('*') && action.contains(':'), "{name}: action {action}");
+                }
+                for resource in list(&statement["Resource"]) {
+                    let resource = text(resource);
+                    assert!(allowed.contains(&resource), "{name} may not touch {resource}");
+                    if resource.contains(":parameter") {
+                        secrets_read.insert(resource);
+                    }
+                }
+            }
+        }
+        let secrets_needed = allowed.iter().filter(|r| r.contains(":parameter")).cloned().collect::<BTreeSet<_>>();
+        assert_eq!(secrets_read, secrets_needed, "{name} reads exactly the secrets its environment names");
+    }
+}
+
+/// `(method, path)` → function, of the template's HTTP API events; operator routes checked closed.
+fn template_routes(template: &Value) -> BTreeMap<(String, String), String> {
+    let api = &template["Resources"]["HttpApi"]["Properties"];
+    let default_authorizer = api["Auth"]["DefaultAuthorizer"].as_str().expect("a default authorizer");
+    assert!(api["Auth"]["Authorizers"][default_authorizer].is_mapping(), "the default authorizer is defined");
+    let mut routes = BTreeMap::new();
+    for (name, (_, function)) in functions(template) {
+        let Some(events) = function["Events"].as_mapping() else { continue };
+        for event in events.values().filter(|e| e["Type"].as_str() == Some("HttpApi")) {
+            let properties = &event["Properties"];
+            let method = properties["Method"].as_str().unwrap().to_uppercase();
+            let path = properties["Path"].as_str().unwrap().to_string();
+            let authorizer = properties["Auth"]["Authorizer"].as_str();
+            if path.starts_with("/operator/") {
+                assert!(authorizer.is_none(), "{method} {path} must keep the operator session authorizer");
+            } else {
+                assert_eq!(authorizer, Some("NONE"), "{method} {path} is public: say so");
+            }
+            assert!(routes.insert((method, path), name.clone()).is_none(), "one function per route");
+        }
+    }
+    routes
+}
+
+/// The paths `cargo lambda watch` serves locally (the workspace's router metadata) → function.
+fn local_routes() -> BTreeMap<String, String> {
+    let manifest: toml::Table = std::fs::read_to_string(format!("{ROOT}/Cargo.toml")).unwrap().parse().unwrap();
+    manifest["workspace"]["metadata"]["lambda"]["watch"]["router"]
+        .as_table()
+        .expect("the router of cargo lambda watch")
+        .iter()
+        .map(|(path, function)| (path.clone(), function.as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// The concrete path of a route: an id for `{id}`, a real action for `{action}`.
+fn concrete(path: &str, id: &str) -> String {
+    path.replace("{id}", id).replace("{action}", "approve")
+}
+
+#[tokio::test]
+async fn the_api_routes_are_exactly_the_routes_the_code_serves() {
+    let template = template();
+    let routes = template_routes(&template);
+    let paths: BTreeMap<String, String> = routes.iter().map(|((_, path), f)| (path.clone(), f.clone())).collect();
+    assert_eq!(paths, local_routes(), "the template and `make dev` serve the same paths with the same functions");
+
+    let app = TestApp::spawn().await;
+    let operator = app.operator_session().await;
+    let id = uuid::Uuid::new_v4().to_string();
+    for (path, function) in &paths {
+        for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+            let bearer = format!("Bearer {operator}");
+            let key = unique() + "-idempotency";
+            let headers = [
+                ("authorization", bearer.as_str()),
+                ("content-type", "application/json"),
+                ("idempotency-key", key.as_str()),
+            ];
+            let event = api_event(method, &concrete(path, &id), &headers, Some("{}"));
+            let response = invoke_function(&app.app, function, &event).await;
+            let served = !matches!(response.body["error"].as_str(), Some("no_route" | "method_not_allowed"));
+            let routed = routes.contains_key(&(method.to_string(), path.clone()));
+            assert_eq!(
+                served, routed,
+                "{method} {path}: served by {function} = {served}, routed = {routed}: {:#}",
+                response.body
+            );
+        }
+    }
 }

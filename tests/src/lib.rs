@@ -464,14 +464,25 @@ impl Clock for TestClock {
 
 /// Invokes the handler of the function serving `path` (as the API Gateway routes do).
 pub async fn invoke_requests(app: &App, event: &Value) -> ApiResponse {
-    let request = lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event");
     let path = event["rawPath"].as_str().unwrap_or_default();
-    let response = if path.starts_with("/auth/") {
-        auth::handler(&app.auth, request).await
+    let function = if path.starts_with("/auth/") {
+        "auth"
     } else if path.starts_with("/operator/") {
-        operator::handler(&app.operator, request).await
+        "operator"
     } else {
-        requests::handler(&app.applicant, request).await
+        "requests"
+    };
+    invoke_function(app, function, event).await
+}
+
+/// Invokes the handler of the HTTP function `function` (`requests`, `auth` or `operator`).
+pub async fn invoke_function(app: &App, function: &str, event: &Value) -> ApiResponse {
+    let request = lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event");
+    let response = match function {
+        "auth" => auth::handler(&app.auth, request).await,
+        "operator" => operator::handler(&app.operator, request).await,
+        "requests" => requests::handler(&app.applicant, request).await,
+        other => panic!("{other} is not an HTTP function"),
     };
     let response = response.expect("the handler never fails");
     let status = response.status().as_u16();
