@@ -1,5 +1,5 @@
 # The entry points a person needs. Everything else is in scripts/.
-.PHONY: dev test build deploy lint-infra operator lint fmt clean
+.PHONY: dev test build deploy lint-infra operator import-legacy legacy-dormant bench lint fmt clean
 
 ## Start the local AWS emulator and serve every function (Ctrl-C stops everything).
 dev:
@@ -23,7 +23,17 @@ lint-infra:
 
 ## Create an operator on the running `make dev` stack: make operator USERNAME=<u> EMAIL=<e>
 operator:
-	@USERNAME="$(USERNAME)" EMAIL="$(EMAIL)" OPERATOR_LANGUAGE="$(OPERATOR_LANGUAGE)" scripts/operator.sh
+	@test -n "$(USERNAME)" -a -n "$(EMAIL)" || { echo "usage: make operator USERNAME=<username> EMAIL=<address> [OPERATOR_LANGUAGE=it|en]"; exit 2; }
+	@scripts/admin.sh operator --username "$(USERNAME)" --email "$(EMAIL)" --language "$(or $(OPERATOR_LANGUAGE),it)"
+
+## Import the old portal's accounts: make import-legacy FILE=<export.csv|.jsonl> [DRY_RUN=1] [AWS=1]
+import-legacy:
+	@test -n "$(FILE)" || { echo "usage: make import-legacy FILE=<export.csv|export.jsonl> [DRY_RUN=1] [REPORT=<path>] [AWS=1]"; exit 2; }
+	@scripts/admin.sh import-legacy "$(abspath $(FILE))" $(if $(DRY_RUN),--dry-run) $(if $(REPORT),--report "$(abspath $(REPORT))")
+
+## Imported accounts without a first login for DAYS days: make legacy-dormant DAYS=90 [AWS=1]
+legacy-dormant:
+	@scripts/admin.sh legacy-dormant --days "$(or $(DAYS),90)"
 
 ## Formatting and lints.
 lint:

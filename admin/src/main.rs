@@ -6,20 +6,38 @@
 //!   `UPLOAD_ALLOWED_ORIGINS`). Idempotent: existing resources are kept.
 //! - `admin operator --username <u> --email <e> [--language it|en]`: creates an operator account
 //!   and emails its initial credentials; nothing secret is printed.
+//! - `admin import-legacy <export.csv|export.jsonl> [--dry-run] [--report <path>]`: imports the old
+//!   portal's accounts (`TABLE_NAME`); rows skipped or invalid go to the report
+//!   (`<export>.report.csv` by default). Idempotent: a second run skips what the first imported.
+//! - `admin legacy-dormant --days <n>`: lists (CSV) the imported accounts whose owner has not
+//!   completed a first login within `n` days of the import, so their old hashes can be retired.
 
-use std::process::ExitCode;
-
-use accreditation::{
-    adapters::bootstrap,
-    app::{Wiring, s3_client, sdk_config},
-    domain::{Email, Language, Username},
-    http::error_chain,
-    ports::{CreateAccountError, InfraError},
-    services::{operator::create_operator, postman::Delivery},
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+    time::Instant,
 };
 
-const USAGE: &str =
-    "usage:\n  admin bootstrap\n  admin operator --username <username> --email <address> [--language it|en]";
+use accreditation::{
+    adapters::{bootstrap, dynamodb::DynamoStore},
+    app::{Wiring, s3_client, sdk_config},
+    config::DEFAULT_REGION,
+    domain::{Email, Language, PasswordState, Timestamp, Username},
+    http::error_chain,
+    ports::{CreateAccountError, InfraError, LegacyAccountStore},
+    services::{
+        legacy_import::{Totals, import_file},
+        operator::create_operator,
+        postman::Delivery,
+    },
+};
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+
+const USAGE: &str = "usage:
+  admin bootstrap
+  admin operator --username <username> --email <address> [--language it|en]
+  admin import-legacy <export.csv|export.jsonl> [--dry-run] [--report <path>]
+  admin legacy-dormant --days <n>";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -27,6 +45,8 @@ async fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("bootstrap") if args.len() == 1 => run_bootstrap().await,
         Some("operator") => run_operator(&args[1..]).await,
+        Some("import-legacy") => run_import(&args[1..]).await,
+        Some("legacy-dormant") => run_dormant(&args[1..]).await,
         Some("--help" | "-h" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -54,7 +74,7 @@ async fn run_bootstrap() -> Result<(), String> {
     let table = var("TABLE_NAME")?;
     let bucket = var("DOCUMENT_BUCKET")?;
     let sender = var("SENDER_EMAIL")?;
-    let region = var("AWS_REGION").unwrap_or_else(|_| "eu-south-1".into());
+    let region = var("AWS_REGION").unwrap_or_else(|_| DEFAULT_REGION.into());
     let origins: Vec<String> = var("UPLOAD_ALLOWED_ORIGINS")
         .unwrap_or_else(|_| "*".into())
         .split(',')
@@ -117,4 +137,84 @@ async fn run_operator(args: &[String]) -> Result<(), String> {
         Err(CreateAccountError::UsernameTaken) => Err(format!("the username {username} is taken")),
         Err(CreateAccountError::Infra(e)) => Err(format!("could not create the operator: {}", error_chain(&e))),
     }
+}
+
+/// The table of the legacy accounts, with patient retries: an import may meet throttling.
+async fn legacy_store() -> Result<DynamoStore, String> {
+    let table = var("TABLE_NAME")?;
+    let region = var("AWS_REGION").unwrap_or_else(|_| DEFAULT_REGION.into());
+    let endpoint = var("AWS_ENDPOINT_URL").ok();
+    let sdk = sdk_config(&region, endpoint.as_deref()).await;
+    let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
+        .retry_config(RetryConfig::standard().with_max_attempts(10))
+        .build();
+    Ok(DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), &table))
+}
+
+async fn run_import(args: &[String]) -> Result<(), String> {
+    let Some((file, mut options)) = args.split_first().filter(|(file, _)| !file.starts_with("--")) else {
+        return Err(USAGE.to_string());
+    };
+    let (mut dry_run, mut report) = (false, PathBuf::from(format!("{file}.report.csv")));
+    while let Some((option, rest)) = options.split_first() {
+        options = match (option.as_str(), rest) {
+            ("--dry-run", rest) => {
+                dry_run = true;
+                rest
+            }
+            ("--report", [path, rest @ ..]) => {
+                report = PathBuf::from(path);
+                rest
+            }
+            _ => return Err(USAGE.to_string()),
+        };
+    }
+    let store = if dry_run { None } else { Some(legacy_store().await?) };
+    let started = Instant::now();
+    let mut progress = |totals: &Totals| {
+        let rate = totals.rows as f64 / started.elapsed().as_secs_f64().max(0.001);
+        eprintln!("  {} rows ({rate:.0}/s): {}", totals.rows, summary(totals));
+    };
+    let totals = import_file(
+        Path::new(file),
+        &report,
+        store.as_ref().map(|s| s as &dyn LegacyAccountStore),
+        Timestamp::now(),
+        &mut progress,
+    )
+    .await
+    .map_err(|e| format!("import stopped: {}", error_chain(&e)))?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{}{} rows in {seconds:.1} s: {}; report: {}",
+        if dry_run { "dry run, nothing written: " } else { "" },
+        totals.rows,
+        summary(&totals),
+        report.display()
+    );
+    Ok(())
+}
+
+fn summary(totals: &Totals) -> String {
+    format!(
+        "{} imported, {} valid (dry run), {} skipped, {} invalid",
+        totals.imported, totals.valid, totals.skipped, totals.invalid
+    )
+}
+
+async fn run_dormant(args: &[String]) -> Result<(), String> {
+    if args.len() != 2 || args[0] != "--days" {
+        return Err(USAGE.to_string());
+    }
+    let days: i64 = args[1].parse().map_err(|_| format!("--days takes a number of days, not {:?}", args[1]))?;
+    let before = Timestamp::now().plus(time::Duration::days(-days));
+    let accounts = legacy_store().await?.dormant(before).await.map_err(infra("listing dormant accounts"))?;
+    println!("username,email,imported_at");
+    for account in &accounts {
+        if let PasswordState::Legacy { imported_at } = account.password {
+            println!("{},{},{imported_at}", account.username.as_str(), account.email.as_str());
+        }
+    }
+    eprintln!("{} imported account(s) without a first login for {days} days or more", accounts.len());
+    Ok(())
 }

@@ -409,6 +409,21 @@ pub trait AccountStore: Send + Sync {
     async fn grant(&self, token: &TokenHash, now: Timestamp) -> Result<Option<ChangeGrant>, InfraError>;
 }
 
+/// Most accounts [`LegacyAccountStore::import`] takes at once (one DynamoDB transaction).
+pub const IMPORT_BATCH: usize = 25;
+
+/// Accounts imported from the old portal (Cliclavoro).
+#[async_trait]
+pub trait LegacyAccountStore: Send + Sync {
+    /// Creates every account of `batch` (at most [`IMPORT_BATCH`], distinct usernames) whose
+    /// username is free; for each, in order: `None` when created, or the account already there
+    /// (never overwritten). Throttling and transaction conflicts are retried with backoff.
+    async fn import(&self, batch: &[Account]) -> Result<Vec<Option<Account>>, InfraError>;
+    /// The accounts still [`crate::domain::PasswordState::Legacy`] (their owner never completed
+    /// a first login) imported before `before`, oldest first.
+    async fn dormant(&self, before: Timestamp) -> Result<Vec<Account>, InfraError>;
+}
+
 /// The time, injectable so that tests can move it.
 pub trait Clock: Send + Sync {
     /// The current instant.

@@ -4,22 +4,10 @@ use accreditation_tests::{STRONG_PASSWORD, TestApp, valid_form};
 use serde_json::json;
 use time::Duration;
 
-/// An approved applicant: (username, temporary password, email address, request id).
-async fn approved(app: &TestApp) -> (String, String, String, String) {
-    let form = valid_form();
-    let address = form["email"].as_str().unwrap().to_string();
-    let created = app.submitted_request(&form).await;
-    let operator = app.operator_session().await;
-    let path = format!("/operator/requests/{}/approve", created.id);
-    assert_eq!(app.post(&path, Some(&operator), &json!({})).await.status, 200);
-    let (username, temporary) = app.credentials_sent_to(&address).await;
-    (username, temporary, address, created.id)
-}
-
 #[tokio::test]
 async fn wrong_username_and_wrong_password_get_the_same_answer() {
     let app = TestApp::spawn().await;
-    let (username, _, _, _) = approved(&app).await;
+    let (username, _, _, _) = app.approved().await;
     let wrong_password = app.login(&username, "not the password").await;
     let unknown_user = app.login("nobody.here", "not the password").await;
     let malformed_user = app.login("not a username!", "x").await;
@@ -36,7 +24,7 @@ async fn wrong_username_and_wrong_password_get_the_same_answer() {
 #[tokio::test]
 async fn five_failures_lock_with_a_growing_delay_and_a_success_resets() {
     let app = TestApp::spawn().await;
-    let (username, temporary, _, _) = approved(&app).await;
+    let (username, temporary, _, _) = app.approved().await;
     for _ in 0..5 {
         assert_eq!(app.login(&username, "wrong password").await.status, 401);
     }
@@ -72,7 +60,7 @@ async fn unknown_usernames_lock_too_so_locks_reveal_nothing() {
 #[tokio::test]
 async fn an_expired_temporary_password_says_so_and_reissued_credentials_work() {
     let app = TestApp::spawn().await;
-    let (username, temporary, address, id) = approved(&app).await;
+    let (username, temporary, address, id) = app.approved().await;
     app.clock.advance(Duration::days(7) + Duration::minutes(1));
     let expired = app.login(&username, &temporary).await;
     assert_eq!((expired.status, expired.body["error"].as_str()), (401, Some("temporary_password_expired")));
@@ -92,7 +80,7 @@ async fn an_expired_temporary_password_says_so_and_reissued_credentials_work() {
 #[tokio::test]
 async fn reissue_is_refused_once_the_applicant_chose_a_password() {
     let app = TestApp::spawn().await;
-    let (username, temporary, _, id) = approved(&app).await;
+    let (username, temporary, _, id) = app.approved().await;
     let first = app.login(&username, &temporary).await;
     let token = first.body["change_token"].as_str().unwrap();
     assert_eq!(
@@ -107,7 +95,7 @@ async fn reissue_is_refused_once_the_applicant_chose_a_password() {
 #[tokio::test]
 async fn a_change_token_lapses_after_15_minutes() {
     let app = TestApp::spawn().await;
-    let (username, temporary, _, _) = approved(&app).await;
+    let (username, temporary, _, _) = app.approved().await;
     let first = app.login(&username, &temporary).await;
     app.clock.advance(Duration::minutes(16));
     let late = app
@@ -123,7 +111,7 @@ async fn a_change_token_lapses_after_15_minutes() {
 #[tokio::test]
 async fn a_session_changes_the_password_with_the_current_one() {
     let app = TestApp::spawn().await;
-    let (username, temporary, _, _) = approved(&app).await;
+    let (username, temporary, _, _) = app.approved().await;
     let first = app.login(&username, &temporary).await;
     let session = app
         .post(

@@ -6,6 +6,7 @@ mod documents;
 mod events;
 mod infra;
 mod journey;
+mod legacy;
 mod local_stack;
 mod login;
 mod logs;

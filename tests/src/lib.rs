@@ -272,6 +272,18 @@ impl TestApp {
         (line_value(body, "Username").unwrap(), line_value(body, "Temporary password").expect("a temporary password"))
     }
 
+    /// An approved applicant: (username, temporary password, email address, request id).
+    pub async fn approved(&self) -> (String, String, String, String) {
+        let form = valid_form();
+        let address = form["email"].as_str().unwrap().to_string();
+        let created = self.submitted_request(&form).await;
+        let operator = self.operator_session().await;
+        let path = format!("/operator/requests/{}/approve", created.id);
+        assert_eq!(self.post(&path, Some(&operator), &json!({})).await.status, 200);
+        let (username, temporary) = self.credentials_sent_to(&address).await;
+        (username, temporary, address, created.id)
+    }
+
     /// A new operator who went through the forced first password change: their session token.
     pub async fn operator_session(&self) -> String {
         let username = format!("op.{}", unique());
@@ -430,6 +442,11 @@ impl TestApp {
             .await
             .expect("GetItem")
             .item
+    }
+
+    /// The table as a store of legacy accounts (what `admin import-legacy` writes through).
+    pub fn legacy_store(&self) -> accreditation::adapters::dynamodb::DynamoStore {
+        accreditation::adapters::dynamodb::DynamoStore::new(self.clients.dynamodb.clone(), &self.table)
     }
 
     /// The permanent key of the accepted identity document of request `id`.

@@ -16,10 +16,13 @@ use sha2::{Digest, Sha256};
 
 use super::classify;
 use crate::{
-    domain::{Account, AccreditationRequest, AuditEntry, Reference, RequestId, Timestamp, TokenHash, Username},
+    domain::{
+        Account, AccreditationRequest, AuditEntry, PasswordState, Reference, RequestId, Timestamp, TokenHash, Username,
+    },
     ports::{
-        AccountStore, ChangeGrant, CreateAccountError, CreateError, IdempotencyRecord, InfraError, LoginAttempts,
-        NewRequest, Outbox, OutboxEmail, OutboxStatus, QueuePosition, RequestStore, Transition, TransitionError,
+        AccountStore, ChangeGrant, CreateAccountError, CreateError, IdempotencyRecord, InfraError, LegacyAccountStore,
+        LoginAttempts, NewRequest, Outbox, OutboxEmail, OutboxStatus, QueuePosition, RequestStore, Transition,
+        TransitionError,
     },
     schema::{GSI1, GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUTE},
     workflow::Status,
@@ -622,9 +625,19 @@ fn account_pk(username: &str) -> String {
     format!("ACCOUNT#{username}")
 }
 
+/// `GSI1PK` of the accounts still holding a legacy hash (indexed by import time, so that ops can
+/// list the dormant ones); an account leaves the index with its first password change.
+const LEGACY_ACCOUNTS: &str = "LEGACY";
+
 impl AccountItem {
     fn of(account: &Account) -> Self {
-        Self { keys: Keys::new(account_pk(account.username.as_str()), "ACCOUNT"), account: account.clone() }
+        let legacy = match account.password {
+            PasswordState::Legacy { imported_at } => {
+                Some((LEGACY_ACCOUNTS.to_string(), format!("{imported_at}#{}", account.username.as_str())))
+            }
+            _ => None,
+        };
+        Self { keys: Keys::indexed(account_pk(account.username.as_str()), "ACCOUNT", legacy), account: account.clone() }
     }
 }
 
@@ -799,5 +812,89 @@ impl AccountStore for DynamoStore {
     async fn grant(&self, token: &TokenHash, now: Timestamp) -> Result<Option<ChangeGrant>, InfraError> {
         let item: Option<GrantItem> = self.get(grant_pk(token), "GRANT").await?;
         Ok(item.map(|i| i.grant).filter(|g| g.expires_at > now))
+    }
+}
+
+/// Attempts of one import batch before giving up (throttling, conflicts); the SDK's own retries
+/// come first within each.
+const IMPORT_ATTEMPTS: u32 = 8;
+
+#[async_trait]
+impl LegacyAccountStore for DynamoStore {
+    async fn import(&self, batch: &[Account]) -> Result<Vec<Option<Account>>, InfraError> {
+        let mut outcomes: Vec<Option<Option<Account>>> = vec![None; batch.len()];
+        let mut attempt = 0;
+        loop {
+            let open: Vec<usize> = (0..batch.len()).filter(|i| outcomes[*i].is_none()).collect();
+            if open.is_empty() {
+                return Ok(outcomes.into_iter().map(|o| o.flatten()).collect());
+            }
+            let items = open
+                .iter()
+                .map(|i| {
+                    let item = to_item(&AccountItem::of(&batch[*i]))?;
+                    put(&self.table, item, Some(("attribute_not_exists(PK)", vec![])))
+                })
+                .collect::<Result<Vec<_>, InfraError>>()?;
+            let error = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+                Ok(_) => {
+                    for i in open {
+                        outcomes[i] = Some(None);
+                    }
+                    continue;
+                }
+                Err(error) => error,
+            };
+            let taken: Vec<usize> =
+                open.iter().enumerate().filter(|(at, _)| condition_failed_at(&error, *at)).map(|(_, i)| *i).collect();
+            if taken.is_empty() {
+                let retryable = only_transaction_conflicts(&error)
+                    || error.as_service_error().is_some_and(|e| {
+                        e.is_provisioned_throughput_exceeded_exception()
+                            || e.is_request_limit_exceeded()
+                            || e.is_throttling_exception()
+                    })
+                    || matches!(error, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_));
+                attempt += 1;
+                if !retryable || attempt >= IMPORT_ATTEMPTS {
+                    return Err(classify("DynamoDB", "TransactWriteItems", error));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+                continue;
+            }
+            // The accounts already there leave the batch; the rest are tried again at once.
+            for i in taken {
+                let existing = self.account(&batch[i].username).await?;
+                outcomes[i] = Some(Some(existing.unwrap_or_else(|| batch[i].clone())));
+            }
+        }
+    }
+
+    async fn dormant(&self, before: Timestamp) -> Result<Vec<Account>, InfraError> {
+        let mut accounts = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .key_condition_expression("#pk = :legacy AND #sk < :before")
+                .expression_attribute_names("#pk", GSI1PK)
+                .expression_attribute_names("#sk", GSI1SK)
+                .expression_attribute_values(":legacy", s(LEGACY_ACCOUNTS))
+                .expression_attribute_values(":before", s(before.to_string()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| classify("DynamoDB", "Query", e))?;
+            for item in output.items.unwrap_or_default() {
+                accounts.push(from_item::<AccountItem>(item)?.account);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(accounts);
+            }
+        }
     }
 }

@@ -111,6 +111,12 @@ pub enum PasswordState {
     },
     /// The user chose their password.
     Permanent,
+    /// Imported from the old portal (Cliclavoro) with its password hash, kept as exported: that
+    /// password works until the first login, which must choose a new one.
+    Legacy {
+        /// When the account was imported.
+        imported_at: Timestamp,
+    },
 }
 
 impl PasswordState {

@@ -129,8 +129,8 @@ impl AuthService {
         let now = self.clock.now();
         let key = username.trim().to_ascii_lowercase();
         let key = if key.len() > MAX_INPUT { String::new() } else { key };
-        let (account, phc) = self.load(&key, now).await?;
-        if !self.hasher.verify(password, phc).await? {
+        let account = self.load(&key, now).await?;
+        if !self.hasher.verify_account(password, account.as_ref()).await? {
             self.fail(&key, now).await?;
             return Err(AuthError::InvalidCredentials);
         }
@@ -138,7 +138,7 @@ impl AuthService {
         let Some(mut account) = account else { return Err(AuthError::InvalidCredentials) };
         match account.password {
             PasswordState::Temporary { expires_at } if expires_at <= now => Err(AuthError::TemporaryPasswordExpired),
-            PasswordState::Temporary { .. } => {
+            PasswordState::Temporary { .. } | PasswordState::Legacy { .. } => {
                 Ok(LoginOutcome::ChangeRequired(self.change_required(&account, now).await?))
             }
             PasswordState::Permanent => {
@@ -176,8 +176,8 @@ impl AuthService {
             }
             ChangeAuthority::Session { claims, current_password } => {
                 let key = claims.sub.clone();
-                let (account, phc) = self.load(&key, now).await?;
-                if !self.hasher.verify(current_password, phc).await? {
+                let account = self.load(&key, now).await?;
+                if !self.hasher.verify_account(current_password, account.as_ref()).await? {
                     self.fail(&key, now).await?;
                     return Err(AuthError::InvalidCredentials);
                 }
@@ -190,7 +190,7 @@ impl AuthService {
         let chosen = NewPassword::parse(secrecy::ExposeSecret::expose_secret(&new_password), &context)
             .map_err(AuthError::WeakPassword)?
             .into_secret();
-        if self.hasher.verify(chosen.clone(), account.password_hash.clone()).await? {
+        if self.hasher.verify_account(chosen.clone(), Some(&account)).await? {
             return Err(AuthError::WeakPassword(vec![WeakReason::SameAsCurrent]));
         }
         let expected = account.version;
@@ -211,9 +211,8 @@ impl AuthService {
         self.issue(&account, now)
     }
 
-    /// The account of `key` and the hash to verify (none: the dummy hash is verified), unless
-    /// the username is locked.
-    async fn load(&self, key: &str, now: Timestamp) -> Result<(Option<Account>, Option<String>), AuthError> {
+    /// The account of `key`, unless the username is locked.
+    async fn load(&self, key: &str, now: Timestamp) -> Result<Option<Account>, AuthError> {
         let attempts = self.accounts.login_attempts(key, now).await?;
         if let Some(until) = attempts.locked_until.filter(|until| *until > now) {
             let milliseconds = (until.datetime() - now.datetime()).whole_milliseconds();
@@ -224,8 +223,7 @@ impl AuthService {
             Some(username) => self.accounts.account(&username).await?,
             None => None,
         };
-        let phc = account.as_ref().and_then(|a| a.password_hash.clone());
-        Ok((account, phc))
+        Ok(account)
     }
 
     async fn fail(&self, key: &str, now: Timestamp) -> Result<(), AuthError> {

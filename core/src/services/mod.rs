@@ -4,6 +4,7 @@ pub mod applicant;
 pub mod auth;
 pub mod delivery_reports;
 pub mod idempotency;
+pub mod legacy_import;
 pub mod operator;
 pub mod passwords;
 pub mod postman;

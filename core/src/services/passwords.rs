@@ -9,7 +9,10 @@ use argon2::{
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::OnceCell;
 
-use crate::{domain::temporary_password, ports::InfraError};
+use crate::{
+    domain::{Account, LegacyHash, PasswordState, temporary_password},
+    ports::InfraError,
+};
 
 /// OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
 pub const MEMORY_KIB: u32 = 19_456;
@@ -63,6 +66,27 @@ impl PasswordHasher {
         .await
         .map_err(|e| InfraError::unexpected("the verifying task failed", e))?;
         Ok(known && matches)
+    }
+}
+
+impl PasswordHasher {
+    /// True when `password` is `account`'s: its argon2id hash, or the hash imported from the old
+    /// portal while the account is [`PasswordState::Legacy`]. Without an account, a dummy hash is
+    /// verified and the answer is false; a legacy check is followed by a dummy argon2id one, so
+    /// that no answer comes faster than an argon2id verification.
+    pub async fn verify_account(&self, password: SecretString, account: Option<&Account>) -> Result<bool, InfraError> {
+        let hash = account.and_then(|a| a.password_hash.clone());
+        if !account.is_some_and(|a| matches!(a.password, PasswordState::Legacy { .. })) {
+            return self.verify(password, hash).await;
+        }
+        let candidate = password.clone();
+        let matches = tokio::task::spawn_blocking(move || {
+            hash.and_then(|h| LegacyHash::parse(&h).ok()).is_some_and(|h| h.verify(candidate.expose_secret()))
+        })
+        .await
+        .map_err(|e| InfraError::unexpected("the verifying task failed", e))?;
+        self.verify(password, None).await?;
+        Ok(matches)
     }
 }
 

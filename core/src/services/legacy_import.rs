@@ -1,0 +1,405 @@
+//! The one-off migration of the old portal's (Cliclavoro) accounts: a CSV or JSON Lines export is
+//! streamed row by row, each row validated, and the valid ones written in conditional batches that
+//! never overwrite an account (so a second run changes nothing). The first login of an imported
+//! account works with the old password and must choose a new one.
+
+use std::{
+    collections::HashMap,
+    fs::File,
+    io::{BufRead, BufReader},
+    path::Path,
+};
+
+use futures::{StreamExt, stream};
+use serde::Deserialize;
+
+use crate::{
+    domain::{Account, Email, FieldError, Language, LegacyHash, PasswordState, PersonName, Role, Timestamp, Username},
+    ports::{IMPORT_BATCH, InfraError, LegacyAccountStore},
+};
+
+/// Batches written at the same time.
+const CONCURRENT_BATCHES: usize = 4;
+
+/// One account of the export, as written there.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LegacyRecord {
+    /// Login name on the old portal.
+    pub username: String,
+    /// Email address.
+    pub email: String,
+    /// Given name(s).
+    pub name: String,
+    /// Surname(s).
+    pub surname: String,
+    /// The password hash (bcrypt, PHC string, or `sha256$salt$hex`).
+    pub password_hash: String,
+    /// Language of the emails, `it` or `en` (optional column; English when absent).
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+/// The export's format, told by its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `.csv`, with a header row naming the columns.
+    Csv,
+    /// `.jsonl`, one JSON object per line.
+    JsonLines,
+}
+
+/// The export cannot be read at all (no row was looked at).
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Not `.csv` or `.jsonl`.
+    #[error("{0}: the format is told by the extension, .csv or .jsonl")]
+    UnknownFormat(String),
+    /// The file cannot be opened.
+    #[error("{0}: {1}")]
+    Unreadable(String, std::io::Error),
+    /// The CSV header lacks required columns.
+    #[error("{0}: the header lacks the column(s) {1}")]
+    MissingColumns(String, String),
+}
+
+impl Format {
+    /// The format of `path`.
+    pub fn of(path: &Path) -> Result<Self, ExportError> {
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("csv") => Ok(Self::Csv),
+            Some("jsonl") => Ok(Self::JsonLines),
+            _ => Err(ExportError::UnknownFormat(path.display().to_string())),
+        }
+    }
+}
+
+/// One row of the export: its line number and its record, or why it cannot be read.
+#[derive(Debug)]
+pub struct Row {
+    /// 1-based line in the file (the CSV header is line 1).
+    pub line: u64,
+    /// The record, or what is wrong with the row.
+    pub record: Result<LegacyRecord, String>,
+}
+
+/// The columns every row must have.
+pub const COLUMNS: [&str; 5] = ["username", "email", "name", "surname", "password_hash"];
+
+/// The rows of the export at `path`, read lazily (memory stays bounded whatever the file's size).
+pub fn rows(path: &Path) -> Result<Box<dyn Iterator<Item = Row> + Send>, ExportError> {
+    let format = Format::of(path)?;
+    let name = path.display().to_string();
+    let file = File::open(path).map_err(|e| ExportError::Unreadable(name.clone(), e))?;
+    let reader = BufReader::with_capacity(1 << 16, file);
+    Ok(match format {
+        Format::Csv => {
+            let mut csv = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(reader);
+            let headers = csv.headers().map_err(|e| ExportError::Unreadable(name.clone(), e.into()))?.clone();
+            let missing: Vec<&str> = COLUMNS.into_iter().filter(|c| !headers.iter().any(|h| h == *c)).collect();
+            if !missing.is_empty() {
+                return Err(ExportError::MissingColumns(name, missing.join(", ")));
+            }
+            Box::new(csv.into_records().map(move |record| match record {
+                Ok(record) => Row {
+                    line: record.position().map_or(0, |p| p.line()),
+                    record: record.deserialize(Some(&headers)).map_err(|e| csv_problem(&e)),
+                },
+                Err(e) => Row { line: e.position().map_or(0, |p| p.line()), record: Err(csv_problem(&e)) },
+            }))
+        }
+        Format::JsonLines => Box::new(
+            reader
+                .lines()
+                .enumerate()
+                .map(|(index, line)| (index as u64 + 1, line))
+                .filter(|(_, line)| line.as_ref().map_or(true, |l| !l.trim().is_empty()))
+                .map(|(line, text)| Row {
+                    line,
+                    record: text.map_err(|e| format!("unreadable line: {e}")).and_then(|text| {
+                        serde_json::from_str(&text).map_err(|e| format!("not a JSON object of the export: {e}"))
+                    }),
+                }),
+        ),
+    })
+}
+
+fn csv_problem(error: &csv::Error) -> String {
+    match error.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => format!("bad row: {}", err.kind()),
+        csv::ErrorKind::Utf8 { .. } => "bad row: not UTF-8".into(),
+        _ => format!("bad row: {error}"),
+    }
+}
+
+/// The account a record describes (its legacy hash still to be replaced), or every problem of
+/// the record.
+pub fn account_of(record: &LegacyRecord, now: Timestamp) -> Result<Account, Vec<String>> {
+    let mut problems = Vec::new();
+    let username = Username::parse(&record.username)
+        .ok_or_else(|| "3-64 of a-z, 0-9, '.', '-', '_', starting with a letter or digit".to_string());
+    let username = checked(&mut problems, "username", username);
+    let message = |e: FieldError| e.message(Language::En);
+    let email = checked(&mut problems, "email", Email::parse(&record.email).map_err(message));
+    let name = checked(&mut problems, "name", PersonName::parse(&record.name).map_err(message));
+    let surname = checked(&mut problems, "surname", PersonName::parse(&record.surname).map_err(message));
+    let hash = LegacyHash::parse(&record.password_hash).map_err(|e| e.to_string());
+    let hash = checked(&mut problems, "password_hash", hash);
+    let language = match record.language.as_deref().map(str::trim) {
+        None | Some("" | "en") => Ok(Language::En),
+        Some("it") => Ok(Language::It),
+        Some(other) => Err(format!("it or en, not {other:?}")),
+    };
+    let language = checked(&mut problems, "language", language);
+    let (Some(username), Some(email), Some(name), Some(surname), Some(hash), Some(language)) =
+        (username, email, name, surname, hash, language)
+    else {
+        return Err(problems);
+    };
+    Ok(Account {
+        username,
+        role: Role::Applicant,
+        email,
+        display_name: format!("{} {}", name.as_str(), surname.as_str()),
+        language,
+        password_hash: Some(hash.to_string()),
+        password: PasswordState::Legacy { imported_at: now },
+        request_id: None,
+        version: 1,
+        created_at: now,
+        password_changed_at: None,
+        last_login_at: None,
+    })
+}
+
+/// The value of a field, or `None` with its problem noted.
+fn checked<T>(problems: &mut Vec<String>, field: &str, value: Result<T, String>) -> Option<T> {
+    value.map_err(|why| problems.push(format!("{field}: {why}"))).ok()
+}
+
+/// What became of a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The account was created.
+    Imported,
+    /// Valid; a dry run writes nothing.
+    Valid,
+    /// Not imported, for the reason given (the account there is kept as it is).
+    Skipped(String),
+    /// The row is unusable, for the reason(s) given.
+    Invalid(String),
+}
+
+/// A row's outcome, for the report.
+#[derive(Debug, Clone)]
+pub struct RowOutcome {
+    /// Line in the file.
+    pub line: u64,
+    /// The username as written in the row.
+    pub username: String,
+    /// What became of it.
+    pub outcome: Outcome,
+}
+
+/// Counts of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Rows read.
+    pub rows: u64,
+    /// Accounts created.
+    pub imported: u64,
+    /// Valid rows of a dry run.
+    pub valid: u64,
+    /// Rows skipped (account already there).
+    pub skipped: u64,
+    /// Unusable rows.
+    pub invalid: u64,
+}
+
+impl Totals {
+    /// Counts one more row.
+    pub fn add(&mut self, outcome: &Outcome) {
+        self.rows += 1;
+        match outcome {
+            Outcome::Imported => self.imported += 1,
+            Outcome::Valid => self.valid += 1,
+            Outcome::Skipped(_) => self.skipped += 1,
+            Outcome::Invalid(_) => self.invalid += 1,
+        }
+    }
+}
+
+/// Imports `rows` into `store` (`None`: a dry run, which validates and writes nothing), telling
+/// `report` the outcome of every row. A bad row never stops the run; only the store failing
+/// after its retries does, and running again then resumes (imported rows are skipped).
+pub async fn import(
+    rows: impl Iterator<Item = Row> + Send,
+    store: Option<&dyn LegacyAccountStore>,
+    now: Timestamp,
+    report: &mut (dyn FnMut(&RowOutcome) + Send),
+) -> Result<Totals, InfraError> {
+    let mut rows = rows;
+    let chunks = std::iter::from_fn(move || {
+        let chunk: Vec<Row> = rows.by_ref().take(IMPORT_BATCH).collect();
+        (!chunk.is_empty()).then_some(chunk)
+    });
+    let mut settled = stream::iter(chunks).map(|chunk| settle(chunk, store, now)).buffer_unordered(CONCURRENT_BATCHES);
+    let mut totals = Totals::default();
+    while let Some(outcomes) = settled.next().await {
+        for outcome in outcomes? {
+            totals.add(&outcome.outcome);
+            report(&outcome);
+        }
+    }
+    Ok(totals)
+}
+
+/// Rows between two progress reports of [`import_file`].
+pub const PROGRESS_EVERY: u64 = 10_000;
+
+/// An import run that could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The export cannot be read.
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    /// The report cannot be written.
+    #[error("writing the report: {0}")]
+    Report(#[from] csv::Error),
+    /// The table failed after retries (run again: what was imported is skipped).
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+/// Imports the export at `path` (see [`import`]): the CSV report at `report` gets a line for
+/// every row skipped or invalid (`line,username,outcome,reason`), and `progress` the running totals
+/// every [`PROGRESS_EVERY`] rows.
+pub async fn import_file(
+    path: &Path,
+    report: &Path,
+    store: Option<&dyn LegacyAccountStore>,
+    now: Timestamp,
+    progress: &mut (dyn FnMut(&Totals) + Send),
+) -> Result<Totals, ImportError> {
+    let rows = rows(path)?;
+    let mut writer = csv::Writer::from_path(report)?;
+    writer.write_record(["line", "username", "outcome", "reason"])?;
+    let mut running = Totals::default();
+    let mut failure = None;
+    let totals = import(rows, store, now, &mut |row: &RowOutcome| {
+        running.add(&row.outcome);
+        if running.rows.is_multiple_of(PROGRESS_EVERY) {
+            progress(&running);
+        }
+        let (outcome, reason) = match &row.outcome {
+            Outcome::Imported | Outcome::Valid => return,
+            Outcome::Skipped(why) => ("skipped", why.as_str()),
+            Outcome::Invalid(why) => ("invalid", why.as_str()),
+        };
+        let line = row.line.to_string();
+        if let Err(e) = writer.write_record([line.as_str(), row.username.as_str(), outcome, reason]) {
+            failure.get_or_insert(e);
+        }
+    })
+    .await?;
+    if let Some(error) = failure {
+        return Err(error.into());
+    }
+    writer.flush().map_err(csv::Error::from)?;
+    Ok(totals)
+}
+
+/// The outcomes of one chunk of rows: validated, deduplicated, then written as one batch.
+async fn settle(
+    chunk: Vec<Row>,
+    store: Option<&dyn LegacyAccountStore>,
+    now: Timestamp,
+) -> Result<Vec<RowOutcome>, InfraError> {
+    let mut outcomes = Vec::with_capacity(chunk.len());
+    let mut batch: Vec<Account> = Vec::new();
+    let mut batch_slots: Vec<usize> = Vec::new();
+    let mut first_line: HashMap<String, u64> = HashMap::new();
+    for row in chunk {
+        let username = row.record.as_ref().map(|r| r.username.trim().to_string()).unwrap_or_default();
+        let outcome = match row.record.map_err(|why| vec![why]).and_then(|record| account_of(&record, now)) {
+            Err(problems) => Outcome::Invalid(problems.join("; ")),
+            Ok(account) => match first_line.get(account.username.as_str()) {
+                Some(line) => Outcome::Skipped(format!("same username as line {line}")),
+                None => {
+                    first_line.insert(account.username.as_str().to_string(), row.line);
+                    batch.push(account);
+                    batch_slots.push(outcomes.len());
+                    Outcome::Valid
+                }
+            },
+        };
+        outcomes.push(RowOutcome { line: row.line, username, outcome });
+    }
+    if let Some(store) = store.filter(|_| !batch.is_empty()) {
+        let results = store.import(&batch).await?;
+        for ((slot, wanted), existing) in batch_slots.into_iter().zip(&batch).zip(results) {
+            outcomes[slot].outcome = match existing {
+                None => Outcome::Imported,
+                Some(existing) => Outcome::Skipped(why_kept(&existing, wanted).into()),
+            };
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Why the account already holding a username is kept instead of the imported one.
+fn why_kept(existing: &Account, wanted: &Account) -> &'static str {
+    let legacy = existing.role == Role::Applicant && existing.request_id.is_none();
+    match &existing.password {
+        PasswordState::Legacy { .. } if existing.password_hash == wanted.password_hash => "already imported",
+        PasswordState::Legacy { .. } => "username already imported from another row of the export",
+        PasswordState::Permanent if legacy => "already imported, and its owner has changed the password since: kept",
+        _ if existing.role == Role::Operator => "username taken by an operator of the new system",
+        _ => "username taken by an applicant of the new system",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(username: &str, email: &str, hash: &str) -> LegacyRecord {
+        LegacyRecord {
+            username: username.into(),
+            email: email.into(),
+            name: "Maria".into(),
+            surname: "Rossi".into(),
+            password_hash: hash.into(),
+            language: None,
+        }
+    }
+
+    const SHA256: &str = "sha256$s4lt$7a0e5a8a9f2b6c4d3e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d";
+
+    #[test]
+    fn a_valid_record_is_a_legacy_applicant_account() {
+        let now = Timestamp::now();
+        let account = account_of(&record("M.Rossi", "maria@example.org", SHA256), now).unwrap();
+        assert_eq!(account.username.as_str(), "m.rossi");
+        assert_eq!(account.role, Role::Applicant);
+        assert_eq!(account.password, PasswordState::Legacy { imported_at: now });
+        assert_eq!(account.password_hash.as_deref(), Some(SHA256));
+        assert_eq!(account.display_name, "Maria Rossi");
+        assert_eq!(account.language, Language::En);
+    }
+
+    #[test]
+    fn every_problem_of_a_record_is_listed() {
+        let mut bad = record("-x", "not-an-address", "md5:abc");
+        bad.language = Some("fr".into());
+        let problems = account_of(&bad, Timestamp::now()).unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|p| p.split(':').next().unwrap()).collect();
+        assert_eq!(fields, ["username", "email", "password_hash", "language"], "{problems:?}");
+    }
+
+    #[test]
+    fn the_format_is_told_by_the_extension() {
+        assert_eq!(Format::of(Path::new("export.CSV")).unwrap(), Format::Csv);
+        assert_eq!(Format::of(Path::new("export.jsonl")).unwrap(), Format::JsonLines);
+        assert!(matches!(Format::of(Path::new("export.xlsx")), Err(ExportError::UnknownFormat(_))));
+    }
+}
