@@ -35,6 +35,10 @@ import-legacy:
 legacy-dormant:
 	@scripts/admin.sh legacy-dormant --days "$(or $(DAYS),90)"
 
+## Legacy import benchmark: rows per second and peak memory for 1,000,000 rows (ROWS=<n>).
+bench:
+	@ROWS="$(or $(ROWS),1000000)" scripts/bench.sh
+
 ## Formatting and lints.
 lint:
 	cargo fmt --all -- --check

@@ -139,6 +139,9 @@ async fn run_operator(args: &[String]) -> Result<(), String> {
     }
 }
 
+/// Seconds between two progress lines of an import.
+const PROGRESS_SECONDS: u64 = 5;
+
 /// The table of the legacy accounts, with patient retries: an import may meet throttling.
 async fn legacy_store() -> Result<DynamoStore, String> {
     let table = var("TABLE_NAME")?;
@@ -171,9 +174,13 @@ async fn run_import(args: &[String]) -> Result<(), String> {
     }
     let store = if dry_run { None } else { Some(legacy_store().await?) };
     let started = Instant::now();
+    let mut shown = started;
     let mut progress = |totals: &Totals| {
-        let rate = totals.rows as f64 / started.elapsed().as_secs_f64().max(0.001);
-        eprintln!("  {} rows ({rate:.0}/s): {}", totals.rows, summary(totals));
+        if shown.elapsed().as_secs() >= PROGRESS_SECONDS {
+            shown = Instant::now();
+            let rate = totals.rows as f64 / started.elapsed().as_secs_f64().max(0.001);
+            eprintln!("  {} rows ({rate:.0}/s): {}", totals.rows, summary(totals));
+        }
     };
     let totals = import_file(
         Path::new(file),
@@ -186,9 +193,10 @@ async fn run_import(args: &[String]) -> Result<(), String> {
     .map_err(|e| format!("import stopped: {}", error_chain(&e)))?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "{}{} rows in {seconds:.1} s: {}; report: {}",
+        "{}{} rows in {seconds:.1} s ({:.0} rows/s): {}; report: {}",
         if dry_run { "dry run, nothing written: " } else { "" },
         totals.rows,
+        totals.rows as f64 / seconds.max(0.001),
         summary(&totals),
         report.display()
     );

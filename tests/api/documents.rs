@@ -103,6 +103,8 @@ async fn the_api_and_the_trigger_racing_accept_exactly_once() {
     assert_eq!(app.emails_to(form["email"].as_str().unwrap()).await.len(), 1);
     let audit = app.all_items().await.into_iter().filter(|i| i["SK"].as_s().unwrap().starts_with("AUDIT#")).count();
     assert_eq!(audit, 2, "created + document_accepted, once");
+    let listed = app.clients.s3.list_objects_v2().bucket(&app.bucket).prefix("documents/").send().await.unwrap();
+    assert_eq!(listed.contents().len(), 1, "one kept copy: a losing copy never outlives the race");
 }
 
 #[tokio::test]

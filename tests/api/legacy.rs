@@ -211,3 +211,17 @@ async fn accounts_without_a_first_login_are_listed_once_the_period_is_over() {
     assert_eq!(usernames, [format!("{prefix}.dormant")]);
     std::fs::remove_file(file).ok();
 }
+
+#[tokio::test]
+async fn a_new_applicant_never_gets_the_username_of_an_imported_account() {
+    let app = TestApp::spawn().await;
+    let file = temp_file("csv");
+    write_csv(&file, &[row("maria.dangelo", &hashes_of(OLD_PASSWORD)[6].1)], &[]);
+    import(&app, &file, false).await;
+
+    let (username, _, _, _) = app.approved().await;
+
+    assert_eq!(username, "maria.dangelo2", "the form's Maria D'Angelo gets the next free name");
+    assert_eq!(app.login("maria.dangelo", OLD_PASSWORD).await.body["status"], "password_change_required");
+    std::fs::remove_file(file).ok();
+}

@@ -415,31 +415,25 @@ impl ApplicantService {
         }
         let to = transition(request.status, Action::AcceptDocument)
             .map_err(|invalid| ApplicantError::InvalidTransition(invalid.from))?;
-        let size = self.documents.size(&slot.upload_key).await?.ok_or(ApplicantError::DocumentNotUploaded)?;
-        let declared = slot.declared.content_type;
-        let problem = match size {
-            0 => Some(DocumentProblem::Empty),
-            s if s > MAX_DOCUMENT_BYTES => Some(DocumentProblem::TooLarge(s)),
-            _ => match DocumentType::sniff(&self.documents.first_bytes(&slot.upload_key, SNIFF_BYTES).await?) {
-                None => Some(DocumentProblem::UnsupportedType),
-                Some(actual) if actual != declared => Some(DocumentProblem::TypeMismatch { declared, actual }),
-                Some(_) => None,
-            },
+        let (key, size) = match self.check_and_keep(&request, &slot).await {
+            Ok(kept) => kept,
+            // The API and the S3 trigger race: the other one may have moved the file meanwhile.
+            Err(error @ (ApplicantError::DocumentNotUploaded | ApplicantError::Infra(_))) => {
+                return match self.settled(request.id, &slot.upload_key).await? {
+                    (current, true) => Ok(current),
+                    _ => Err(error),
+                };
+            }
+            Err(error) => return Err(error),
         };
-        if let Some(problem) = problem {
-            tracing::info!(request_id = %request.id, ?problem, size, "document refused and deleted");
-            self.documents.delete(&slot.upload_key).await?;
-            return Err(ApplicantError::DocumentRefused(problem));
-        }
-        let key = document_key(request.id)?;
-        self.documents.promote(&slot.upload_key, &key).await?;
+        let declared = slot.declared.content_type;
 
         let now = self.clock.now();
         let mut accepted = request.clone();
         accepted.status = to;
         accepted.version += 1;
         accepted.current_document_mut().accepted =
-            Some(AcceptedDocument { key, size, content_type: declared, at: now });
+            Some(AcceptedDocument { key: key.clone(), size, content_type: declared, at: now });
         accepted.expires_at = None;
         accepted.submitted_at = Some(now);
         let first_document = request.status == Status::AwaitingDocument;
@@ -468,12 +462,52 @@ impl ApplicantService {
                 Ok(change.request)
             }
             Err(TransitionError::Conflict | TransitionError::UsernameTaken) => {
-                let current = self.requests.find(request.id).await?.ok_or(ApplicantError::NotFound)?;
-                let same_slot = current.documents().any(|d| d.upload_key == slot.upload_key && d.accepted.is_some());
-                if same_slot { Ok(current) } else { Err(ApplicantError::InvalidTransition(current.status)) }
+                // Our copy lost: it must not outlive the race (no request points at it).
+                if let Err(error) = self.documents.delete(&key).await {
+                    tracing::warn!(request_id = %request.id, %key, error = %error, "unreferenced document copy left");
+                }
+                match self.settled(request.id, &slot.upload_key).await? {
+                    (current, true) => Ok(current),
+                    (current, false) => Err(ApplicantError::InvalidTransition(current.status)),
+                }
             }
             Err(TransitionError::Infra(e)) => Err(e.into()),
         }
+    }
+
+    /// Checks the upload of `slot` (size, then magic bytes against the declared type) and copies
+    /// it to its permanent key: that key and the size. A bad file is deleted.
+    async fn check_and_keep(
+        &self,
+        request: &AccreditationRequest,
+        slot: &DocumentSlot,
+    ) -> Result<(String, u64), ApplicantError> {
+        let size = self.documents.size(&slot.upload_key).await?.ok_or(ApplicantError::DocumentNotUploaded)?;
+        let declared = slot.declared.content_type;
+        let problem = match size {
+            0 => Some(DocumentProblem::Empty),
+            s if s > MAX_DOCUMENT_BYTES => Some(DocumentProblem::TooLarge(s)),
+            _ => match DocumentType::sniff(&self.documents.first_bytes(&slot.upload_key, SNIFF_BYTES).await?) {
+                None => Some(DocumentProblem::UnsupportedType),
+                Some(actual) if actual != declared => Some(DocumentProblem::TypeMismatch { declared, actual }),
+                Some(_) => None,
+            },
+        };
+        if let Some(problem) = problem {
+            tracing::info!(request_id = %request.id, ?problem, size, "document refused and deleted");
+            self.documents.delete(&slot.upload_key).await?;
+            return Err(ApplicantError::DocumentRefused(problem));
+        }
+        let key = document_key(request.id)?;
+        self.documents.promote(&slot.upload_key, &key).await?;
+        Ok((key, size))
+    }
+
+    /// The request `id` as it is now, and whether the upload `upload_key` is accepted on it.
+    async fn settled(&self, id: RequestId, upload_key: &str) -> Result<(AccreditationRequest, bool), ApplicantError> {
+        let current = self.requests.find(id).await?.ok_or(ApplicantError::NotFound)?;
+        let accepted = current.documents().any(|d| d.upload_key == upload_key && d.accepted.is_some());
+        Ok((current, accepted))
     }
 
     /// The request `id` if `token` is its access token and it has not lapsed; otherwise the same
