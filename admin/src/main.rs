@@ -13,6 +13,7 @@
 //!   completed a first login within `n` days of the import, so their old hashes can be retired.
 
 use std::{
+    io::Write,
     path::{Path, PathBuf},
     process::ExitCode,
     time::Instant,
@@ -217,11 +218,19 @@ async fn run_dormant(args: &[String]) -> Result<(), String> {
     let days: i64 = args[1].parse().map_err(|_| format!("--days takes a number of days, not {:?}", args[1]))?;
     let before = Timestamp::now().plus(time::Duration::days(-days));
     let accounts = legacy_store().await?.dormant(before).await.map_err(infra("listing dormant accounts"))?;
-    println!("username,email,imported_at");
-    for account in &accounts {
-        if let PasswordState::Legacy { imported_at } = account.password {
-            println!("{},{},{imported_at}", account.username.as_str(), account.email.as_str());
-        }
+    let mut out = std::io::stdout().lock();
+    let listed = writeln!(out, "username,email,imported_at").and_then(|()| {
+        accounts.iter().try_for_each(|account| match account.password {
+            PasswordState::Legacy { imported_at } => {
+                writeln!(out, "{},{},{imported_at}", account.username.as_str(), account.email.as_str())
+            }
+            _ => Ok(()),
+        })
+    });
+    match listed {
+        // Piped into `head`: the reader has what it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+        other => other.map_err(|e| format!("writing the list: {e}"))?,
     }
     eprintln!("{} imported account(s) without a first login for {days} days or more", accounts.len());
     Ok(())

@@ -1,8 +1,8 @@
 //! `make bench`: the legacy import pipeline (read, parse, validate, batch, report) over a large
 //! export, once as a dry run and once writing to a store that accepts every batch at once, so that
-//! the numbers are the import's own (the emulator's transactions copy the whole table each time,
-//! and DynamoDB's speed is the account's provisioned capacity). Prints rows per second and the
-//! process's peak memory is measured from outside (scripts/bench.sh, `getrusage`).
+//! the numbers are the import's own (the emulator would measure moto, about 350 writes per second,
+//! and DynamoDB's speed is the table's write capacity). Prints rows per second; scripts/bench.sh
+//! measures the peak memory from outside (`getrusage`).
 //!
 //! Usage: cargo bench -p accreditation --bench legacy_import -- <export.csv|export.jsonl>
 

@@ -409,15 +409,15 @@ pub trait AccountStore: Send + Sync {
     async fn grant(&self, token: &TokenHash, now: Timestamp) -> Result<Option<ChangeGrant>, InfraError>;
 }
 
-/// Most accounts [`LegacyAccountStore::import`] takes at once (one DynamoDB transaction).
+/// Most accounts [`LegacyAccountStore::import`] takes at once (written concurrently).
 pub const IMPORT_BATCH: usize = 25;
 
 /// Accounts imported from the old portal (Cliclavoro).
 #[async_trait]
 pub trait LegacyAccountStore: Send + Sync {
     /// Creates every account of `batch` (at most [`IMPORT_BATCH`], distinct usernames) whose
-    /// username is free; for each, in order: `None` when created, or the account already there
-    /// (never overwritten). Throttling and transaction conflicts are retried with backoff.
+    /// username is free, each by a conditional write; for each, in order: `None` when created, or
+    /// the account already there (never overwritten).
     async fn import(&self, batch: &[Account]) -> Result<Vec<Option<Account>>, InfraError>;
     /// The accounts still [`crate::domain::PasswordState::Legacy`] (their owner never completed
     /// a first login) imported before `before`, oldest first.

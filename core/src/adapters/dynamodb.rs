@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::{
     Client,
     error::{BuildError, ProvideErrorMetadata, SdkError},
-    operation::transact_write_items::TransactWriteItemsError,
-    types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update},
+    operation::{put_item::PutItemError, transact_write_items::TransactWriteItemsError},
+    types::{AttributeValue, Delete, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update},
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sha2::{Digest, Sha256};
@@ -96,6 +96,36 @@ impl DynamoStore {
             Ok(_) => Ok(()),
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Err(TransitionError::Conflict),
             Err(e) => Err(classify("DynamoDB", "PutItem", e).into()),
+        }
+    }
+
+    /// Creates `account` unless its username is taken: `None`, or the account already there.
+    /// A conditional `PutItem` per account (one write unit, a per-item answer) rather than a
+    /// transaction per batch, which would cost double and fail whole on one taken username.
+    async fn import_one(&self, account: &Account) -> Result<Option<Account>, InfraError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&AccountItem::of(account))?))
+            .condition_expression("attribute_not_exists(PK)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(None),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
+                let returned = match e.as_service_error() {
+                    Some(PutItemError::ConditionalCheckFailedException(failed)) => failed.item().cloned(),
+                    _ => None,
+                };
+                let existing = match returned {
+                    Some(item) => Some(from_item::<AccountItem>(item)?.account),
+                    None => self.account(&account.username).await?,
+                };
+                Ok(Some(existing.unwrap_or_else(|| account.clone())))
+            }
+            Err(e) => Err(classify("DynamoDB", "PutItem", e)),
         }
     }
 
@@ -815,59 +845,10 @@ impl AccountStore for DynamoStore {
     }
 }
 
-/// Attempts of one import batch before giving up (throttling, conflicts); the SDK's own retries
-/// come first within each.
-const IMPORT_ATTEMPTS: u32 = 8;
-
 #[async_trait]
 impl LegacyAccountStore for DynamoStore {
     async fn import(&self, batch: &[Account]) -> Result<Vec<Option<Account>>, InfraError> {
-        let mut outcomes: Vec<Option<Option<Account>>> = vec![None; batch.len()];
-        let mut attempt = 0;
-        loop {
-            let open: Vec<usize> = (0..batch.len()).filter(|i| outcomes[*i].is_none()).collect();
-            if open.is_empty() {
-                return Ok(outcomes.into_iter().map(|o| o.flatten()).collect());
-            }
-            let items = open
-                .iter()
-                .map(|i| {
-                    let item = to_item(&AccountItem::of(&batch[*i]))?;
-                    put(&self.table, item, Some(("attribute_not_exists(PK)", vec![])))
-                })
-                .collect::<Result<Vec<_>, InfraError>>()?;
-            let error = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-                Ok(_) => {
-                    for i in open {
-                        outcomes[i] = Some(None);
-                    }
-                    continue;
-                }
-                Err(error) => error,
-            };
-            let taken: Vec<usize> =
-                open.iter().enumerate().filter(|(at, _)| condition_failed_at(&error, *at)).map(|(_, i)| *i).collect();
-            if taken.is_empty() {
-                let retryable = only_transaction_conflicts(&error)
-                    || error.as_service_error().is_some_and(|e| {
-                        e.is_provisioned_throughput_exceeded_exception()
-                            || e.is_request_limit_exceeded()
-                            || e.is_throttling_exception()
-                    })
-                    || matches!(error, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_));
-                attempt += 1;
-                if !retryable || attempt >= IMPORT_ATTEMPTS {
-                    return Err(classify("DynamoDB", "TransactWriteItems", error));
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
-                continue;
-            }
-            // The accounts already there leave the batch; the rest are tried again at once.
-            for i in taken {
-                let existing = self.account(&batch[i].username).await?;
-                outcomes[i] = Some(Some(existing.unwrap_or_else(|| batch[i].clone())));
-            }
-        }
+        futures::future::try_join_all(batch.iter().map(|account| self.import_one(account))).await
     }
 
     async fn dormant(&self, before: Timestamp) -> Result<Vec<Account>, InfraError> {

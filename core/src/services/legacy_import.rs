@@ -4,10 +4,11 @@
 //! account works with the old password and must choose a new one.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
     fs::File,
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Read},
     path::Path,
+    sync::{Arc, Mutex},
 };
 
 use futures::{StreamExt, stream};
@@ -93,18 +94,23 @@ pub fn rows(path: &Path) -> Result<Box<dyn Iterator<Item = Row> + Send>, ExportE
     let reader = BufReader::with_capacity(1 << 16, file);
     Ok(match format {
         Format::Csv => {
-            let mut csv = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(reader);
+            let lines = LineBreaks::default();
+            let counted = CountingReader { inner: reader, offset: 0, breaks: lines.clone() };
+            let mut csv = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(counted);
             let headers = csv.headers().map_err(|e| ExportError::Unreadable(name.clone(), e.into()))?.clone();
             let missing: Vec<&str> = COLUMNS.into_iter().filter(|c| !headers.iter().any(|h| h == *c)).collect();
             if !missing.is_empty() {
                 return Err(ExportError::MissingColumns(name, missing.join(", ")));
             }
-            Box::new(csv.into_records().map(move |record| match record {
-                Ok(record) => Row {
-                    line: record.position().map_or(0, |p| p.line()),
-                    record: record.deserialize(Some(&headers)).map_err(|e| csv_problem(&e)),
-                },
-                Err(e) => Row { line: e.position().map_or(0, |p| p.line()), record: Err(csv_problem(&e)) },
+            let mut passed = 0;
+            Box::new(csv.into_records().map(move |record| {
+                let byte = match &record {
+                    Ok(record) => record.position().map_or(0, |p| p.byte()),
+                    Err(e) => e.position().map_or(0, |p| p.byte()),
+                };
+                let line = lines.line_at(byte, &mut passed);
+                let record = record.and_then(|r| r.deserialize(Some(&headers))).map_err(|e| csv_problem(&e));
+                Row { line, record }
             }))
         }
         Format::JsonLines => Box::new(
@@ -121,6 +127,43 @@ pub fn rows(path: &Path) -> Result<Box<dyn Iterator<Item = Row> + Send>, ExportE
                 }),
         ),
     })
+}
+
+/// The offsets of the line breaks a [`CountingReader`] has read and the CSV reader not yet
+/// passed: a record's byte offset gives its line, whatever the line endings (the csv crate's own
+/// line count is wrong with CRLF, BurntSushi/rust-csv#395). Holds only the read-ahead's breaks.
+#[derive(Clone, Default)]
+struct LineBreaks(Arc<Mutex<VecDeque<u64>>>);
+
+impl LineBreaks {
+    /// The 1-based line of the byte at `offset`; `passed` counts the breaks already behind.
+    fn line_at(&self, offset: u64, passed: &mut u64) -> u64 {
+        let mut breaks = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // `<=`: after a CRLF, the csv reader places the next record on its `\n`.
+        while breaks.front().is_some_and(|at| *at <= offset) {
+            breaks.pop_front();
+            *passed += 1;
+        }
+        *passed + 1
+    }
+}
+
+/// A reader noting where each `\n` it passes on is.
+struct CountingReader<R> {
+    inner: R,
+    offset: u64,
+    breaks: LineBreaks,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        let mut breaks = self.breaks.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let at = self.offset;
+        breaks.extend(buf[..read].iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| at + i as u64));
+        self.offset += read as u64;
+        Ok(read)
+    }
 }
 
 fn csv_problem(error: &csv::Error) -> String {
@@ -394,6 +437,22 @@ mod tests {
         let problems = account_of(&bad, Timestamp::now()).unwrap_err();
         let fields: Vec<&str> = problems.iter().map(|p| p.split(':').next().unwrap()).collect();
         assert_eq!(fields, ["username", "email", "password_hash", "language"], "{problems:?}");
+    }
+
+    #[test]
+    fn csv_rows_are_numbered_by_their_line_whatever_the_line_endings() {
+        for ending in ["\n", "\r\n"] {
+            let path = std::env::temp_dir().join(format!("lines-{}.csv", uuid::Uuid::new_v4()));
+            let text = ["username,email,name,surname,password_hash", "a1,x", "\"b2\",\"multi", "line\",n,s,h", "c3,x"]
+                .join(ending);
+            std::fs::write(&path, text + ending).unwrap();
+            let lines: Vec<(u64, String)> = rows(&path)
+                .unwrap()
+                .map(|row| (row.line, row.record.map(|r| r.username).unwrap_or_else(|e| e.chars().take(7).collect())))
+                .collect();
+            std::fs::remove_file(&path).ok();
+            assert_eq!(lines, [(2, "bad row".into()), (3, "b2".into()), (5, "bad row".into())], "{ending:?}");
+        }
     }
 
     #[test]
