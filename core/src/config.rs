@@ -37,6 +37,9 @@ pub struct Config {
     pub captcha: CaptchaConfig,
     /// Version of the privacy notice the form shows (`PRIVACY_NOTICE_VERSION`).
     pub privacy_notice_version: String,
+    /// Where the form links the privacy notice (`PRIVACY_NOTICE_URL`); the service's own
+    /// `/privacy` page when unset.
+    pub privacy_notice_url: Option<String>,
     /// Citizenships refused in favour of eIDAS (`EIDAS_COUNTRIES` overrides the shipped list).
     pub eidas_countries: EidasCountries,
     /// How long a request waits for its document (`REQUEST_TTL_HOURS`, default 24).
@@ -81,6 +84,9 @@ pub struct RecaptchaConfig {
     pub action: String,
     /// Lowest score accepted (`CAPTCHA_MIN_SCORE`, default 0.5).
     pub min_score: f64,
+    /// The public site key the form's reCAPTCHA script runs with (`RECAPTCHA_SITE_KEY`); only the
+    /// function serving the pages needs it.
+    pub site_key: Option<String>,
 }
 
 /// The configuration is unusable; the message names every variable at fault.
@@ -125,6 +131,7 @@ impl Config {
                     hostnames,
                     action: get("CAPTCHA_ACTION").unwrap_or_else(|| "submit_request".into()),
                     min_score,
+                    site_key: get("RECAPTCHA_SITE_KEY"),
                 })
             }
             Some(other) => {
@@ -170,6 +177,7 @@ impl Config {
             ses_configuration_set: get("SES_CONFIGURATION_SET"),
             captcha,
             privacy_notice_version,
+            privacy_notice_url: get("PRIVACY_NOTICE_URL"),
             eidas_countries,
             request_ttl: Duration::hours(request_ttl_hours.into()),
             outbox_retry: Duration::seconds(outbox_retry_seconds.into()),

@@ -113,6 +113,7 @@ mod tests {
             hostnames: vec!["form.example.org".into()],
             action: "submit_request".into(),
             min_score: 0.5,
+            site_key: None,
         }
     }
 

@@ -29,6 +29,13 @@ impl CountryCode {
         self.0.alpha2()
     }
 
+    /// Every officially assigned code, in alphabetical order of the codes.
+    pub fn all() -> impl Iterator<Item = Self> {
+        let mut codes: Vec<Self> = isocountry::CountryCode::iter().map(|c| Self(*c)).collect();
+        codes.sort_by_key(|c| c.alpha2());
+        codes.into_iter()
+    }
+
     /// The English short name (e.g. "Germany").
     pub fn name(self) -> &'static str {
         self.0.name()
@@ -88,6 +95,11 @@ impl EidasCountries {
             .map(Self)
     }
 
+    /// The countries of the list.
+    pub fn iter(&self) -> impl Iterator<Item = CountryCode> + '_ {
+        self.0.iter().copied()
+    }
+
     /// True when citizens of `country` must use eIDAS.
     pub fn contains(&self, country: CountryCode) -> bool {
         self.0.contains(&country)
@@ -106,6 +118,15 @@ mod tests {
             assert_eq!(CountryCode::parse(bad), Err(FieldError::UnknownCountry), "{bad}");
         }
         assert_eq!(CountryCode::parse(""), Err(FieldError::Missing));
+    }
+
+    #[test]
+    fn every_listed_code_parses() {
+        let codes: Vec<_> = CountryCode::all().collect();
+        assert!(codes.len() >= 249, "{} codes", codes.len());
+        for code in codes {
+            assert_eq!(CountryCode::parse(code.alpha2()), Ok(code));
+        }
     }
 
     #[test]

@@ -1,0 +1,141 @@
+// Login with the forced password change of a first access (temporary password, legacy password
+// or activation link), shared by the login page and the operators' console.
+'use strict';
+
+/** The minutes of a `Retry-After` header, at least one. */
+function retryMinutes(headers) {
+  const seconds = Number(headers.get('retry-after')) || 60;
+  return Math.max(1, Math.ceil(seconds / 60));
+}
+
+/** A labelled input with its error slot. */
+function inputField(id, label, attributes) {
+  return h('div', { class: 'field' },
+    h('label', { for: id }, label),
+    h('input', { id, name: id, required: true, 'aria-required': 'true', 'aria-describedby': `e-${id}`, ...attributes }),
+    h('p', { class: 'error', id: `e-${id}` }));
+}
+
+/**
+ * Shows the login form in `root`; calls `onAuthenticated(session, username, changed)` once a
+ * session is granted (`changed` after the forced change). `notice` is shown above the form.
+ */
+function mountLogin(root, onAuthenticated, notice = null) {
+  const activation = new URLSearchParams(location.hash.slice(1)).get('activation');
+  if (activation) {
+    history.replaceState(null, '', location.pathname + location.search);
+    showChange(root, activation, '', onAuthenticated, t('change.activation'));
+    return;
+  }
+  const alert = h('div', { class: 'alert', role: 'alert', hidden: true });
+  const form = h('form', { novalidate: true },
+    inputField('login-username', t('login.username'), { autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false' }),
+    inputField('login-password', t('login.password'), { type: 'password', autocomplete: 'current-password' }),
+    h('button', { type: 'submit', class: 'primary' }, t('login.submit')));
+  root.replaceChildren(h('section', { class: 'login', 'aria-labelledby': 'login-title' },
+    h('h2', { id: 'login-title' }, t('login.title')), alert, form));
+  if (notice) showAlert(alert, notice, null, 'info');
+  form.elements['login-username'].focus();
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const username = form.elements['login-username'].value.trim();
+    const password = form.elements['login-password'].value;
+    const missing = {};
+    if (!username) missing.username = t('err.required');
+    if (!password) missing.password = t('err.required');
+    if (Object.keys(missing).length > 0) {
+      showLoginErrors(form, alert, missing);
+      return;
+    }
+    const button = form.querySelector('button');
+    button.disabled = true;
+    const answer = await api('POST', '/auth/login', { body: { username, password } });
+    button.disabled = false;
+    if (answer.status === 200 && answer.body.status === 'password_change_required') {
+      showChange(root, answer.body.change_token, username, onAuthenticated, t('change.intro'));
+    } else if (answer.status === 200) {
+      onAuthenticated(answer.body, username, false);
+    } else {
+      form.elements['login-password'].value = '';
+      const message = {
+        invalid_credentials: t('login.invalid'),
+        temporary_password_expired: t('login.expired'),
+        account_locked: t('login.locked', { minutes: retryMinutes(answer.headers) }),
+      }[answer.body.error] || answer.body.message || t('err.generic');
+      showAlert(alert, message);
+    }
+  });
+}
+
+function showLoginErrors(form, alert, errors) {
+  for (const [name, message] of Object.entries(errors)) {
+    const control = form.elements['login-' + name];
+    control.setAttribute('aria-invalid', 'true');
+    document.getElementById('e-login-' + name).textContent = message;
+  }
+  showAlert(alert, t('err.summary', { count: Object.keys(errors).length }));
+}
+
+/** The forced change: a new password twice, checked by the server's policy. */
+function showChange(root, changeToken, username, onAuthenticated, intro) {
+  const limits = Settings.limits;
+  const alert = h('div', { class: 'alert', role: 'alert', hidden: true });
+  const form = h('form', { novalidate: true },
+    h('p', { class: 'hint', id: 'change-hint' }, t('change.hint', { min: limits.password_min, max: limits.password_max })),
+    inputField('new-password', t('change.new'), { type: 'password', autocomplete: 'new-password', maxlength: limits.password_max, 'aria-describedby': 'change-hint e-new-password' }),
+    inputField('confirm-password', t('change.confirm'), { type: 'password', autocomplete: 'new-password', maxlength: limits.password_max }),
+    h('button', { type: 'submit', class: 'primary' }, t('change.submit')));
+  root.replaceChildren(h('section', { class: 'login', 'aria-labelledby': 'change-title' },
+    h('h2', { id: 'change-title' }, t('change.title')), h('p', {}, intro), alert, form));
+  form.elements['new-password'].focus();
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+    for (const el of form.querySelectorAll('.error')) el.textContent = '';
+    const password = form.elements['new-password'].value;
+    const confirmation = form.elements['confirm-password'].value;
+    let problem = null;
+    if ([...password].length < limits.password_min) problem = ['new-password', t('change.weak', { reasons: t('change.too_short') })];
+    else if (password !== confirmation) problem = ['confirm-password', t('change.mismatch')];
+    if (problem) {
+      form.elements[problem[0]].setAttribute('aria-invalid', 'true');
+      document.getElementById('e-' + problem[0]).textContent = problem[1];
+      showAlert(alert, problem[1]);
+      return;
+    }
+    const button = form.querySelector('button');
+    button.disabled = true;
+    const answer = await api('POST', '/auth/password', { body: { change_token: changeToken, new_password: password } });
+    button.disabled = false;
+    if (answer.status === 200) {
+      onAuthenticated(answer.body, username, true);
+    } else if (answer.body.error === 'weak_password') {
+      const reasons = (answer.body.reasons || []).map((reason) => t('change.' + reason)).join(', ');
+      form.elements['new-password'].setAttribute('aria-invalid', 'true');
+      document.getElementById('e-new-password').textContent = t('change.weak', { reasons });
+      showAlert(alert, t('change.weak', { reasons }));
+    } else if (answer.body.error === 'invalid_change_token') {
+      mountLogin(root, onAuthenticated, t('change.token'));
+    } else {
+      showAlert(alert, answer.body.message || t('err.generic'));
+    }
+  });
+}
+
+// The login page: operators go on to their console; applicants are told their account is ready.
+document.addEventListener('DOMContentLoaded', () => {
+  const root = document.getElementById('login-root');
+  if (!root) return;
+  mountLogin(root, (answer, username, changed) => {
+    if (answer.role === 'operator') {
+      sessionStorage.setItem('operator-session', JSON.stringify({ token: answer.token, expires_at: Date.now() + answer.expires_in * 1000 }));
+      location.assign('/console');
+      return;
+    }
+    const done = h('section', { class: 'login', tabindex: '-1', id: 'login-done' },
+      h('h2', {}, t('login.title')),
+      h('p', { class: 'alert success', role: 'status' }, t(changed ? 'login.done' : 'login.welcome', { username: username || '' })));
+    root.replaceChildren(done);
+    done.focus();
+  });
+});

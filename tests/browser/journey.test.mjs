@@ -1,0 +1,215 @@
+// The whole journey in the browser: the applicant's form in Italian (a field error, corrected), the
+// upload with its progress, the reference; the operator's first login with the forced change, the
+// queue, the document, the approval; the applicant's status page; the credentials email used to log
+// in and change the password.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  BASE, OPERATOR, applicant, assertNoProblems, credentialsSentTo, emailsTo, formControls, idCardPng, launch,
+  openPage, screenshot,
+} from './support.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** The operator's password after their first login: chosen in the console by the journey. */
+const OPERATOR_PASSWORD = 'Tramonto sul Vesuvio, 1987!';
+
+test('journey: form in Italian, operator approval, status, credentials', async () => {
+  const person = applicant();
+  const page = await openPage(browser);
+  await page.goto(BASE + '/');
+  await page.getByRole('button', { name: 'Italiano' }).click();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'it');
+  assert.match(await page.locator('h1').textContent(), /Richiesta di credenziali Utente Estero/);
+  assert.match(await page.locator('#captcha').textContent(), /CAPTCHA disattivato/, 'the development stand-in is labelled');
+  await screenshot(page, '01-form-it');
+
+  const f = formControls(page);
+  await f.name.fill(person.name);
+  await f.gender.selectOption(person.gender);
+  await f.birthDate.fill(person.birthDate);
+  await f.birthCountry.selectOption(person.birthCountry);
+  await f.citizenship.selectOption(person.citizenship);
+  await f.idCode.fill(person.idCode);
+  // Looks like an address to a quick check; the server's RFC parser refuses the double dot.
+  await f.email.fill(person.email.replace('maria.', 'maria..'));
+  await f.phone.fill(person.phone);
+  await f.residence.selectOption(person.residence);
+  await f.city.fill(person.city);
+  await f.street.fill(person.street);
+  await f.number.fill(person.number);
+  await f.document.setInputFiles(await idCardPng(page, `${person.name} ${person.surname}`));
+  await f.consent.check();
+
+  // The surname is missing: the page says so next to the field, announced, before any request.
+  await page.getByRole('button', { name: 'Invia la richiesta' }).click();
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /Correggi i campi segnalati \(1\)/);
+  assert.equal(await f.surname.getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('#e-surname').textContent(), 'Campo obbligatorio.');
+  assert.equal(await f.surname.evaluate((el) => el.getAttribute('aria-describedby').includes('e-surname')), true);
+  await screenshot(page, '02-form-client-error');
+
+  // Corrected; now the server refuses the email, and its message shows next to the email field.
+  await f.surname.fill(person.surname);
+  await page.getByRole('button', { name: 'Invia la richiesta' }).click();
+  await page.locator('#e-email:not(:empty)').waitFor();
+  assert.equal(await f.email.getAttribute('aria-invalid'), 'true');
+  assert.match(await page.locator('#e-email').textContent(), /email/i);
+  assert.equal(await f.surname.inputValue(), person.surname, 'nothing typed is lost');
+  assert.equal(await f.city.inputValue(), person.city, 'nothing typed is lost');
+  assert.equal(await f.document.evaluate((el) => el.files.length), 1, 'the chosen file is kept');
+  await screenshot(page, '03-form-server-error');
+
+  await f.email.fill(person.email);
+  await page.getByRole('button', { name: 'Invia la richiesta' }).click();
+  const done = page.locator('#done');
+  await done.waitFor({ timeout: 30_000 });
+  const reference = await page.locator('#reference').textContent();
+  assert.match(reference, /^UE-\d{4}-\d+$/);
+  const progress = await page.locator('#upload-progress').evaluate((el) => ({ value: el.value, max: el.max }));
+  assert.ok(progress.max > 1000 && progress.value === progress.max, `the upload progressed to the end: ${JSON.stringify(progress)}`);
+  assert.match(await page.locator('#progress-text').textContent(), /Documento caricato: id-card\.png/);
+  const statusLink = await page.locator('#status-link').getAttribute('href');
+  assert.match(statusLink, /^\/status#id=[0-9a-f-]+&token=/, 'the token travels in the fragment');
+  await screenshot(page, '04-form-done');
+  const confirmation = await emailsTo(person.email);
+  assert.ok(confirmation.some((e) => e.body.includes(reference)), 'the confirmation email holds the reference');
+  assertNoProblems(page, [/status of 400/]);
+
+  // The operator's first login: the emailed temporary password must be changed.
+  const { password: temporary } = await credentialsSentTo(OPERATOR.email);
+  const console_ = await openPage(browser);
+  await console_.goto(BASE + '/console');
+  await screenshot(console_, '05-console-login');
+  await console_.getByLabel('Nome utente').fill(OPERATOR.username);
+  await console_.getByLabel('Password', { exact: true }).fill(temporary);
+  await console_.getByRole('button', { name: 'Accedi' }).click();
+  await console_.getByRole('heading', { name: 'Scegli una nuova password' }).waitFor();
+  await console_.getByLabel('Nuova password', { exact: true }).fill('password1234');
+  await console_.getByLabel('Ripeti la nuova password').fill('password1234');
+  await console_.getByRole('button', { name: 'Cambia la password' }).click();
+  await console_.locator('#e-new-password:not(:empty)').waitFor();
+  assert.match(await console_.locator('#e-new-password').textContent(), /troppo facile da indovinare/);
+  await screenshot(console_, '06-console-weak-password');
+  await console_.getByLabel('Nuova password', { exact: true }).fill(OPERATOR_PASSWORD);
+  await console_.getByLabel('Ripeti la nuova password').fill(OPERATOR_PASSWORD);
+  await console_.getByRole('button', { name: 'Cambia la password' }).click();
+
+  // The queue: find the request by its reference (paging on when the queue is long).
+  await console_.getByRole('heading', { name: 'Richieste' }).waitFor();
+  let row = console_.getByRole('link', { name: reference });
+  while (!(await row.isVisible())) {
+    const next = console_.getByRole('button', { name: 'Pagina successiva' });
+    assert.ok(await next.isEnabled(), `${reference} is in the queue`);
+    await next.click();
+    await console_.locator('caption').waitFor();
+    row = console_.getByRole('link', { name: reference });
+  }
+  await screenshot(console_, '07-console-queue');
+  await row.click();
+  await console_.getByRole('heading', { name: new RegExp(reference) }).waitFor();
+  assert.equal(await console_.locator('#request-status').getAttribute('data-status'), 'submitted');
+  assert.match(await console_.locator('.facts').textContent(), new RegExp(person.idCode));
+
+  // The document: shown inline (the image really loads from the bucket), and downloadable.
+  const image = console_.getByRole('img', { name: new RegExp(`Documento 1 — ${reference}`) });
+  await image.waitFor();
+  await console_.waitForFunction((el) => el.complete && el.naturalWidth > 0, await image.elementHandle());
+  assert.equal(await image.evaluate((el) => el.naturalWidth), 640);
+  const [download] = await Promise.all([
+    console_.waitForEvent('download'),
+    console_.getByRole('link', { name: /Scarica il documento \(PNG\)/ }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /\.png$/);
+  await screenshot(console_, '08-console-request');
+
+  await console_.getByRole('button', { name: 'Approva' }).click();
+  const dialog = console_.getByRole('dialog');
+  await dialog.waitFor();
+  assert.match(await dialog.textContent(), new RegExp(`Approvare la richiesta ${reference}`));
+  await console_.getByLabel('Nota (facoltativa)').fill('documento verificato');
+  await screenshot(console_, '09-console-confirm');
+  await dialog.getByRole('button', { name: 'Conferma' }).click();
+  await console_.getByText(`Fatto: la richiesta ${reference} ora è “Approvata”.`).waitFor();
+  assert.equal(await console_.locator('#request-status').getAttribute('data-status'), 'approved');
+  assert.match(await console_.locator('.audit').textContent(), /documento verificato/);
+  await screenshot(console_, '10-console-approved');
+  // Expected: the refused weak password (400) and the download leaving the page (aborted navigation).
+  assertNoProblems(console_, [/status of 400/, /request failed: .*x-id=GetObject.* net::ERR_ABORTED/]);
+
+  // The applicant's private status link shows the approval.
+  await page.goto(BASE + statusLink);
+  await page.locator('#current-status').waitFor();
+  assert.equal(await page.locator('#current-status').getAttribute('data-status'), 'approved');
+  assert.equal(await page.locator('#current-status').textContent(), 'Approvata');
+  assert.equal(await page.locator('.timeline li').count(), 3);
+  await screenshot(page, '11-status-approved');
+
+  // The credentials email, used in the browser: login, forced change, account ready.
+  const credentials = await credentialsSentTo(person.email);
+  assert.match(credentials.username, /^maria\.dangelo\d*$/);
+  await page.goto(BASE + '/login');
+  await page.getByLabel('Nome utente').fill(credentials.username);
+  await page.getByLabel('Password', { exact: true }).fill(credentials.password);
+  await page.getByRole('button', { name: 'Accedi' }).click();
+  await page.getByRole('heading', { name: 'Scegli una nuova password' }).waitFor();
+  await screenshot(page, '12-applicant-change');
+  const chosen = 'Una finestra sul porto di Boston, 2026';
+  await page.getByLabel('Nuova password', { exact: true }).fill(chosen);
+  await page.getByLabel('Ripeti la nuova password').fill(chosen);
+  await page.getByRole('button', { name: 'Cambia la password' }).click();
+  await page.getByText(/Password cambiata/).waitFor();
+  await screenshot(page, '13-applicant-ready');
+
+  // The new password works, the temporary one no longer does.
+  await page.goto(BASE + '/login');
+  await page.getByLabel('Nome utente').fill(credentials.username);
+  await page.getByLabel('Password', { exact: true }).fill(credentials.password);
+  await page.getByRole('button', { name: 'Accedi' }).click();
+  await page.getByText('Nome utente o password non corretti.').waitFor();
+  await page.getByLabel('Password', { exact: true }).fill(chosen);
+  await page.getByRole('button', { name: 'Accedi' }).click();
+  await page.getByText(`Accesso riuscito come ${credentials.username}.`).waitFor();
+  assertNoProblems(page, [/status of 40[01]/]);
+});
+
+test('an expired operator session returns to the login and keeps what was typed', async () => {
+  const page = await openPage(browser);
+  await page.goto(BASE + '/console');
+  await page.getByLabel('Nome utente').fill(OPERATOR.username);
+  await page.getByLabel('Password', { exact: true }).fill(OPERATOR_PASSWORD);
+  await page.getByRole('button', { name: 'Accedi' }).click();
+  await page.getByRole('heading', { name: 'Richieste' }).waitFor();
+  const first = page.locator('table.queue a').first();
+  await first.waitFor();
+  await first.click();
+  await page.getByRole('button', { name: 'Respingi' }).click();
+  const reason = 'Il documento non è leggibile: inviare una scansione a colori.';
+  await page.getByLabel(/Motivo del rifiuto/).fill(reason);
+
+  // The session lapses while the operator writes (its token is made invalid, as on expiry).
+  await page.evaluate(() => {
+    const stored = JSON.parse(sessionStorage.getItem('operator-session'));
+    sessionStorage.setItem('operator-session', JSON.stringify({ ...stored, token: stored.token + 'x' }));
+  });
+  await page.getByRole('dialog').getByRole('button', { name: 'Conferma' }).click();
+  await page.getByText(/Sessione scaduta/).waitFor();
+  await screenshot(page, '14-console-session-expired');
+  await page.getByLabel('Nome utente').fill(OPERATOR.username);
+  await page.getByLabel('Password', { exact: true }).fill(OPERATOR_PASSWORD);
+  await page.getByRole('button', { name: 'Accedi' }).click();
+
+  // Back on the same request, the confirmation open again with the reason as typed.
+  await page.getByRole('dialog').waitFor();
+  assert.equal(await page.getByLabel(/Motivo del rifiuto/).inputValue(), reason);
+  await page.getByRole('dialog').getByRole('button', { name: 'Annulla' }).click();
+  assertNoProblems(page, [/status of 401/]);
+});
