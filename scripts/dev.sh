@@ -10,7 +10,7 @@ ensure_venv
 export_local_aws "$MOTO_PORT"
 export_dev_settings
 # Our functions log at info; cargo-lambda's own chatter only from warnings up.
-export RUST_LOG="${RUST_LOG:-warn,accreditation=info,requests=info,document_uploaded=info,mailer=info,auth=info,operator=info,authorizer=info,email_events=info,lambda_runtime=info}"
+export RUST_LOG="${RUST_LOG:-warn,accreditation=info,requests=info,document_uploaded=info,mailer=info,auth=info,operator=info,authorizer=info,email_events=info,web=info,lambda_runtime=info}"
 
 WATCH_PID="" SWEEP_PID=""
 cleanup() {
@@ -43,6 +43,8 @@ cat <<INFO
 
   Foreign User accreditation is running locally.
 
+  Applicant's form    http://127.0.0.1:$API_PORT/
+  Operators' console  http://127.0.0.1:$API_PORT/console
   API base URL        http://127.0.0.1:$API_PORT        (e.g. POST http://127.0.0.1:$API_PORT/requests)
   AWS emulator        $AWS_ENDPOINT_URL     (moto; region $AWS_REGION)
   Sent emails         $AWS_ENDPOINT_URL/moto-api/data.json   (under ses.Message)

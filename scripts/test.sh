@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make test: the template checks, then its own emulator on a free port, every test of the workspace,
-# and teardown even on failure (tests fail, never skip, when the emulator is unreachable); then
-# the release build of every function with its size limit.
+# and teardown even on failure (tests fail, never skip, when the emulator is unreachable); then the
+# browser tests against a stack of their own; then the release build of every function with its
+# size limit.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -21,5 +22,7 @@ export TEST_CAPTCHA_VERIFY_URL="http://127.0.0.1:$CAPTCHA_PORT/siteverify"
 cargo test --workspace --locked "$@"
 stop_pid "$CAPTCHA_PID"
 stop_pid "$MOTO_PID"
+
+"$ROOT/scripts/browser_test.sh"
 
 "$ROOT/scripts/build.sh"

@@ -1,7 +1,7 @@
 //! Every sample in `events/` is a real event its function handles (the same files work with
 //! `cargo lambda invoke --data-file`).
 
-use accreditation_tests::{TestApp, invoke_requests, read_event};
+use accreditation_tests::{TestApp, invoke_function, invoke_requests, read_event};
 
 #[tokio::test]
 async fn the_sample_post_creates_a_request() {
@@ -71,4 +71,12 @@ async fn the_sample_stream_event_is_handled() {
         .await
         .expect("stream event");
     assert_eq!(report.skipped, 1, "an email this table does not hold is not sent: {report:?}");
+}
+
+#[tokio::test]
+async fn the_page_sample_gets_the_form() {
+    let page = invoke_function(&TestApp::spawn().await.app, "web", &read_event("get-form-page.json")).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.headers["content-type"], "text/html; charset=utf-8");
+    assert!(page.body.as_str().unwrap().contains("<form id=\"request-form\""));
 }

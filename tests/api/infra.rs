@@ -298,9 +298,9 @@ fn local_routes() -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The concrete path of a route: an id for `{id}`, a real action for `{action}`.
+/// The concrete path of a route: an id for `{id}`, a real action for `{action}`, an asset for `{file}`.
 fn concrete(path: &str, id: &str) -> String {
-    path.replace("{id}", id).replace("{action}", "approve")
+    path.replace("{id}", id).replace("{action}", "approve").replace("{file}", "common.js")
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   BASE, OPERATOR, applicant, assertNoProblems, credentialsSentTo, emailsTo, formControls, idCardPng, launch,
-  openPage, screenshot,
+  openPage, screenshot, submitRequest,
 } from './support.mjs';
 
 let browser;
@@ -183,14 +183,13 @@ test('journey: form in Italian, operator approval, status, credentials', async (
 
 test('an expired operator session returns to the login and keeps what was typed', async () => {
   const page = await openPage(browser);
-  await page.goto(BASE + '/console');
+  await page.goto(BASE + '/privacy');
+  const request = await submitRequest(page);
+  await page.goto(`${BASE}/console#/requests/${request.id}`);
   await page.getByLabel('Nome utente').fill(OPERATOR.username);
   await page.getByLabel('Password', { exact: true }).fill(OPERATOR_PASSWORD);
   await page.getByRole('button', { name: 'Accedi' }).click();
-  await page.getByRole('heading', { name: 'Richieste' }).waitFor();
-  const first = page.locator('table.queue a').first();
-  await first.waitFor();
-  await first.click();
+  await page.getByRole('heading', { name: new RegExp(request.reference) }).waitFor();
   await page.getByRole('button', { name: 'Respingi' }).click();
   const reason = 'Il documento non è leggibile: inviare una scansione a colori.';
   await page.getByLabel(/Motivo del rifiuto/).fill(reason);
@@ -210,6 +209,8 @@ test('an expired operator session returns to the login and keeps what was typed'
   // Back on the same request, the confirmation open again with the reason as typed.
   await page.getByRole('dialog').waitFor();
   assert.equal(await page.getByLabel(/Motivo del rifiuto/).inputValue(), reason);
-  await page.getByRole('dialog').getByRole('button', { name: 'Annulla' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Conferma' }).click();
+  await page.getByText(`Fatto: la richiesta ${request.reference} ora è “Respinta”.`).waitFor();
+  assert.match(await page.locator('.audit').textContent(), /Il documento non è leggibile/);
   assertNoProblems(page, [/status of 401/]);
 });

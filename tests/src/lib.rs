@@ -87,7 +87,7 @@ pub struct ApiResponse {
     pub status: u16,
     /// Headers (lower-case names).
     pub headers: HashMap<String, String>,
-    /// The JSON body (`null` when empty).
+    /// The JSON body (`null` when empty; a page or asset as a JSON string of its text).
     pub body: Value,
 }
 
@@ -499,6 +499,7 @@ pub async fn invoke_function(app: &App, function: &str, event: &Value) -> ApiRes
         "auth" => auth::handler(&app.auth, request).await,
         "operator" => operator::handler(&app.operator, request).await,
         "requests" => requests::handler(&app.applicant, request).await,
+        "web" => web::handler(&test_site(), request).await,
         other => panic!("{other} is not an HTTP function"),
     };
     let response = response.expect("the handler never fails");
@@ -509,12 +510,33 @@ pub async fn invoke_function(app: &App, function: &str, event: &Value) -> ApiRes
         .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
         .collect();
     let body = match response.body() {
+        // Pages and assets are kept as text; every API answer is JSON.
+        Body::Text(text) if !response.headers()["content-type"].to_str().unwrap_or_default().contains("json") => {
+            Value::String(text.clone())
+        }
         Body::Text(text) => serde_json::from_str(text).expect("JSON body"),
         Body::Binary(bytes) => serde_json::from_slice(bytes).expect("JSON body"),
         Body::Empty => Value::Null,
         _ => Value::Null,
     };
     ApiResponse { status, headers, body }
+}
+
+/// The pages as the `web` function serves them (emulator bucket, CAPTCHA stand-in).
+pub fn test_site() -> web::Site {
+    let vars: HashMap<&str, String> = [
+        ("TABLE_NAME", "pages".to_string()),
+        ("DOCUMENT_BUCKET", "pages".to_string()),
+        ("SENDER_EMAIL", "noreply@accreditamento.example.it".to_string()),
+        ("PRIVACY_NOTICE_VERSION", "2026-11-test".to_string()),
+        ("LOGIN_URL", "https://portal.example.org/login".to_string()),
+        ("CAPTCHA_MODE", "off".to_string()),
+        ("AWS_ENDPOINT_URL", emulator_endpoint()),
+    ]
+    .into_iter()
+    .collect();
+    let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("page configuration");
+    web::Site::new(&config).expect("the pages render")
 }
 
 /// An API Gateway HTTP API (payload v2) event as Lambda receives it.

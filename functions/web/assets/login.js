@@ -8,10 +8,10 @@ function retryMinutes(headers) {
   return Math.max(1, Math.ceil(seconds / 60));
 }
 
-/** A labelled input with its error slot. */
-function inputField(id, label, attributes) {
+/** A labelled input with its error slot; the label follows the language switch. */
+function inputField(id, labelKey, attributes) {
   return h('div', { class: 'field' },
-    h('label', { for: id }, label),
+    h('label', { for: id, 'data-t': labelKey }, t(labelKey)),
     h('input', { id, name: id, required: true, 'aria-required': 'true', 'aria-describedby': `e-${id}`, ...attributes }),
     h('p', { class: 'error', id: `e-${id}` }));
 }
@@ -24,16 +24,16 @@ function mountLogin(root, onAuthenticated, notice = null) {
   const activation = new URLSearchParams(location.hash.slice(1)).get('activation');
   if (activation) {
     history.replaceState(null, '', location.pathname + location.search);
-    showChange(root, activation, '', onAuthenticated, t('change.activation'));
+    showChange(root, activation, '', onAuthenticated, 'change.activation');
     return;
   }
   const alert = h('div', { class: 'alert', role: 'alert', hidden: true });
   const form = h('form', { novalidate: true },
-    inputField('login-username', t('login.username'), { autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false' }),
-    inputField('login-password', t('login.password'), { type: 'password', autocomplete: 'current-password' }),
-    h('button', { type: 'submit', class: 'primary' }, t('login.submit')));
+    inputField('login-username', 'login.username', { autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false' }),
+    inputField('login-password', 'login.password', { type: 'password', autocomplete: 'current-password' }),
+    h('button', { type: 'submit', class: 'primary', 'data-t': 'login.submit' }, t('login.submit')));
   root.replaceChildren(h('section', { class: 'login', 'aria-labelledby': 'login-title' },
-    h('h2', { id: 'login-title' }, t('login.title')), alert, form));
+    h('h2', { id: 'login-title', 'data-t': 'login.title' }, t('login.title')), alert, form));
   if (notice) showAlert(alert, notice, null, 'info');
   form.elements['login-username'].focus();
   form.addEventListener('submit', async (event) => {
@@ -52,7 +52,7 @@ function mountLogin(root, onAuthenticated, notice = null) {
     const answer = await api('POST', '/auth/login', { body: { username, password } });
     button.disabled = false;
     if (answer.status === 200 && answer.body.status === 'password_change_required') {
-      showChange(root, answer.body.change_token, username, onAuthenticated, t('change.intro'));
+      showChange(root, answer.body.change_token, username, onAuthenticated, 'change.intro');
     } else if (answer.status === 200) {
       onAuthenticated(answer.body, username, false);
     } else {
@@ -77,16 +77,17 @@ function showLoginErrors(form, alert, errors) {
 }
 
 /** The forced change: a new password twice, checked by the server's policy. */
-function showChange(root, changeToken, username, onAuthenticated, intro) {
+function showChange(root, changeToken, username, onAuthenticated, introKey) {
   const limits = Settings.limits;
   const alert = h('div', { class: 'alert', role: 'alert', hidden: true });
   const form = h('form', { novalidate: true },
     h('p', { class: 'hint', id: 'change-hint' }, t('change.hint', { min: limits.password_min, max: limits.password_max })),
-    inputField('new-password', t('change.new'), { type: 'password', autocomplete: 'new-password', maxlength: limits.password_max, 'aria-describedby': 'change-hint e-new-password' }),
-    inputField('confirm-password', t('change.confirm'), { type: 'password', autocomplete: 'new-password', maxlength: limits.password_max }),
-    h('button', { type: 'submit', class: 'primary' }, t('change.submit')));
+    inputField('new-password', 'change.new', { type: 'password', autocomplete: 'new-password', maxlength: limits.password_max, 'aria-describedby': 'change-hint e-new-password' }),
+    inputField('confirm-password', 'change.confirm', { type: 'password', autocomplete: 'new-password', maxlength: limits.password_max }),
+    h('button', { type: 'submit', class: 'primary', 'data-t': 'change.submit' }, t('change.submit')));
   root.replaceChildren(h('section', { class: 'login', 'aria-labelledby': 'change-title' },
-    h('h2', { id: 'change-title' }, t('change.title')), h('p', {}, intro), alert, form));
+    h('h2', { id: 'change-title', 'data-t': 'change.title' }, t('change.title')),
+    h('p', { 'data-t': introKey }, t(introKey)), alert, form));
   form.elements['new-password'].focus();
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -133,8 +134,9 @@ document.addEventListener('DOMContentLoaded', () => {
       return;
     }
     const done = h('section', { class: 'login', tabindex: '-1', id: 'login-done' },
-      h('h2', {}, t('login.title')),
-      h('p', { class: 'alert success', role: 'status' }, t(changed ? 'login.done' : 'login.welcome', { username: username || '' })));
+      h('h2', { 'data-t': 'login.title' }, t('login.title')),
+      h('p', { class: 'alert success', role: 'status' }, changed ? t('login.done') : t('login.welcome', { username })),
+      username ? h('p', {}, `${t('login.username')}: `, h('strong', {}, username)) : '');
     root.replaceChildren(done);
     done.focus();
   });

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The browser tests: Debian's Chromium, driven by playwright-core (tests/browser), against a
+# `make dev`-style stack of its own on free ports: the emulator, the table/bucket/sender, an
+# operator, and every function under `cargo lambda watch`. Screenshots go to tests/artifacts/browser
+# (git-ignored). Everything started is stopped, even on failure; nothing is skipped.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+BROWSER_DIR="$ROOT/tests/browser"
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+
+# Debian's Chromium: a test tool's own browser download is not possible on these machines.
+ensure_chromium() {
+  [[ -x "$CHROMIUM" ]] && return 0
+  command -v apt-get >/dev/null || die "Chromium is missing at $CHROMIUM and apt-get is not available: install Chromium or set CHROMIUM=<path>"
+  local sudo=""
+  [[ "$(id -u)" == 0 ]] || sudo="sudo"
+  log "installing Debian's chromium (first run only)"
+  $sudo apt-get update -qq || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null || die "apt-get could not install chromium"
+  [[ -x "$CHROMIUM" ]] || die "chromium was installed but $CHROMIUM is not there"
+}
+
+# playwright-core, exactly as package-lock.json pins it, once per change of the lock file.
+ensure_node_modules() {
+  command -v npm >/dev/null || die "npm (Node.js 20+) is required for the browser tests"
+  local stamp="$BROWSER_DIR/node_modules/.lock.sha256" want
+  want="$(sha256sum "$BROWSER_DIR/package-lock.json" | cut -d' ' -f1)"
+  [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && return 0
+  log "installing playwright-core into tests/browser/node_modules (first run only)"
+  (cd "$BROWSER_DIR" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in tests/browser"
+  echo "$want" > "$stamp"
+}
+
+ensure_venv
+ensure_chromium
+ensure_node_modules
+
+MOTO_PORT="$(free_port)"
+API_PORT="$(free_port)"
+export_local_aws "$MOTO_PORT"
+SUFFIX="$(date +%s)-$$"
+export TABLE_NAME="browser-$SUFFIX" DOCUMENT_BUCKET="browser-$SUFFIX"
+export SENDER_EMAIL="noreply@accreditamento.example.it" PRIVACY_NOTICE_VERSION="browser-test"
+export UPLOAD_ALLOWED_ORIGINS="http://127.0.0.1:$API_PORT"
+export LOGIN_URL="http://127.0.0.1:$API_PORT/login"
+export CAPTCHA_MODE=off
+SESSION_SIGNING_KEY="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))')"
+export SESSION_SIGNING_KEY
+export RUST_LOG="${RUST_LOG:-warn}"
+OPERATOR_USERNAME="giulia.bianchi" OPERATOR_EMAIL="giulia.bianchi@example.org"
+
+WATCH_PID=""
+cleanup() {
+  # cargo lambda watch runs in its own session: its whole group goes (the functions it started too).
+  if [[ -n "$WATCH_PID" ]]; then
+    kill -TERM -- "-$WATCH_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$WATCH_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$WATCH_PID" 2>/dev/null || true
+  fi
+  stop_pid "${MOTO_PID:-}"
+}
+trap cleanup EXIT INT TERM
+
+start_moto "$MOTO_PORT"
+cd "$ROOT"
+cargo run --quiet --locked -p admin -- bootstrap >/dev/null
+cargo run --quiet --locked -p admin -- operator --username "$OPERATOR_USERNAME" --email "$OPERATOR_EMAIL" --language it >/dev/null
+
+LOG="$RUN_DIR/browser-watch-$API_PORT.log"
+log "serving the functions with cargo lambda watch on 127.0.0.1:$API_PORT (log: ${LOG#"$ROOT"/})"
+setsid cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --ignore-changes >"$LOG" 2>&1 &
+WATCH_PID=$!
+if ! wait_http "http://127.0.0.1:$API_PORT/" 600; then
+  tail -n 30 "$LOG" >&2 || true
+  die "cargo lambda watch did not start (log: $LOG)"
+fi
+# Each function's first call starts its process (`cargo run`): done here one at a time, as on a
+# warm stack, rather than by the browser's parallel requests.
+for path in /requests /auth/login /operator/requests; do
+  wait_http "http://127.0.0.1:$API_PORT$path" 300 || die "cargo lambda watch did not serve $path (log: $LOG)"
+done
+
+ARTIFACTS_DIR="$ROOT/tests/artifacts/browser"
+rm -rf "$ARTIFACTS_DIR"
+log "browser tests (headless $("$CHROMIUM" --version 2>/dev/null || echo Chromium)); screenshots in ${ARTIFACTS_DIR#"$ROOT"/}"
+cd "$BROWSER_DIR"
+BASE_URL="http://127.0.0.1:$API_PORT" EMULATOR_URL="$AWS_ENDPOINT_URL" CHROMIUM="$CHROMIUM" \
+  OPERATOR_USERNAME="$OPERATOR_USERNAME" OPERATOR_EMAIL="$OPERATOR_EMAIL" ARTIFACTS_DIR="$ARTIFACTS_DIR" \
+  node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs
