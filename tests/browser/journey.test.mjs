@@ -142,6 +142,13 @@ test('journey: form in Italian, operator approval, status, credentials', async (
   assert.equal(await console_.locator('#request-status').getAttribute('data-status'), 'approved');
   assert.match(await console_.locator('.audit').textContent(), /documento verificato/);
   await screenshot(console_, '10-console-approved');
+
+  // Re-issue: new credentials, the first ones stop working (the applicant uses the last email's).
+  await console_.getByRole('button', { name: 'Invia nuove credenziali' }).click();
+  assert.match(await dialog.textContent(), /Quelle precedenti smetteranno di funzionare/);
+  await dialog.getByRole('button', { name: 'Conferma' }).click();
+  await console_.locator('.audit', { hasText: 'Nuove credenziali inviate' }).waitFor();
+  assert.equal(await console_.locator('#request-status').getAttribute('data-status'), 'approved');
   // Expected: the refused weak password (400) and the download leaving the page (aborted navigation).
   assertNoProblems(console_, [/status of 400/, /request failed: .*x-id=GetObject.* net::ERR_ABORTED/]);
 
@@ -150,7 +157,10 @@ test('journey: form in Italian, operator approval, status, credentials', async (
   await page.locator('#current-status').waitFor();
   assert.equal(await page.locator('#current-status').getAttribute('data-status'), 'approved');
   assert.equal(await page.locator('#current-status').textContent(), 'Approvata');
-  assert.equal(await page.locator('.timeline li').count(), 3);
+  const timeline = await page.locator('.timeline li').allTextContents();
+  assert.match(timeline[0], /In attesa del documento$/);
+  assert.match(timeline[1], /In verifica$/);
+  assert.match(timeline.at(-1), /Approvata$/);
   await screenshot(page, '11-status-approved');
 
   // The credentials email, used in the browser: login, forced change, account ready.
@@ -191,6 +201,10 @@ test('an expired operator session returns to the login and keeps what was typed'
   await page.getByRole('button', { name: 'Accedi' }).click();
   await page.getByRole('heading', { name: new RegExp(request.reference) }).waitFor();
   await page.getByRole('button', { name: 'Respingi' }).click();
+  // The reason is required: the page says so before asking the server.
+  await page.getByRole('dialog').getByRole('button', { name: 'Conferma' }).click();
+  assert.equal(await page.locator('#e-confirm-note').textContent(), 'Campo obbligatorio.');
+  assert.equal(await page.getByLabel(/Motivo del rifiuto/).getAttribute('aria-invalid'), 'true');
   const reason = 'Il documento non è leggibile: inviare una scansione a colori.';
   await page.getByLabel(/Motivo del rifiuto/).fill(reason);
 
@@ -214,3 +228,98 @@ test('an expired operator session returns to the login and keeps what was typed'
   assert.match(await page.locator('.audit').textContent(), /Il documento non è leggibile/);
   assertNoProblems(page, [/status of 401/]);
 });
+
+test('an operator asks for another document; the applicant sends a PDF from the status page', async () => {
+  const page = await openPage(browser, { locale: 'en-GB' });
+  await page.goto(BASE + '/privacy');
+  const request = await submitRequest(page);
+
+  // The operator, in English this time.
+  await page.goto(`${BASE}/console#/requests/${request.id}`);
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.getByLabel('Username').fill(OPERATOR.username);
+  await page.getByLabel('Password', { exact: true }).fill(OPERATOR_PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Ask for more information' }).click();
+  const message = 'Please send the back of the document as well, signed.';
+  await page.getByLabel('Message to the applicant').fill(message);
+  await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+  await page.getByText(`Done: request ${request.reference} is now “More information requested”.`).waitFor();
+
+  // The applicant's status page shows the message and takes a PDF.
+  const applicant = await openPage(browser, { locale: 'en-GB' });
+  await applicant.goto(`${BASE}/status#id=${request.id}&token=${encodeURIComponent(request.access_token)}`);
+  await applicant.getByRole('button', { name: 'English' }).click();
+  assert.equal(await applicant.locator('#current-status').textContent(), 'More information requested');
+  assert.match(await applicant.locator('.messages').textContent(), new RegExp(message));
+  await screenshot(applicant, '15-status-info-requested');
+  const pdf = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+  await applicant.getByLabel(/^Signed document, front and back/).setInputFiles({ name: 'back.pdf', mimeType: 'application/pdf', buffer: pdf });
+  await applicant.getByRole('button', { name: 'Upload the document' }).click();
+  await applicant.getByText('Document received: the request is back under review.').waitFor();
+  assert.equal(await applicant.locator('#current-status').textContent(), 'Under review');
+  await screenshot(applicant, '16-status-document-sent');
+  assertNoProblems(applicant);
+
+  // The operator sees both documents: the image inline, the PDF as a download.
+  await page.reload();
+  await page.getByRole('heading', { name: new RegExp(request.reference) }).waitFor();
+  assert.equal(await page.locator('#request-status').getAttribute('data-status'), 'submitted');
+  await page.getByRole('link', { name: 'Download the document (PDF)' }).waitFor();
+  assert.equal(await page.getByRole('img', { name: /Document 1/ }).count(), 1);
+  await screenshot(page, '17-console-two-documents');
+  assertNoProblems(page);
+});
+
+test('the queue pages through more requests than fit on one page, by status', async () => {
+  const page = await openPage(browser);
+  await page.goto(BASE + '/privacy');
+  const submitted = [];
+  for (let i = 0; i < 21; i += 1) submitted.push(await submitRequest(page));
+  await page.goto(`${BASE}/console#/queue/submitted`);
+  await page.getByLabel('Nome utente').fill(OPERATOR.username);
+  await page.getByLabel('Password', { exact: true }).fill(OPERATOR_PASSWORD);
+  await page.getByRole('button', { name: 'Accedi' }).click();
+  await page.getByRole('heading', { name: 'Richieste' }).waitFor();
+
+  const seen = new Set();
+  const readPage = async () => {
+    await page.locator('table.queue').waitFor();
+    const rows = await page.locator('table.queue tbody a').allTextContents();
+    assert.ok(rows.length <= 20, 'at most 20 per page');
+    for (const reference of rows) {
+      assert.ok(!seen.has(reference), `${reference} shown twice`);
+      seen.add(reference);
+    }
+    return rows;
+  };
+  const first = await readPage();
+  assert.equal(first.length, 20);
+  assert.ok(await page.getByRole('button', { name: 'Pagina precedente' }).isDisabled());
+  await page.getByRole('button', { name: 'Pagina successiva' }).click();
+  await page.getByText(/In verifica — Pagina 2/).waitFor();
+  await readPage();
+  for (const request of submitted) assert.ok(seen.has(request.reference) || (await nextPageHas(page, request.reference, seen, readPage)), `${request.reference} listed`);
+  await screenshot(page, '18-console-queue-page-2');
+
+  await page.getByRole('button', { name: 'Pagina precedente' }).click();
+  await page.getByText(/In verifica — Pagina 1/).waitFor();
+  assert.deepEqual(await page.locator('table.queue tbody a').allTextContents(), first);
+
+  // The filter: only approved requests, none of the new ones.
+  await page.getByLabel('Stato').selectOption('approved');
+  await page.getByText(/Approvata — Pagina 1/).waitFor();
+  const approved = await page.locator('table.queue tbody a').allTextContents();
+  assert.ok(approved.every((reference) => !submitted.some((r) => r.reference === reference)));
+  assertNoProblems(page);
+});
+
+/** Goes on paging until `reference` shows up (the queue may hold other tests' requests). */
+async function nextPageHas(page, reference, seen, readPage) {
+  const next = page.getByRole('button', { name: 'Pagina successiva' });
+  while (!seen.has(reference) && (await next.isEnabled())) {
+    await next.click();
+    await readPage();
+  }
+  return seen.has(reference);
+}

@@ -203,7 +203,7 @@ function renderRequest() {
     h('caption', {}, t('detail.audit')),
     h('thead', {}, h('tr', {}, ['audit.at', 'audit.actor', 'audit.action', 'audit.change', 'audit.note'].map((k) => h('th', { scope: 'col' }, t(k))))),
     h('tbody', {}, detail.audit.map((line) => h('tr', {},
-      h('td', {}, formatTime(line.at)), h('td', {}, line.actor), h('td', {}, line.action),
+      h('td', {}, formatTime(line.at)), h('td', {}, line.actor), h('td', {}, actionText(line.action)),
       h('td', {}, `${line.from ? statusText(line.from) + ' → ' : ''}${statusText(line.to)}`), h('td', {}, line.note || '')))));
   const facts = [
     ...applicantRows(detail.applicant),
@@ -225,6 +225,11 @@ function renderRequest() {
       h('h3', { id: 'document-title' }, t('detail.document')),
       detail.documents.map((doc, index) => documentBlock(doc, index, detail.reference))),
     audit));
+}
+
+/** An audit action in words (its code when this page does not know it). */
+function actionText(action) {
+  return TEXT.en['audit.' + action] ? t('audit.' + action) : action;
 }
 
 /** Opens the confirmation of `action`, with its text field when it takes one (draft kept). */
