@@ -42,6 +42,9 @@ const PAGES: &[(&str, &str)] = &[
     ("/console", include_str!("../assets/console.html")),
 ];
 
+/// What every page but the notice loads (`{{head}}`): the stylesheet, the settings and the shared scripts.
+const HEAD: &str = include_str!("../assets/head.html");
+
 /// The top of every page but the notice: skip link, title and language switch (`{{header}}`).
 const HEADER: &str = include_str!("../assets/header.html");
 
@@ -124,7 +127,8 @@ impl Site {
             files.insert(format!("/assets/{name}"), served);
         }
         for (path, template) in PAGES {
-            let mut body = template.replace("{{header}}", HEADER).replace("{{settings}}", &settings);
+            let mut body =
+                template.replace("{{head}}", HEAD).replace("{{header}}", HEADER).replace("{{settings}}", &settings);
             for (placeholder, link) in &links {
                 body = body.replace(placeholder, link);
             }
