@@ -52,12 +52,7 @@ OPERATOR_USERNAME="giulia.bianchi" OPERATOR_EMAIL="giulia.bianchi@example.org"
 
 WATCH_PID=""
 cleanup() {
-  # cargo lambda watch runs in its own session: its whole group goes (the functions it started too).
-  if [[ -n "$WATCH_PID" ]]; then
-    kill -TERM -- "-$WATCH_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$WATCH_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$WATCH_PID" 2>/dev/null || true
-  fi
+  stop_group "$WATCH_PID"
   stop_pid "${MOTO_PID:-}"
 }
 trap cleanup EXIT INT TERM
@@ -69,8 +64,8 @@ cargo run --quiet --locked -p admin -- operator --username "$OPERATOR_USERNAME" 
 
 LOG="$RUN_DIR/browser-watch-$API_PORT.log"
 log "serving the functions with cargo lambda watch on 127.0.0.1:$API_PORT (log: ${LOG#"$ROOT"/})"
-setsid cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --ignore-changes >"$LOG" 2>&1 &
-WATCH_PID=$!
+start_group "$LOG" cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --ignore-changes
+WATCH_PID="$BG_PID"
 if ! wait_http "http://127.0.0.1:$API_PORT/" 600; then
   tail -n 30 "$LOG" >&2 || true
   die "cargo lambda watch did not start (log: $LOG)"

@@ -11,7 +11,7 @@ export PATH="$VENV/bin:$PATH"
 ARCH="${ARCH:-native}"
 MAX_BINARY_MB="${MAX_BINARY_MB:-12}"
 
-mapfile -t FUNCTIONS < <(find "$ROOT/functions" -mindepth 2 -maxdepth 2 -name Cargo.toml -printf '%h\n' | xargs -n1 basename | sort)
+mapfile -t FUNCTIONS < <(function_names)
 PACKAGES=()
 for f in "${FUNCTIONS[@]}"; do PACKAGES+=(--package "$f"); done
 

@@ -93,6 +93,37 @@ stop_pid() {
   fi
 }
 
+# Starts "${@:2}" in the background in a session of its own, its output in the file $1; sets
+# BG_PID. stop_group stops the whole session (cargo and the compilers or functions it started).
+start_group() {
+  local logfile="$1"
+  shift
+  setsid --wait "$@" >"$logfile" 2>&1 &
+  BG_PID=$!
+}
+
+# Stops the session started by start_group with PID $1 (nothing when $1 is empty).
+stop_group() {
+  local pid="${1:-}"
+  [[ -z "$pid" ]] && return 0
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+}
+
+# Waits for the start_group job $1; if it failed, shows the end of its log $2 and dies with $3.
+finish_group() {
+  local pid="$1" logfile="$2" what="$3"
+  wait "$pid" && return 0
+  tail -n 60 "$logfile" >&2 || true
+  die "$what (log: ${logfile#"$ROOT"/})"
+}
+
+# The Lambda functions: the crates of functions/, by name.
+function_names() {
+  find "$ROOT/functions" -mindepth 2 -maxdepth 2 -name Cargo.toml -printf '%h\n' | xargs -n1 basename | sort
+}
+
 # The settings every local run shares: fake credentials, the region, the emulator's endpoint.
 export_local_aws() {
   local moto_port="$1"

@@ -1,18 +1,45 @@
 #!/usr/bin/env bash
-# make test: the template checks, then its own emulator on a free port, every test of the workspace,
-# and teardown even on failure (tests fail, never skip, when the emulator is unreachable); then the
-# browser tests against a stack of their own; then the release build of every function with its
-# size limit.
+# make test: the template checks, every test of the workspace against its own emulator on a free
+# port (tests fail, never skip, when the emulator is unreachable), the browser tests against a stack
+# of their own, and the release build of every function with its size limit. Everything started is
+# stopped, even on failure.
+#
+# The CPU-bound builds overlap the rest: the test build runs while the tools install, and the
+# release build runs beside the tests at the lowest CPU priority, on the CPU they leave idle while
+# waiting on the emulator and the browser.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-"$ROOT/scripts/infra_check.sh"
+TEST_BUILD_PID="" RELEASE_PID=""
+cleanup() {
+  stop_group "$RELEASE_PID"
+  stop_group "$TEST_BUILD_PID"
+  stop_pid "${CAPTCHA_PID:-}"
+  stop_pid "${MOTO_PID:-}"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
+TEST_BUILD_LOG="$RUN_DIR/test-build.log"
+log "building the tests in the background (log: ${TEST_BUILD_LOG#"$ROOT"/})"
+start_group "$TEST_BUILD_LOG" "$ROOT/scripts/build_tests.sh"
+TEST_BUILD_PID="$BG_PID"
+
+"$ROOT/scripts/infra_check.sh"
 ensure_venv
+
+RELEASE_LOG="$RUN_DIR/release-build.log"
+log "release build at the lowest CPU priority, beside the tests (log: ${RELEASE_LOG#"$ROOT"/})"
+start_group "$RELEASE_LOG" nice -n 19 "$ROOT/scripts/build.sh"
+RELEASE_PID="$BG_PID"
+
+log "waiting for the test build"
+finish_group "$TEST_BUILD_PID" "$TEST_BUILD_LOG" "the tests did not build"
+TEST_BUILD_PID=""
+
 MOTO_PORT="$(free_port)"
 export_local_aws "$MOTO_PORT"
 CAPTCHA_PORT="$(free_port)"
-trap 'stop_pid "${CAPTCHA_PID:-}"; stop_pid "${MOTO_PID:-}"' EXIT INT TERM
 start_moto "$MOTO_PORT"
 "$VENV/bin/python" "$ROOT/scripts/fake_recaptcha.py" "$CAPTCHA_PORT" &
 CAPTCHA_PID=$!
@@ -25,4 +52,7 @@ stop_pid "$MOTO_PID"
 
 "$ROOT/scripts/browser_test.sh"
 
-"$ROOT/scripts/build.sh"
+log "waiting for the release build"
+finish_group "$RELEASE_PID" "$RELEASE_LOG" "the release build failed"
+RELEASE_PID=""
+sed -n '/function  *bytes/,$p' "$RELEASE_LOG"
