@@ -32,6 +32,9 @@ RELEASE_LOG="$RUN_DIR/release-build.log"
 log "release build at the lowest CPU priority, beside the tests (log: ${RELEASE_LOG#"$ROOT"/})"
 start_group "$RELEASE_LOG" nice -n 19 "$ROOT/scripts/build.sh"
 RELEASE_PID="$BG_PID"
+# Where the kernel shares CPU time by session (autogroups), `nice` only orders processes within
+# their own session: the release build's session is given the lowest priority as well.
+{ echo 19 > "/proc/$RELEASE_PID/autogroup"; } 2>/dev/null || true
 
 log "waiting for the test build"
 finish_group "$TEST_BUILD_PID" "$TEST_BUILD_LOG" "the tests did not build"
