@@ -30,11 +30,11 @@ ensure_venv
 
 RELEASE_LOG="$RUN_DIR/release-build.log"
 log "release build at the lowest CPU priority, beside the tests (log: ${RELEASE_LOG#"$ROOT"/})"
-start_group "$RELEASE_LOG" nice -n 19 "$ROOT/scripts/build.sh"
-RELEASE_PID="$BG_PID"
 # Where the kernel shares CPU time by session (autogroups), `nice` only orders processes within
-# their own session: the release build's session is given the lowest priority as well.
-{ echo 19 > "/proc/$RELEASE_PID/autogroup"; } 2>/dev/null || true
+# their own session: the build first gives its new session the lowest priority too.
+start_group "$RELEASE_LOG" bash -c '{ echo 19 > /proc/self/autogroup; } 2>/dev/null; exec nice -n 19 "$@"' \
+  release-build "$ROOT/scripts/build.sh"
+RELEASE_PID="$BG_PID"
 
 log "waiting for the test build"
 finish_group "$TEST_BUILD_PID" "$TEST_BUILD_LOG" "the tests did not build"
