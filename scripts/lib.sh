@@ -119,6 +119,14 @@ finish_group() {
   die "$what (log: ${logfile#"$ROOT"/})"
 }
 
+# Gives the start_group session $1 the lowest CPU priority: its processes' nice value (inherited by
+# what they start next) and, where the kernel shares CPU time by session (autogroups, under which
+# nice only orders a session's own processes), its autogroup's.
+lowest_priority_group() {
+  renice -n 19 -g "$1" >/dev/null 2>&1 || true
+  { echo 19 > "/proc/$1/autogroup"; } 2>/dev/null || true
+}
+
 # The Lambda functions: the crates of functions/, by name.
 function_names() {
   find "$ROOT/functions" -mindepth 2 -maxdepth 2 -name Cargo.toml -printf '%h\n' | xargs -n1 basename | sort

@@ -4,9 +4,9 @@
 # of their own, and the release build of every function with its size limit. Everything started is
 # stopped, even on failure.
 #
-# The CPU-bound builds overlap the rest: the test build runs while the tools install, and the
-# release build runs beside the tests at the lowest CPU priority, on the CPU they leave idle while
-# waiting on the emulator and the browser.
+# The CPU-bound builds overlap the rest: the test build runs while the tools install, the release
+# build starts beside it and, once the tests run, goes on at the lowest CPU priority, on the CPU
+# they leave idle while waiting on the emulator and the browser.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -29,16 +29,15 @@ TEST_BUILD_PID="$BG_PID"
 ensure_venv
 
 RELEASE_LOG="$RUN_DIR/release-build.log"
-log "release build at the lowest CPU priority, beside the tests (log: ${RELEASE_LOG#"$ROOT"/})"
-# Where the kernel shares CPU time by session (autogroups), `nice` only orders processes within
-# their own session: the build first gives its new session the lowest priority too.
-start_group "$RELEASE_LOG" bash -c '{ echo 19 > /proc/self/autogroup; } 2>/dev/null; exec nice -n 19 "$@"' \
-  release-build "$ROOT/scripts/build.sh"
+log "release build in the background, beside the tests (log: ${RELEASE_LOG#"$ROOT"/})"
+start_group "$RELEASE_LOG" "$ROOT/scripts/build.sh"
 RELEASE_PID="$BG_PID"
 
 log "waiting for the test build"
 finish_group "$TEST_BUILD_PID" "$TEST_BUILD_LOG" "the tests did not build"
 TEST_BUILD_PID=""
+# From here the tests come first: the release build only gets the CPU they leave idle.
+lowest_priority_group "$RELEASE_PID"
 
 MOTO_PORT="$(free_port)"
 export_local_aws "$MOTO_PORT"
