@@ -118,6 +118,8 @@ test('journey: form in Italian, operator approval, status, credentials', async (
   await console_.getByRole('heading', { name: new RegExp(reference) }).waitFor();
   assert.equal(await console_.locator('#request-status').getAttribute('data-status'), 'submitted');
   assert.match(await console_.locator('.facts').textContent(), new RegExp(person.idCode));
+  const language = console_.locator('.facts dt', { hasText: 'Lingua' }).locator('xpath=following-sibling::dd[1]');
+  assert.equal(await language.textContent(), 'Italiano', 'the language the applicant chose, in words');
 
   // The document: shown inline (the image really loads from the bucket), and downloadable.
   const image = console_.getByRole('img', { name: new RegExp(`Documento 1 — ${reference}`) });

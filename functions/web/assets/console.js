@@ -207,7 +207,7 @@ function renderRequest() {
       h('td', {}, `${line.from ? statusText(line.from) + ' → ' : ''}${statusText(line.to)}`), h('td', {}, line.note || '')))));
   const facts = [
     ...applicantRows(detail.applicant),
-    [t('field.language'), detail.applicant.language],
+    [t('field.language'), t('language.' + detail.applicant.language)],
     [t('field.consent'), `${formatTime(detail.consent.at)} (${detail.consent.privacy_notice_version})`],
     [t('field.created_at'), formatTime(detail.created_at)],
     [t('queue.submitted_at'), formatTime(detail.submitted_at)],

@@ -42,6 +42,8 @@ const TEXT_EN = {
   'gender.F': 'Female',
   'gender.M': 'Male',
   'gender.X': 'Unspecified',
+  'language.it': 'Italian',
+  'language.en': 'English',
   'captcha.dev': 'CAPTCHA off: development environment. In production Google reCAPTCHA works here.',
   'captcha.real': 'This form is protected by Google reCAPTCHA.',
   'captcha.failed': 'The anti-robot check failed. Reload the page and try again.',

@@ -42,6 +42,8 @@ const TEXT_IT = {
   'gender.F': 'Femminile',
   'gender.M': 'Maschile',
   'gender.X': 'Non specificato',
+  'language.it': 'Italiano',
+  'language.en': 'Inglese',
   'captcha.dev': 'CAPTCHA disattivato: ambiente di sviluppo. In produzione qui opera Google reCAPTCHA.',
   'captcha.real': 'Questo modulo è protetto da Google reCAPTCHA.',
   'captcha.failed': 'La verifica anti-robot non è riuscita. Ricarica la pagina e riprova.',
