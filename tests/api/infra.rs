@@ -287,15 +287,22 @@ fn template_routes(template: &Value) -> BTreeMap<(String, String), String> {
     routes
 }
 
-/// The paths `cargo lambda watch` serves locally (the workspace's router metadata) → function.
+/// The paths `cargo lambda watch` serves locally (the workspace's router metadata) → function,
+/// less the trailing-slash spellings (`/console/`) that API Gateway routes as the path without it.
 fn local_routes() -> BTreeMap<String, String> {
     let manifest: toml::Table = std::fs::read_to_string(format!("{ROOT}/Cargo.toml")).unwrap().parse().unwrap();
-    manifest["workspace"]["metadata"]["lambda"]["watch"]["router"]
+    let router: BTreeMap<String, String> = manifest["workspace"]["metadata"]["lambda"]["watch"]["router"]
         .as_table()
         .expect("the router of cargo lambda watch")
         .iter()
         .map(|(path, function)| (path.clone(), function.as_str().unwrap().to_string()))
-        .collect()
+        .collect();
+    let slashed = |path: &String| path.len() > 1 && path.ends_with('/');
+    for (path, function) in router.iter().filter(|(path, _)| slashed(path)) {
+        let bare = path.trim_end_matches('/');
+        assert_eq!(router.get(bare), Some(function), "{path} is served by the function of {bare}");
+    }
+    router.into_iter().filter(|(path, _)| !slashed(path)).collect()
 }
 
 /// The concrete path of a route: an id for `{id}`, a real action for `{action}`, an asset for `{file}`.

@@ -64,6 +64,7 @@ async fn cargo_lambda_watch_serves_the_journey_on_the_api_gateway_paths() {
             ("CAPTCHA_SECRET", "test-secret"),
             ("CAPTCHA_VERIFY_URL", captcha_verify_url().as_str()),
             ("CAPTCHA_HOSTNAMES", "localhost"),
+            ("RECAPTCHA_SITE_KEY", "test-site-key"),
             ("LOGIN_URL", "https://portal.example.org/login"),
             ("SESSION_SIGNING_KEY", "a local signing key for the watch test, 32+ bytes"),
         ])
@@ -124,6 +125,11 @@ async fn cargo_lambda_watch_serves_the_journey_on_the_api_gateway_paths() {
     let queue = http.get(format!("{base}/operator/requests")).send().await.unwrap();
     assert_eq!(queue.status(), 401, "see {log}");
     assert_eq!(queue.json::<Value>().await.unwrap()["error"], "unauthorized");
+    for page in ["/", "/console", "/console/", "/status", "/login", "/privacy"] {
+        let served = http.get(format!("{base}{page}")).send().await.unwrap();
+        assert_eq!(served.status(), 200, "GET {page}; see {log}");
+        assert!(served.text().await.unwrap().starts_with("<!doctype html>"), "GET {page} is a page");
+    }
 
     let invoked = Command::new("cargo")
         .args(["lambda", "invoke", "requests", "--invoke-address", "127.0.0.1", "--invoke-port", &port])
