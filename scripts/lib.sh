@@ -80,6 +80,12 @@ start_moto() {
   fi
 }
 
+# Whether process $1, asked to stop, ends within the 5 s grace stop_pid and stop_group give it.
+ends_within_grace() {
+  for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  return 1
+}
+
 # Stops a process (and its children) started by these scripts.
 stop_pid() {
   local pid="${1:-}"
@@ -87,7 +93,7 @@ stop_pid() {
   if kill -0 "$pid" 2>/dev/null; then
     pkill -TERM -P "$pid" 2>/dev/null || true
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    ends_within_grace "$pid" && return 0
     pkill -KILL -P "$pid" 2>/dev/null || true
     kill -KILL "$pid" 2>/dev/null || true
   fi
@@ -107,7 +113,7 @@ stop_group() {
   local pid="${1:-}"
   [[ -z "$pid" ]] && return 0
   kill -TERM -- "-$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  ends_within_grace "$pid" && return 0
   kill -KILL -- "-$pid" 2>/dev/null || true
 }
 
