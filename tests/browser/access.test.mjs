@@ -26,6 +26,9 @@ test('the form can be filled and sent with the keyboard only', async () => {
   const page = await openPage(browser, { locale: 'en-GB' });
   await page.goto(BASE + '/');
   const file = await idCardPng(page, `${person.name} ${person.surname}`);
+  // Listening for the file chooser from the start: Playwright intercepts choosers only once it
+  // listens, and a listener added together with the key press lost the race now and then.
+  const chooserOpened = page.waitForEvent('filechooser', { timeout: 60_000 });
 
   // The language switch, by keyboard.
   await tabTo(page, 'lang-en');
@@ -51,7 +54,9 @@ test('the form can be filled and sent with the keyboard only', async () => {
   await typeInto('f-address-street', person.street);
   await typeInto('f-address-number', person.number);
   await tabTo(page, 'f-document');
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+  await page.keyboard.press('Space');
+  const chooser = await chooserOpened;
+  assert.equal(await chooser.element().getAttribute('id'), 'f-document', 'Space opened the document picker');
   await chooser.setFiles(file);
   await tabTo(page, 'f-privacy_consent');
   await page.keyboard.press('Space');
