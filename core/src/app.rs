@@ -29,7 +29,7 @@ use crate::{
 };
 
 /// The function cannot start.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 pub enum StartupError {
     /// Bad or missing configuration.
     #[error(transparent)]
@@ -40,6 +40,12 @@ pub enum StartupError {
     /// A variable this function needs is not set.
     #[error("{0} is not set")]
     Missing(&'static str),
+}
+
+impl std::fmt::Debug for StartupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::http::debug_as_chain(self, f)
+    }
 }
 
 /// The SDK configuration for `region` (and an emulator's `endpoint_url`), with credentials from

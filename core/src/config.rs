@@ -90,9 +90,15 @@ pub struct RecaptchaConfig {
 }
 
 /// The configuration is unusable; the message names every variable at fault.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[error("invalid configuration: {}", .0.join("; "))]
 pub struct ConfigError(Vec<String>);
+
+impl std::fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::http::debug_as_chain(self, f)
+    }
+}
 
 impl Config {
     /// Reads the process environment.
@@ -237,6 +243,15 @@ mod tests {
         for name in ["TABLE_NAME", "DOCUMENT_BUCKET", "SENDER_EMAIL", "PRIVACY_NOTICE_VERSION", "CAPTCHA_HOSTNAMES"] {
             assert!(error.contains(name), "{name} not in {error}");
         }
+    }
+
+    #[test]
+    fn a_failed_cold_start_reads_in_words() {
+        let error = Config::from_lookup(lookup(&[])).unwrap_err();
+        let words = error.to_string();
+        assert!(words.starts_with("invalid configuration: TABLE_NAME is not set; "), "{words}");
+        assert_eq!(format!("{error:?}"), words, "what a failed main prints");
+        assert_eq!(format!("{:?}", crate::app::StartupError::from(error)), words);
     }
 
     #[test]

@@ -288,6 +288,12 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// Writes [`error_chain`] as an error's `Debug`: Rust prints a failed `main`'s error with `Debug`,
+/// so a function's cold-start errors read in words in its log, not as variant names.
+pub fn debug_as_chain(error: &dyn std::error::Error, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    f.write_str(&error_chain(error))
+}
+
 /// A JSON response with the headers every API answer carries.
 pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
     let text = serde_json::to_string(body).unwrap_or_else(|_| r#"{"error":"internal_error"}"#.to_string());

@@ -53,11 +53,17 @@ const RECAPTCHA_SCRIPT_SOURCES: &str = "https://www.google.com/recaptcha/ https:
 const RECAPTCHA_FRAME_SOURCES: &str = "https://www.google.com/recaptcha/ https://recaptcha.google.com/recaptcha/";
 
 /// The settings cannot make a working site.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 pub enum SiteError {
     /// reCAPTCHA is on but the form has no site key to run it with.
     #[error("RECAPTCHA_SITE_KEY is not set (the form's reCAPTCHA site key; or CAPTCHA_MODE=off locally)")]
     MissingSiteKey,
+}
+
+impl std::fmt::Debug for SiteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        accreditation::http::debug_as_chain(self, f)
+    }
 }
 
 /// One file ready to serve, as text and gzip-compressed.
@@ -334,7 +340,9 @@ mod tests {
         if let CaptchaConfig::Recaptcha(recaptcha) = &mut config.captcha {
             recaptcha.site_key = None;
         }
-        assert!(matches!(Site::new(&config), Err(SiteError::MissingSiteKey)));
+        let error = Site::new(&config).err().expect("no site without a site key");
+        assert!(matches!(error, SiteError::MissingSiteKey));
+        assert!(format!("{error:?}").starts_with("RECAPTCHA_SITE_KEY is not set"), "in words: {error:?}");
     }
 
     #[test]
