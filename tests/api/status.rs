@@ -29,10 +29,14 @@ async fn wrong_token_and_unknown_id_answer_the_same_404() {
 
 #[tokio::test]
 async fn a_request_without_document_lapses_and_frees_the_person() {
-    let app = TestApp::spawn_with(&[("REQUEST_TTL_HOURS", "0")]).await;
+    let app = TestApp::spawn_with(&[("REQUEST_TTL_HOURS", "1")]).await;
     let form = valid_form();
     let created = app.submit(&form).await;
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.clock.advance(time::Duration::minutes(59));
+    let waiting = app.get_with_token(&format!("/requests/{}", created.id), &created.token).await;
+    assert_eq!(waiting.status, 200, "still awaiting its document before the hour is up");
+    // Past the hour by a second: the locks' TTLs are whole seconds.
+    app.clock.advance(time::Duration::seconds(61));
     let lapsed = app.get_with_token(&format!("/requests/{}", created.id), &created.token).await;
     assert_eq!(lapsed.status, 404, "the emulator keeps expired items; reads must filter them");
     app.submit(&form).await;

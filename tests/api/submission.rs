@@ -138,7 +138,17 @@ async fn optional_fields_and_unicode_names_are_accepted() {
     form["pec"] = json!("maria@pec.example.it");
     form["other_phone"] = json!("+39 06 1234 5678");
     form["gender"] = json!("X");
-    app.submit(&form).await;
+    let created = app.submit(&form).await;
+
+    let operator = app.operator_session().await;
+    let view = app.get(&format!("/operator/requests/{}", created.id), Some(&operator)).await;
+    assert_eq!(view.status, 200, "{:#}", view.body);
+    let applicant = &view.body["applicant"];
+    assert_eq!(applicant["name"], "Zoë Ngũgĩ");
+    assert_eq!(applicant["surname"], "O’Brien-Łukasiewicz");
+    assert_eq!(applicant["pec"], "maria@pec.example.it");
+    assert_eq!(applicant["other_phone"], "+390612345678", "stored in E.164");
+    assert_eq!(applicant["gender"], "X");
 }
 
 #[tokio::test]

@@ -2,6 +2,9 @@
 //! calls the real Lambda handlers with API Gateway (payload v2), S3 and scheduled events.
 //! `make test` starts the emulator and the fake reCAPTCHA; without them every test fails loudly.
 
+// Test support: a failed unwrap is a failed test, reported with its place.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::HashMap;
 
 use std::sync::{Arc, Mutex};
@@ -15,7 +18,7 @@ use accreditation::{
     services::postman::SweepReport,
 };
 use aws_lambda_events::s3::S3Event;
-use lambda_http::Body;
+use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 
 /// Repository root (events/, infra/, Cargo.toml).
@@ -318,6 +321,7 @@ impl TestApp {
         changed.body["token"].as_str().unwrap().to_string()
     }
 
+    /// Submits `form` (201 expected) and returns what the applicant keeps.
     pub async fn submit(&self, form: &Value) -> Submitted {
         let response = self.post_json("/requests", form).await;
         assert_eq!(response.status, 201, "submission refused: {:#}", response.body);
@@ -416,6 +420,7 @@ impl TestApp {
             .expect("mailer")
     }
 
+    /// The emails the emulator holds for `address`, oldest first.
     pub async fn emails_to(&self, address: &str) -> Vec<Value> {
         emails_to(&self.http, &self.endpoint, address).await
     }
@@ -502,24 +507,30 @@ pub async fn invoke_function(app: &App, function: &str, event: &Value) -> ApiRes
         "web" => web::handler(&test_site(), request).await,
         other => panic!("{other} is not an HTTP function"),
     };
-    let response = response.expect("the handler never fails");
-    let status = response.status().as_u16();
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
-        .collect();
-    let body = match response.body() {
-        // Pages and assets are kept as text; every API answer is JSON.
-        Body::Text(text) if !response.headers()["content-type"].to_str().unwrap_or_default().contains("json") => {
-            Value::String(text.clone())
-        }
-        Body::Text(text) => serde_json::from_str(text).expect("JSON body"),
-        Body::Binary(bytes) => serde_json::from_slice(bytes).expect("JSON body"),
-        Body::Empty => Value::Null,
-        _ => Value::Null,
-    };
-    ApiResponse { status, headers, body }
+    ApiResponse::from(response.expect("the handler never fails"))
+}
+
+impl From<Response<Body>> for ApiResponse {
+    /// The answer as a test reads it.
+    fn from(response: Response<Body>) -> Self {
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
+            .collect();
+        let body = match response.body() {
+            // Pages and assets are kept as text; every API answer is JSON.
+            Body::Text(text) if !response.headers()["content-type"].to_str().unwrap_or_default().contains("json") => {
+                Value::String(text.clone())
+            }
+            Body::Text(text) => serde_json::from_str(text).expect("JSON body"),
+            Body::Binary(bytes) => serde_json::from_slice(bytes).expect("JSON body"),
+            Body::Empty => Value::Null,
+            _ => Value::Null,
+        };
+        ApiResponse { status, headers, body }
+    }
 }
 
 /// The pages as the `web` function serves them (emulator bucket, CAPTCHA stand-in).

@@ -351,7 +351,11 @@ mod tests {
             Site::new(&config(&[("PRIVACY_NOTICE_URL", "https://x.example/</script><script>alert(1)</script>")]))
                 .unwrap();
         let page = &site.files["/"].body;
-        assert_eq!(page.matches("</script>").count(), 5, "the settings' own and the four scripts'");
+        assert_eq!(
+            page.matches("</script>").count(),
+            page.matches("<script").count(),
+            "each script element closed once, by its own end tag"
+        );
         assert!(page.contains(r"\u003c/script>"));
     }
 
