@@ -39,10 +39,10 @@ legacy-dormant:
 bench:
 	@ROWS="$(or $(ROWS),1000000)" scripts/bench.sh
 
-## Formatting and lints.
+## Formatting and lints ([workspace.lints] in Cargo.toml); make test runs them too.
 lint:
 	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets --locked -- -D warnings
 
 fmt:
 	cargo fmt --all

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make test: the template checks, every test of the workspace against its own emulator on a free
+# make test: formatting and lints (make lint), the template checks, every test of the workspace against its own emulator on a free
 # port (tests fail, never skip, when the emulator is unreachable), the browser tests against a stack
 # of their own, and the release build of every function with its size limit. Everything started is
 # stopped, even on failure.
@@ -20,6 +20,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+log "cargo fmt --check"
+cargo fmt --all -- --check || die "unformatted code: run make fmt"
+
 TEST_BUILD_LOG="$RUN_DIR/test-build.log"
 log "building the tests in the background (log: ${TEST_BUILD_LOG#"$ROOT"/})"
 start_group "$TEST_BUILD_LOG" "$ROOT/scripts/build_tests.sh"
@@ -36,6 +39,8 @@ RELEASE_PID="$BG_PID"
 log "waiting for the test build"
 finish_group "$TEST_BUILD_PID" "$TEST_BUILD_LOG" "the tests did not build"
 TEST_BUILD_PID=""
+log "clippy, every lint of [workspace.lints] denied"
+cargo clippy --workspace --all-targets --locked -- -D warnings || die "clippy found problems (make lint)"
 # From here the tests come first: the release build only gets the CPU they leave idle.
 lowest_priority_group "$RELEASE_PID"
 

@@ -1,5 +1,8 @@
 //! Integration tests against the local AWS emulator: each module is one area of behaviour.
 
+// Helpers of the tests too: a failed unwrap is a failed test, reported with its place.
+#![allow(clippy::unwrap_used)]
+
 mod authorizer;
 mod bounces;
 mod documents;

@@ -8,6 +8,7 @@ use accreditation::{
 use aws_lambda_events::s3::S3Event;
 use lambda_runtime::{Error, LambdaEvent};
 use percent_encoding::percent_decode_str;
+use tracing::Instrument;
 
 /// Handles one S3 event. Refused documents (deleted by the check) and objects of no request are
 /// settled outcomes, not errors; only infrastructure failures fail the invocation, so that Lambda
@@ -17,16 +18,20 @@ pub async fn handler(service: &ApplicantService, event: LambdaEvent<S3Event>) ->
         let Some(key) = record.s3.object.key.as_deref().map(decode_key) else {
             continue;
         };
-        let span = tracing::info_span!("document_uploaded", %key);
-        let _enter = span.enter();
-        match service.document_uploaded(&key).await {
-            Ok(status) => tracing::info!(%status, "document checked"),
-            Err(ApplicantError::Infra(error)) => {
-                tracing::error!(error = %error_chain(&error), "acceptance check failed; Lambda will retry");
-                return Err(Box::new(error));
-            }
-            Err(outcome) => tracing::info!(outcome = %outcome, "document not accepted"),
+        check(service, &key).instrument(tracing::info_span!("document_uploaded", %key)).await?;
+    }
+    Ok(())
+}
+
+/// The acceptance check of one uploaded object, logged in the caller's span.
+async fn check(service: &ApplicantService, key: &str) -> Result<(), Error> {
+    match service.document_uploaded(key).await {
+        Ok(status) => tracing::info!(%status, "document checked"),
+        Err(ApplicantError::Infra(error)) => {
+            tracing::error!(error = %error_chain(&error), "acceptance check failed; Lambda will retry");
+            return Err(Box::new(error));
         }
+        Err(outcome) => tracing::info!(outcome = %outcome, "document not accepted"),
     }
     Ok(())
 }
