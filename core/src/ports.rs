@@ -388,8 +388,6 @@ pub trait AccountStore: Send + Sync {
         grant: Option<&TokenHash>,
         email: &OutboxEmail,
     ) -> Result<(), TransitionError>;
-    /// Queues an email (credentials re-issued).
-    async fn queue_email(&self, email: &OutboxEmail) -> Result<(), InfraError>;
     /// The next number for usernames built on `base` (1, 2, ...).
     async fn next_username_number(&self, base: &str) -> Result<u64, InfraError>;
     /// The failed logins of `username` that still count at `now`.

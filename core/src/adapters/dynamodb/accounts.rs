@@ -1,0 +1,234 @@
+//! [`AccountStore`] and [`LegacyAccountStore`] on the table: accounts, login failures, password
+//! change grants and username counters.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::{
+    error::ProvideErrorMetadata,
+    operation::put_item::PutItemError,
+    types::{ReturnValue, ReturnValuesOnConditionCheckFailure},
+};
+
+use super::{
+    DynamoStore, Writes, classify, from_item,
+    items::{AccountItem, GrantItem, LEGACY_ACCOUNTS, LoginItem, OutboxItem, account_pk, grant_pk, login_pk},
+    key, n, s, to_item,
+};
+use crate::{
+    domain::{Account, Timestamp, TokenHash, Username},
+    ports::{
+        AccountStore, ChangeGrant, CreateAccountError, InfraError, LegacyAccountStore, LoginAttempts, OutboxEmail,
+        TransitionError,
+    },
+    schema::{GSI1, GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUTE},
+};
+
+/// Failures are forgotten a day after the last one.
+const LOGIN_MEMORY: time::Duration = time::Duration::days(1);
+
+/// The writes of a new account.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum NewAccount {
+    Account,
+    Email,
+}
+
+/// The writes of a password change.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PasswordChange {
+    Account,
+    Email,
+    Grant,
+}
+
+impl DynamoStore {
+    /// Creates `account` unless its username is taken: `None`, or the account already there.
+    /// A conditional `PutItem` per account (one write unit, a per-item answer) rather than a
+    /// transaction per batch, which would cost double and fail whole on one taken username.
+    async fn import_one(&self, account: &Account) -> Result<Option<Account>, InfraError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&AccountItem::of(account))?))
+            .condition_expression("attribute_not_exists(PK)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(None),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
+                let returned = match e.as_service_error() {
+                    Some(PutItemError::ConditionalCheckFailedException(failed)) => failed.item().cloned(),
+                    _ => None,
+                };
+                let existing = match returned {
+                    Some(item) => Some(from_item::<AccountItem>(item)?.account),
+                    None => self.account(&account.username).await?,
+                };
+                Ok(Some(existing.unwrap_or_else(|| account.clone())))
+            }
+            Err(e) => Err(classify("DynamoDB", "PutItem", e)),
+        }
+    }
+}
+
+#[async_trait]
+impl AccountStore for DynamoStore {
+    async fn account(&self, username: &Username) -> Result<Option<Account>, InfraError> {
+        let item: Option<AccountItem> = self.get(account_pk(username.as_str()), "ACCOUNT").await?;
+        Ok(item.map(|i| i.account))
+    }
+
+    async fn create_account(&self, account: &Account, email: &OutboxEmail) -> Result<(), CreateAccountError> {
+        let mut writes = Writes::on(&self.table);
+        writes.put_new(NewAccount::Account, to_item(&AccountItem::of(account))?)?;
+        writes.put_new(NewAccount::Email, to_item(&OutboxItem::of(email))?)?;
+        match self.transact(writes).await {
+            Ok(()) => Ok(()),
+            Err(cancelled) if cancelled.failed(NewAccount::Account) => Err(CreateAccountError::UsernameTaken),
+            Err(cancelled) => Err(cancelled.into_infra().into()),
+        }
+    }
+
+    async fn save_account(&self, account: &Account, expected_version: u64) -> Result<(), TransitionError> {
+        self.put_if_version(to_item(&AccountItem::of(account))?, expected_version).await
+    }
+
+    async fn change_password(
+        &self,
+        account: &Account,
+        expected_version: u64,
+        grant: Option<&TokenHash>,
+        email: &OutboxEmail,
+    ) -> Result<(), TransitionError> {
+        let mut writes = Writes::on(&self.table);
+        writes.put_versioned(PasswordChange::Account, to_item(&AccountItem::of(account))?, expected_version)?;
+        writes.put_new(PasswordChange::Email, to_item(&OutboxItem::of(email))?)?;
+        if let Some(token) = grant {
+            writes.delete(PasswordChange::Grant, key(grant_pk(token), "GRANT"), |delete| {
+                delete.condition_expression("attribute_exists(PK)")
+            })?;
+        }
+        match self.transact(writes).await {
+            Ok(()) => Ok(()),
+            Err(cancelled) if cancelled.failed(PasswordChange::Account) || cancelled.failed(PasswordChange::Grant) => {
+                Err(TransitionError::Conflict)
+            }
+            Err(cancelled) => Err(cancelled.into_infra().into()),
+        }
+    }
+
+    async fn next_username_number(&self, base: &str) -> Result<u64, InfraError> {
+        self.increment(format!("USERNAME#{base}")).await
+    }
+
+    async fn login_attempts(&self, username: &str, now: Timestamp) -> Result<LoginAttempts, InfraError> {
+        let item: Option<LoginItem> = self.get(login_pk(username), "LOGIN").await?;
+        Ok(item
+            .filter(|i| i.ttl.is_none_or(|t| t >= now.unix()))
+            .map(|i| LoginAttempts { failures: i.failures, locked_until: i.locked_until })
+            .unwrap_or_default())
+    }
+
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        now: Timestamp,
+        lock: &(dyn Fn(u32) -> Option<Timestamp> + Sync),
+    ) -> Result<LoginAttempts, InfraError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(login_pk(username)))
+            .key(SK, s("LOGIN"))
+            .update_expression("ADD failures :one SET #ttl = :ttl")
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":ttl", n(now.plus(LOGIN_MEMORY).unix()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "UpdateItem", e))?;
+        let item: LoginItem = from_item(output.attributes.unwrap_or_default())?;
+        let mut attempts = LoginAttempts { failures: item.failures, locked_until: item.locked_until };
+        if let Some(until) = lock(item.failures) {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key(PK, s(login_pk(username)))
+                .key(SK, s("LOGIN"))
+                .update_expression("SET locked_until = :until")
+                .expression_attribute_values(":until", s(until.to_string()))
+                .send()
+                .await
+                .map_err(|e| classify("DynamoDB", "UpdateItem", e))?;
+            attempts.locked_until = Some(until);
+        }
+        Ok(attempts)
+    }
+
+    async fn clear_login_failures(&self, username: &str) -> Result<(), InfraError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PK, s(login_pk(username)))
+            .key(SK, s("LOGIN"))
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "DeleteItem", e))?;
+        Ok(())
+    }
+
+    async fn store_grant(&self, token: &TokenHash, grant: &ChangeGrant) -> Result<(), InfraError> {
+        let item = GrantItem::of(token, grant);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&item)?))
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "PutItem", e))?;
+        Ok(())
+    }
+
+    async fn grant(&self, token: &TokenHash, now: Timestamp) -> Result<Option<ChangeGrant>, InfraError> {
+        let item: Option<GrantItem> = self.get(grant_pk(token), "GRANT").await?;
+        Ok(item.map(|i| i.grant).filter(|g| g.expires_at > now))
+    }
+}
+
+#[async_trait]
+impl LegacyAccountStore for DynamoStore {
+    async fn import(&self, batch: &[Account]) -> Result<Vec<Option<Account>>, InfraError> {
+        futures::future::try_join_all(batch.iter().map(|account| self.import_one(account))).await
+    }
+
+    async fn dormant(&self, before: Timestamp) -> Result<Vec<Account>, InfraError> {
+        let mut accounts = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .key_condition_expression("#pk = :legacy AND #sk < :before")
+                .expression_attribute_names("#pk", GSI1PK)
+                .expression_attribute_names("#sk", GSI1SK)
+                .expression_attribute_values(":legacy", s(LEGACY_ACCOUNTS))
+                .expression_attribute_values(":before", s(before.to_string()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| classify("DynamoDB", "Query", e))?;
+            for item in output.items.unwrap_or_default() {
+                accounts.push(from_item::<AccountItem>(item)?.account);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(accounts);
+            }
+        }
+    }
+}

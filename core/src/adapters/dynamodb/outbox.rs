@@ -1,0 +1,118 @@
+//! [`Outbox`] on the table: pending emails in `GSI1` under `OUTBOX#pending` by due time, claimed
+//! with a lease by a conditional update.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::{error::ProvideErrorMetadata, types::ReturnValue};
+
+use super::{
+    DynamoStore, classify, from_item,
+    items::{OUTBOX_PENDING, OutboxItem, outbox_due_key, outbox_pk},
+    n, s,
+};
+use crate::{
+    domain::Timestamp,
+    ports::{InfraError, Outbox, OutboxEmail},
+    schema::{GSI1, GSI1PK, GSI1SK, PK, SK},
+};
+
+#[async_trait]
+impl Outbox for DynamoStore {
+    async fn due(&self, now: Timestamp, limit: i32) -> Result<Vec<OutboxEmail>, InfraError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("#pk = :pending AND #sk <= :now")
+            .expression_attribute_names("#pk", GSI1PK)
+            .expression_attribute_names("#sk", GSI1SK)
+            .expression_attribute_values(":pending", s(OUTBOX_PENDING))
+            .expression_attribute_values(":now", s(format!("{now}#~")))
+            .scan_index_forward(true)
+            .limit(limit)
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "Query", e))?;
+        output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| from_item::<OutboxItem>(item).map(|i| i.email))
+            .collect()
+    }
+
+    async fn claim(&self, id: &str, now: Timestamp, lease_until: Timestamp) -> Result<Option<OutboxEmail>, InfraError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(outbox_pk(id)))
+            .key(SK, s("OUTBOX"))
+            .update_expression("SET due_at = :lease, #gsi1sk = :lease_key ADD attempts :one")
+            .condition_expression("#status = :pending AND due_at <= :now")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#gsi1sk", GSI1SK)
+            .expression_attribute_values(":lease", s(lease_until.to_string()))
+            .expression_attribute_values(":lease_key", s(outbox_due_key(lease_until, id)))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":pending", s("pending"))
+            .expression_attribute_values(":now", s(now.to_string()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let item =
+                    output.attributes.ok_or_else(|| InfraError::Unexpected("claim returned no item".into(), None))?;
+                Ok(Some(from_item::<OutboxItem>(item)?.email))
+            }
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(None),
+            Err(e) => Err(classify("DynamoDB", "UpdateItem", e)),
+        }
+    }
+
+    async fn sent(&self, id: &str, message_id: &str, at: Timestamp) -> Result<(), InfraError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(outbox_pk(id)))
+            .key(SK, s("OUTBOX"))
+            .update_expression(
+                "SET #status = :sent, message_id = :message_id, sent_at = :at REMOVE #gsi1pk, #gsi1sk, last_error",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#gsi1pk", GSI1PK)
+            .expression_attribute_names("#gsi1sk", GSI1SK)
+            .expression_attribute_values(":sent", s("sent"))
+            .expression_attribute_values(":message_id", s(message_id))
+            .expression_attribute_values(":at", s(at.to_string()))
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "UpdateItem", e))?;
+        Ok(())
+    }
+
+    async fn failed(&self, id: &str, error: &str, retry_at: Option<Timestamp>) -> Result<(), InfraError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(outbox_pk(id)))
+            .key(SK, s("OUTBOX"))
+            .expression_attribute_values(":error", s(error))
+            .expression_attribute_names("#gsi1sk", GSI1SK);
+        let update = match retry_at {
+            Some(at) => update
+                .update_expression("SET due_at = :due, #gsi1sk = :due_key, last_error = :error")
+                .expression_attribute_values(":due", s(at.to_string()))
+                .expression_attribute_values(":due_key", s(outbox_due_key(at, id))),
+            None => update
+                .update_expression("SET #status = :failed, last_error = :error REMOVE #gsi1pk, #gsi1sk")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_names("#gsi1pk", GSI1PK)
+                .expression_attribute_values(":failed", s("failed")),
+        };
+        update.send().await.map_err(|e| classify("DynamoDB", "UpdateItem", e))?;
+        Ok(())
+    }
+}
