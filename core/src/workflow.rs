@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// Created; the identity document has not been accepted yet (expires after 24 hours).
+    /// Created; the identity document has not been accepted yet. A request left here lapses
+    /// after `REQUEST_TTL_HOURS` (DynamoDB TTL; reads treat it as gone): expiry is no transition.
     AwaitingDocument,
     /// Complete and in the operators' queue.
     Submitted,
@@ -18,8 +19,6 @@ pub enum Status {
     Approved,
     /// Refused by an operator, with a reason.
     Rejected,
-    /// No document arrived in time.
-    Expired,
 }
 
 /// Something that happens to a request.
@@ -34,8 +33,6 @@ pub enum Action {
     Reject,
     /// An operator asks for more documents.
     RequestInfo,
-    /// The document did not arrive in time.
-    Expire,
 }
 
 /// An action that the current status does not allow.
@@ -54,7 +51,6 @@ pub fn transition(from: Status, action: Action) -> Result<Status, InvalidTransit
     use Status::*;
     match (from, action) {
         (AwaitingDocument, AcceptDocument) | (InfoRequested, AcceptDocument) => Ok(Submitted),
-        (AwaitingDocument, Expire) => Ok(Expired),
         (Submitted, Approve) => Ok(Approved),
         (Submitted | InfoRequested, Reject) => Ok(Rejected),
         (Submitted, RequestInfo) => Ok(InfoRequested),
@@ -64,8 +60,8 @@ pub fn transition(from: Status, action: Action) -> Result<Status, InvalidTransit
 
 impl Status {
     /// Every status, for exhaustive checks.
-    pub const ALL: [Status; 6] =
-        [Self::AwaitingDocument, Self::Submitted, Self::InfoRequested, Self::Approved, Self::Rejected, Self::Expired];
+    pub const ALL: [Status; 5] =
+        [Self::AwaitingDocument, Self::Submitted, Self::InfoRequested, Self::Approved, Self::Rejected];
 
     /// Parses a wire name.
     pub fn parse(value: &str) -> Option<Self> {
@@ -80,14 +76,13 @@ impl Status {
             Self::InfoRequested => "info_requested",
             Self::Approved => "approved",
             Self::Rejected => "rejected",
-            Self::Expired => "expired",
         }
     }
 
-    /// True while the request blocks a second request of the same person: until it is rejected or
-    /// expires (an approved person already holds credentials).
+    /// True while the request blocks a second request of the same person: until it is rejected
+    /// (an approved person already holds credentials; a lapsed request's locks lapse with it).
     pub fn holds_person(self) -> bool {
-        !matches!(self, Self::Rejected | Self::Expired)
+        self != Self::Rejected
     }
 
     /// True once an operator decided (approved or rejected): the documents' retention period runs.
@@ -111,8 +106,7 @@ impl fmt::Display for Status {
 mod tests {
     use super::*;
 
-    const ACTIONS: [Action; 5] =
-        [Action::AcceptDocument, Action::Approve, Action::Reject, Action::RequestInfo, Action::Expire];
+    const ACTIONS: [Action; 4] = [Action::AcceptDocument, Action::Approve, Action::Reject, Action::RequestInfo];
 
     #[test]
     fn the_allowed_transitions_are_exactly_the_designed_ones() {
@@ -127,7 +121,6 @@ mod tests {
             allowed,
             [
                 (AwaitingDocument, AcceptDocument, Submitted),
-                (AwaitingDocument, Expire, Expired),
                 (Submitted, Approve, Approved),
                 (Submitted, Reject, Rejected),
                 (Submitted, RequestInfo, InfoRequested),
@@ -139,7 +132,7 @@ mod tests {
 
     #[test]
     fn final_states_allow_nothing() {
-        for from in [Status::Approved, Status::Rejected, Status::Expired] {
+        for from in [Status::Approved, Status::Rejected] {
             for action in ACTIONS {
                 assert_eq!(transition(from, action), Err(InvalidTransition { from, action }));
             }

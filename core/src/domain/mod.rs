@@ -59,8 +59,8 @@ pub use password::{NewPassword, PasswordContext, WeakReason, temporary_password}
 pub use person_name::PersonName;
 pub use phone::PhoneNumber;
 pub use request::{
-    AcceptedDocument, AccreditationRequest, Actor, AuditEntry, Consent, DeliveryProblem, DeliveryProblemKind,
-    DocumentSlot, Reference, RequestId,
+    AcceptedDocument, AccreditationRequest, Actor, AuditAction, AuditEntry, Consent, DeliveryProblem,
+    DeliveryProblemKind, DocumentSlot, Event, Reference, RequestId,
 };
 pub use secret_token::{SecretToken, TokenHash, random_bytes};
 pub use text_field::{Address, TextField};

@@ -5,8 +5,8 @@ use std::{fmt, str::FromStr};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Applicant, DeclaredDocument, DocumentType, Timestamp, TokenHash};
-use crate::workflow::Status;
+use super::{Applicant, DeclaredDocument, DocumentType, Timestamp, TokenHash, Username};
+use crate::workflow::{Action, InvalidTransition, Status, transition};
 
 /// The opaque identifier of a request (a random UUID).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -111,43 +111,176 @@ pub struct DeliveryProblem {
     pub at: Timestamp,
 }
 
-/// One accreditation request.
+/// One accreditation request. What the workflow owns (status, version, the times it marks, the
+/// account) is private: it changes only by [`AccreditationRequest::apply`], and every other change
+/// by a method that bumps the version the next conditional write expects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccreditationRequest {
     /// Identifier.
     pub id: RequestId,
     /// Human-readable reference.
     pub reference: Reference,
-    /// Current status.
-    pub status: Status,
-    /// Incremented by every write: the condition of the next one.
-    pub version: u64,
+    status: Status,
+    version: u64,
     /// The applicant's data.
     pub applicant: Applicant,
     /// The privacy consent.
     pub consent: Consent,
     /// Digest of the applicant's access token.
     pub access_token_hash: TokenHash,
-    /// The identity document.
-    pub document: DocumentSlot,
-    /// Documents an operator asked for later, oldest first.
+    document: DocumentSlot,
     #[serde(default)]
-    pub additional_documents: Vec<DocumentSlot>,
+    additional_documents: Vec<DocumentSlot>,
     /// When the request was created.
     pub created_at: Timestamp,
-    /// When it lapses if no document is accepted (only while awaiting it).
-    pub expires_at: Option<Timestamp>,
-    /// When the document was accepted and the request entered the queue.
-    pub submitted_at: Option<Timestamp>,
-    /// The applicant's account, once approved.
+    expires_at: Option<Timestamp>,
+    submitted_at: Option<Timestamp>,
     #[serde(default)]
-    pub username: Option<String>,
-    /// The last bounce or complaint of an email to the applicant.
+    username: Option<Username>,
     #[serde(default)]
-    pub undeliverable: Option<DeliveryProblem>,
+    undeliverable: Option<DeliveryProblem>,
+}
+
+/// What happens to a request in the workflow, with what it brings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The current slot's upload passed the acceptance check.
+    DocumentAccepted(AcceptedDocument),
+    /// An operator approved; the applicant's account has this username.
+    Approved(Username),
+    /// An operator rejected.
+    Rejected,
+    /// An operator asked for another document.
+    InfoRequested,
+}
+
+impl Event {
+    /// The workflow action of the event.
+    pub fn action(&self) -> Action {
+        match self {
+            Self::DocumentAccepted(_) => Action::AcceptDocument,
+            Self::Approved(_) => Action::Approve,
+            Self::Rejected => Action::Reject,
+            Self::InfoRequested => Action::RequestInfo,
+        }
+    }
+
+    /// How the audit trail names it.
+    pub fn audit_action(&self) -> AuditAction {
+        match self {
+            Self::DocumentAccepted(_) => AuditAction::DocumentAccepted,
+            Self::Approved(_) => AuditAction::Approve,
+            Self::Rejected => AuditAction::Reject,
+            Self::InfoRequested => AuditAction::RequestInfo,
+        }
+    }
 }
 
 impl AccreditationRequest {
+    /// A new request awaiting its identity document, which it must receive before `expires_at`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: RequestId,
+        reference: Reference,
+        applicant: Applicant,
+        consent: Consent,
+        access_token_hash: TokenHash,
+        document: DocumentSlot,
+        created_at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Self {
+        Self {
+            id,
+            reference,
+            status: Status::AwaitingDocument,
+            version: 1,
+            applicant,
+            consent,
+            access_token_hash,
+            document,
+            additional_documents: Vec::new(),
+            created_at,
+            expires_at: Some(expires_at),
+            submitted_at: None,
+            username: None,
+            undeliverable: None,
+        }
+    }
+
+    /// The request after `event` at `now`, if the workflow allows it from the current status: the
+    /// new status, what the event brings, and the next version.
+    pub fn apply(&self, event: Event, now: Timestamp) -> Result<Self, InvalidTransition> {
+        let mut next = self.revised();
+        next.status = transition(self.status, event.action())?;
+        match event {
+            Event::DocumentAccepted(accepted) => {
+                next.current_document_mut().accepted = Some(accepted);
+                next.expires_at = None;
+                next.submitted_at = Some(now);
+            }
+            Event::Approved(username) => next.username = Some(username),
+            Event::Rejected | Event::InfoRequested => {}
+        }
+        Ok(next)
+    }
+
+    /// The request with a new slot for the document an operator asked for.
+    pub fn with_new_slot(&self, slot: DocumentSlot) -> Self {
+        let mut next = self.revised();
+        next.additional_documents.push(slot);
+        next
+    }
+
+    /// The request with the current slot's declaration replaced (before anything is accepted in it).
+    pub fn with_declared(&self, declared: DeclaredDocument) -> Self {
+        let mut next = self.revised();
+        next.current_document_mut().declared = declared;
+        next
+    }
+
+    /// The request marked with an email problem SES reported.
+    pub fn with_delivery_problem(&self, problem: DeliveryProblem) -> Self {
+        let mut next = self.revised();
+        next.undeliverable = Some(problem);
+        next
+    }
+
+    /// The request unchanged but for its version: a write recorded against it (re-issued
+    /// credentials) that must not pass a concurrent change.
+    pub fn revised(&self) -> Self {
+        Self { version: self.version + 1, ..self.clone() }
+    }
+
+    /// Current status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// Incremented by every change: the condition of the next write.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// When it lapses if no document is accepted (only while awaiting it).
+    pub fn expires_at(&self) -> Option<Timestamp> {
+        self.expires_at
+    }
+
+    /// When the document was accepted and the request entered the queue.
+    pub fn submitted_at(&self) -> Option<Timestamp> {
+        self.submitted_at
+    }
+
+    /// The applicant's account, once approved.
+    pub fn username(&self) -> Option<&Username> {
+        self.username.as_ref()
+    }
+
+    /// The last bounce or complaint of an email to the applicant.
+    pub fn undeliverable(&self) -> Option<&DeliveryProblem> {
+        self.undeliverable.as_ref()
+    }
+
     /// True when the request lapsed at `now` (the table may still hold it until TTL removes it).
     pub fn is_expired(&self, now: Timestamp) -> bool {
         self.expires_at.is_some_and(|at| at <= now)
@@ -158,9 +291,13 @@ impl AccreditationRequest {
         self.additional_documents.last().unwrap_or(&self.document)
     }
 
-    /// The current slot, to record its acceptance.
-    pub fn current_document_mut(&mut self) -> &mut DocumentSlot {
+    fn current_document_mut(&mut self) -> &mut DocumentSlot {
         self.additional_documents.last_mut().unwrap_or(&mut self.document)
+    }
+
+    /// The identity document.
+    pub fn identity_document(&self) -> &DocumentSlot {
+        &self.document
     }
 
     /// Every document slot, the identity document first.
@@ -203,8 +340,8 @@ pub struct AuditEntry {
     pub at: Timestamp,
     /// Who.
     pub actor: Actor,
-    /// What (`created`, `document_accepted`, ...).
-    pub action: String,
+    /// What.
+    pub action: AuditAction,
     /// Status before (none for creation).
     pub from: Option<Status>,
     /// Status after.
@@ -213,6 +350,28 @@ pub struct AuditEntry {
     pub note: Option<String>,
     /// True when the note is addressed to the applicant.
     pub for_applicant: bool,
+}
+
+/// What an audit line records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    /// The applicant sent the form.
+    Created,
+    /// A document passed the acceptance check.
+    DocumentAccepted,
+    /// An operator approved.
+    Approve,
+    /// An operator rejected.
+    Reject,
+    /// An operator asked for another document.
+    RequestInfo,
+    /// An operator re-issued the applicant's credentials.
+    ReissueCredentials,
+    /// SES reported a permanent bounce of an email to the applicant.
+    EmailBounced,
+    /// The applicant marked an email as spam.
+    EmailComplaint,
 }
 
 #[cfg(test)]

@@ -12,15 +12,15 @@ use super::{
 };
 use crate::{
     domain::{
-        AcceptedDocument, AccreditationRequest, Actor, ApplicationForm, AuditEntry, Consent, DeclaredDocument,
-        DocumentSlot, DocumentType, EidasCountries, FormRules, InvalidForm, MAX_DOCUMENT_BYTES, Reference, RequestId,
-        SNIFF_BYTES, SecretToken, Timestamp, random_bytes,
+        AcceptedDocument, AccreditationRequest, Actor, ApplicationForm, AuditAction, AuditEntry, Consent,
+        DeclaredDocument, DocumentSlot, DocumentType, EidasCountries, Event, FormRules, InvalidForm,
+        MAX_DOCUMENT_BYTES, Reference, RequestId, SNIFF_BYTES, SecretToken, Timestamp, random_bytes,
     },
     ports::{
         CaptchaVerdict, CaptchaVerifier, Clock, CreateError, DocumentStore, EmailKind, IdempotencyRecord, InfraError,
         NewRequest, OutboxEmail, RequestStore, Transition, TransitionError, UploadForm,
     },
-    workflow::{Action, Status, transition},
+    workflow::Status,
 };
 
 /// How long a pre-signed upload stays valid.
@@ -242,28 +242,22 @@ impl ApplicantService {
         let token = SecretToken::generate().map_err(|e| InfraError::unexpected("no randomness for a token", e))?;
         let number = self.requests.next_reference_number(now.datetime().year()).await?;
         let expires_at = now.plus(self.settings.request_ttl);
-        let request = AccreditationRequest {
+        let request = AccreditationRequest::new(
             id,
-            reference: Reference::new(now.datetime().year(), number),
-            status: Status::AwaitingDocument,
-            version: 1,
-            applicant: form.applicant,
-            consent: Consent { at: now, privacy_notice_version: self.settings.privacy_notice_version.clone() },
-            access_token_hash: token.hash(),
-            document: DocumentSlot { upload_key: upload_key(id)?, declared: form.document, accepted: None },
-            additional_documents: Vec::new(),
-            created_at: now,
-            expires_at: Some(expires_at),
-            submitted_at: None,
-            username: None,
-            undeliverable: None,
-        };
+            Reference::new(now.datetime().year(), number),
+            form.applicant,
+            Consent { at: now, privacy_notice_version: self.settings.privacy_notice_version.clone() },
+            token.hash(),
+            DocumentSlot { upload_key: upload_key(id)?, declared: form.document, accepted: None },
+            now,
+            expires_at,
+        );
         let upload = self.upload_for(&request, now).await?;
         let created = Created {
             id,
             reference: request.reference.clone(),
             access_token: token.expose().to_string(),
-            status: request.status,
+            status: request.status(),
             upload,
         };
         let response =
@@ -282,7 +276,7 @@ impl ApplicantService {
         let audit = AuditEntry {
             at: now,
             actor: Actor::applicant(),
-            action: "created".into(),
+            action: AuditAction::Created,
             from: None,
             to: Status::AwaitingDocument,
             note: None,
@@ -328,46 +322,39 @@ impl ApplicantService {
         token: Option<&str>,
         declared: Option<&Map<String, Value>>,
     ) -> Result<UploadGrant, ApplicantError> {
-        let mut request = self.authenticate(id, token).await?;
-        if !request.status.accepts_document() {
-            return Err(ApplicantError::InvalidTransition(request.status));
+        let request = self.authenticate(id, token).await?;
+        if !request.status().accepts_document() {
+            return Err(ApplicantError::InvalidTransition(request.status()));
         }
         let declared =
             declared.map(|body| DeclaredDocument::parse_request(body).map_err(ApplicantError::Invalid)).transpose()?;
         let now = self.clock.now();
         let current = request.current_document();
         let changed = match declared {
-            Some(declared) if current.accepted.is_some() => {
-                request.additional_documents.push(DocumentSlot {
-                    upload_key: upload_key(request.id)?,
-                    declared,
-                    accepted: None,
-                });
-                true
-            }
-            Some(declared) if declared != current.declared => {
-                request.current_document_mut().declared = declared;
-                true
-            }
+            Some(declared) if current.accepted.is_some() => Some(request.with_new_slot(DocumentSlot {
+                upload_key: upload_key(request.id)?,
+                declared,
+                accepted: None,
+            })),
+            Some(declared) if declared != current.declared => Some(request.with_declared(declared)),
             None if current.accepted.is_some() => {
                 return Err(ApplicantError::Invalid(DeclaredDocument::missing_declaration()));
             }
-            _ => false,
+            _ => None,
         };
-        if changed {
-            let expected = request.version;
-            request.version += 1;
-            match self.requests.update(&request, expected).await {
-                Ok(()) => {}
+        let request = match changed {
+            None => request,
+            Some(changed) => match self.requests.update(&changed, request.version()).await {
+                Ok(()) => changed,
                 Err(TransitionError::Infra(e)) => return Err(e.into()),
                 Err(_) => {
                     let current = self.requests.find(request.id).await?.ok_or(ApplicantError::NotFound)?;
-                    return Err(ApplicantError::InvalidTransition(current.status));
+                    return Err(ApplicantError::InvalidTransition(current.status()));
                 }
-            }
-        }
+            },
+        };
         let upload = self.upload_for(&request, now).await?;
-        Ok(UploadGrant { id: request.id, reference: request.reference, status: request.status, upload })
+        Ok(UploadGrant { id: request.id, status: request.status(), reference: request.reference, upload })
     }
 
     /// `POST /requests/{id}/document`: runs the acceptance check on the uploaded file.
@@ -394,7 +381,7 @@ impl ApplicantService {
             self.documents.delete(key).await?;
             return Err(ApplicantError::NotFound);
         };
-        Ok(self.accept(request, Actor::system()).await?.status)
+        Ok(self.accept(request, Actor::system()).await?.status())
     }
 
     /// The idempotent acceptance check of the current slot: size, magic bytes against the declared
@@ -407,14 +394,15 @@ impl ApplicantService {
     ) -> Result<AccreditationRequest, ApplicantError> {
         let slot = request.current_document().clone();
         if slot.accepted.is_some() {
-            return if request.status.accepts_document() {
+            return if request.status().accepts_document() {
                 Err(ApplicantError::DocumentNotUploaded)
             } else {
                 Ok(request)
             };
         }
-        let to = transition(request.status, Action::AcceptDocument)
-            .map_err(|invalid| ApplicantError::InvalidTransition(invalid.from))?;
+        if !request.status().accepts_document() {
+            return Err(ApplicantError::InvalidTransition(request.status()));
+        }
         let (key, size) = match self.check_and_keep(&request, &slot).await {
             Ok(kept) => kept,
             // The API and the S3 trigger race: the other one may have moved the file meanwhile.
@@ -429,27 +417,24 @@ impl ApplicantService {
         let declared = slot.declared.content_type;
 
         let now = self.clock.now();
-        let mut accepted = request.clone();
-        accepted.status = to;
-        accepted.version += 1;
-        accepted.current_document_mut().accepted =
-            Some(AcceptedDocument { key: key.clone(), size, content_type: declared, at: now });
-        accepted.expires_at = None;
-        accepted.submitted_at = Some(now);
-        let first_document = request.status == Status::AwaitingDocument;
+        let event =
+            Event::DocumentAccepted(AcceptedDocument { key: key.clone(), size, content_type: declared, at: now });
+        let audit_action = event.audit_action();
+        let accepted = request.apply(event, now).map_err(|invalid| ApplicantError::InvalidTransition(invalid.from))?;
+        let first_document = request.status() == Status::AwaitingDocument;
         let email = first_document.then(|| OutboxEmail::about_request(EmailKind::Confirmation, request.id, None, now));
         let change = Transition {
-            request: accepted,
-            expected_version: request.version,
             audit: AuditEntry {
                 at: now,
                 actor,
-                action: "document_accepted".into(),
-                from: Some(request.status),
-                to,
+                action: audit_action,
+                from: Some(request.status()),
+                to: accepted.status(),
                 note: None,
                 for_applicant: false,
             },
+            request: accepted,
+            expected_version: request.version(),
             email: email.clone(),
             account: None,
         };
@@ -468,7 +453,7 @@ impl ApplicantService {
                 }
                 match self.settled(request.id, &slot.upload_key).await? {
                     (current, true) => Ok(current),
-                    (current, false) => Err(ApplicantError::InvalidTransition(current.status)),
+                    (current, false) => Err(ApplicantError::InvalidTransition(current.status())),
                 }
             }
             Err(TransitionError::Infra(e)) => Err(e.into()),
@@ -525,7 +510,7 @@ impl ApplicantService {
 
     async fn upload_for(&self, request: &AccreditationRequest, now: Timestamp) -> Result<UploadForm, InfraError> {
         let mut expires_at = now.plus(UPLOAD_VALIDITY);
-        if let Some(lapse) = request.expires_at {
+        if let Some(lapse) = request.expires_at() {
             expires_at = expires_at.min(lapse);
         }
         let slot = request.current_document();
@@ -544,11 +529,11 @@ impl ApplicantService {
             id: request.id,
             document: DocumentView::of(request.current_document()),
             documents: request.documents().map(DocumentView::of).collect(),
+            status: request.status(),
+            expires_at: request.expires_at(),
+            submitted_at: request.submitted_at(),
             reference: request.reference,
-            status: request.status,
             created_at: request.created_at,
-            expires_at: request.expires_at,
-            submitted_at: request.submitted_at,
             timeline,
             messages,
         })

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::{
-    domain::{Actor, AuditEntry, DeliveryProblem, DeliveryProblemKind, RequestId},
+    domain::{Actor, AuditAction, AuditEntry, DeliveryProblem, DeliveryProblemKind, RequestId},
     ports::{Clock, InfraError, RequestStore, Transition, TransitionError},
 };
 
@@ -47,27 +47,25 @@ impl DeliveryReports {
             let Some(before) = self.requests.find(report.request_id).await? else {
                 return Ok(Recorded::UnknownRequest);
             };
-            let mut after = before.clone();
-            after.version = before.version + 1;
-            after.undeliverable = Some(report.problem.clone());
+            let after = before.with_delivery_problem(report.problem.clone());
             let action = match report.problem.kind {
-                DeliveryProblemKind::Bounce => "email_bounced",
-                DeliveryProblemKind::Complaint => "email_complaint",
+                DeliveryProblemKind::Bounce => AuditAction::EmailBounced,
+                DeliveryProblemKind::Complaint => AuditAction::EmailComplaint,
             };
             let audit = AuditEntry {
                 at: self.clock.now(),
                 actor: Actor::system(),
-                action: action.into(),
-                from: Some(before.status),
-                to: before.status,
+                action,
+                from: Some(before.status()),
+                to: before.status(),
                 note: Some(format!("{} ({})", report.problem.addresses.join(", "), report.problem.detail)),
                 for_applicant: false,
             };
             let change =
-                Transition { request: after, expected_version: before.version, audit, email: None, account: None };
+                Transition { request: after, expected_version: before.version(), audit, email: None, account: None };
             match self.requests.transition(&change).await {
                 Ok(()) => {
-                    tracing::warn!(request_id = %report.request_id, action, "applicant's address reported undeliverable");
+                    tracing::warn!(request_id = %report.request_id, ?action, "applicant's address reported undeliverable");
                     return Ok(Recorded::Marked);
                 }
                 Err(TransitionError::Infra(e)) => return Err(e),

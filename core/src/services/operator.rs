@@ -13,14 +13,15 @@ use super::{
 };
 use crate::{
     domain::{
-        Account, AccreditationRequest, Actor, Applicant, AuditEntry, Consent, DeliveryProblem, DocumentSlot,
-        DocumentType, Email, FieldError, FieldErrors, Language, Reference, RequestId, Role, Timestamp, Username,
+        Account, AccreditationRequest, Actor, Applicant, AuditAction, AuditEntry, Consent, DeliveryProblem,
+        DocumentSlot, DocumentType, Email, Event, FieldError, FieldErrors, Language, Reference, RequestId, Role,
+        Timestamp, Username,
     },
     ports::{
         AccountStore, Clock, CreateAccountError, DocumentStore, EmailKind, InfraError, OutboxEmail, QueuePosition,
         RequestStore, Transition, TransitionError,
     },
-    workflow::{Action, Status, transition},
+    workflow::{Action, InvalidTransition, Status, transition},
 };
 
 /// Default page size of the queue.
@@ -114,7 +115,7 @@ pub struct AuditLine {
     /// Who.
     pub actor: String,
     /// What.
-    pub action: String,
+    pub action: AuditAction,
     /// Status before.
     pub from: Option<Status>,
     /// Status after.
@@ -141,7 +142,7 @@ pub struct RequestDetail {
     /// When submitted.
     pub submitted_at: Option<Timestamp>,
     /// The account, once approved.
-    pub username: Option<String>,
+    pub username: Option<Username>,
     /// The last bounce or complaint of an email to the applicant: operators contact them otherwise.
     pub undeliverable: Option<DeliveryProblem>,
     /// The identity document.
@@ -161,7 +162,7 @@ pub struct ActionResult {
     pub status: Status,
     /// The applicant's username (approval and re-issue).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
+    pub username: Option<Username>,
 }
 
 /// The operators' side of the service.
@@ -224,9 +225,9 @@ impl OperatorService {
             .into_iter()
             .map(|r| QueueItem {
                 id: r.id,
+                status: r.status(),
+                submitted_at: r.submitted_at(),
                 reference: r.reference,
-                status: r.status,
-                submitted_at: r.submitted_at,
                 name: r.applicant.name.to_string(),
                 surname: r.applicant.surname.to_string(),
                 citizenship: r.applicant.citizenship.to_string(),
@@ -240,11 +241,12 @@ impl OperatorService {
     pub async fn view(&self, id: &str) -> Result<RequestDetail, OperatorError> {
         let request = self.find(id).await?;
         let now = self.clock.now();
-        let document = self.document_detail(&request, &request.document, now).await?;
-        let mut documents = vec![document.clone()];
-        for slot in &request.additional_documents {
+        let mut documents = Vec::new();
+        for slot in request.documents() {
             documents.push(self.document_detail(&request, slot, now).await?);
         }
+        let document =
+            documents.first().cloned().ok_or_else(|| InfraError::Unexpected("no document slot".into(), None))?;
         let audit = self
             .requests
             .audit_trail(request.id)
@@ -261,14 +263,14 @@ impl OperatorService {
             .collect();
         Ok(RequestDetail {
             id: request.id,
+            status: request.status(),
+            submitted_at: request.submitted_at(),
+            username: request.username().cloned(),
+            undeliverable: request.undeliverable().cloned(),
             reference: request.reference,
-            status: request.status,
             applicant: request.applicant,
             consent: request.consent,
             created_at: request.created_at,
-            submitted_at: request.submitted_at,
-            username: request.username,
-            undeliverable: request.undeliverable,
             document,
             documents,
             audit,
@@ -285,7 +287,7 @@ impl OperatorService {
     ) -> Result<ActionResult, OperatorError> {
         let note = text_field(body, "note", false)?;
         let request = self.find(id).await?;
-        let to = allowed(request.status, Action::Approve)?;
+        allowed(request.status(), Action::Approve)?;
         let base = Username::base_for(&request.applicant.name, &request.applicant.surname);
         for _ in 0..10 {
             let number = self.accounts.next_username_number(&base).await?;
@@ -302,18 +304,22 @@ impl OperatorService {
                 Some(request.id),
                 now,
             );
-            let mut approved = request.clone();
-            approved.status = to;
-            approved.username = Some(username.to_string());
+            let approved = request.apply(Event::Approved(username.clone()), now).map_err(invalid)?;
             let email = OutboxEmail::about_account(EmailKind::Credentials, &username, now);
-            let step =
-                Step { action: "approve", note: note.clone(), for_applicant: false, email, account: Some(account) };
+            let step = Step {
+                action: AuditAction::Approve,
+                note: note.clone(),
+                for_applicant: false,
+                email,
+                account: Some(account),
+            };
             let change = step.write(&request, approved, operator, now);
             match self.requests.transition(&change).await {
                 Ok(()) => {
                     tracing::info!(request_id = %request.id, %username, "request approved");
                     self.after_commit(&change).await;
-                    return Ok(ActionResult { id: request.id, status: to, username: Some(username.to_string()) });
+                    let status = change.request.status();
+                    return Ok(ActionResult { id: request.id, status, username: Some(username) });
                 }
                 Err(TransitionError::UsernameTaken) => continue,
                 Err(e) => return Err(self.lost_race(&request, e).await),
@@ -331,7 +337,7 @@ impl OperatorService {
         body: &Map<String, Value>,
     ) -> Result<ActionResult, OperatorError> {
         let reason = text_field(body, "reason", true)?.unwrap_or_default();
-        self.decide(operator, id, Action::Reject, "reject", EmailKind::Rejection, reason).await
+        self.decide(operator, id, Event::Rejected, EmailKind::Rejection, reason).await
     }
 
     /// `POST /operator/requests/{id}/request-info {"message"}`: the message (and the configured
@@ -343,17 +349,16 @@ impl OperatorService {
         body: &Map<String, Value>,
     ) -> Result<ActionResult, OperatorError> {
         let message = text_field(body, "message", true)?.unwrap_or_default();
-        self.decide(operator, id, Action::RequestInfo, "request_info", EmailKind::InfoRequest, message).await
+        self.decide(operator, id, Event::InfoRequested, EmailKind::InfoRequest, message).await
     }
 
     /// `POST /operator/requests/{id}/reissue-credentials`: new credentials for an approved
     /// applicant who has not logged in yet (the previous temporary password stops working).
     pub async fn reissue_credentials(&self, operator: &Claims, id: &str) -> Result<ActionResult, OperatorError> {
         let request = self.find(id).await?;
-        let username = match (&request.status, &request.username) {
-            (Status::Approved, Some(username)) => Username::parse(username)
-                .ok_or_else(|| InfraError::Unexpected(format!("stored username {username:?} is invalid"), None))?,
-            (status, _) => return Err(OperatorError::InvalidTransition(*status)),
+        let username = match (request.status(), request.username()) {
+            (Status::Approved, Some(username)) => username.clone(),
+            (status, _) => return Err(OperatorError::InvalidTransition(status)),
         };
         let account = self.accounts.account(&username).await?.ok_or(OperatorError::NotFound)?;
         if !account.password.awaits_first_login() {
@@ -361,13 +366,14 @@ impl OperatorService {
         }
         let now = self.clock.now();
         let email = OutboxEmail::about_account(EmailKind::Credentials, &username, now);
-        let step = Step { action: "reissue_credentials", note: None, for_applicant: false, email, account: None };
-        let change = step.write(&request, request.clone(), operator, now);
+        let step =
+            Step { action: AuditAction::ReissueCredentials, note: None, for_applicant: false, email, account: None };
+        let change = step.write(&request, request.revised(), operator, now);
         match self.requests.transition(&change).await {
             Ok(()) => {
                 tracing::info!(request_id = %request.id, %username, "credentials re-issued");
                 self.after_commit(&change).await;
-                Ok(ActionResult { id: request.id, status: request.status, username: Some(username.to_string()) })
+                Ok(ActionResult { id: request.id, status: request.status(), username: Some(username) })
             }
             Err(e) => Err(self.lost_race(&request, e).await),
         }
@@ -377,24 +383,22 @@ impl OperatorService {
         &self,
         operator: &Claims,
         id: &str,
-        action: Action,
-        name: &str,
+        event: Event,
         kind: EmailKind,
         note: String,
     ) -> Result<ActionResult, OperatorError> {
         let request = self.find(id).await?;
-        let to = allowed(request.status, action)?;
         let now = self.clock.now();
-        let mut decided = request.clone();
-        decided.status = to;
+        let action = event.audit_action();
+        let decided = request.apply(event, now).map_err(invalid)?;
         let email = OutboxEmail::about_request(kind, request.id, Some(note.clone()), now);
-        let step = Step { action: name, note: Some(note), for_applicant: true, email, account: None };
+        let step = Step { action, note: Some(note), for_applicant: true, email, account: None };
         let change = step.write(&request, decided, operator, now);
         match self.requests.transition(&change).await {
             Ok(()) => {
-                tracing::info!(request_id = %request.id, action = name, "request decided");
+                tracing::info!(request_id = %request.id, ?action, "request decided");
                 self.after_commit(&change).await;
-                Ok(ActionResult { id: request.id, status: to, username: None })
+                Ok(ActionResult { id: request.id, status: change.request.status(), username: None })
             }
             Err(e) => Err(self.lost_race(&request, e).await),
         }
@@ -407,7 +411,7 @@ impl OperatorService {
             self.postman.deliver_now(&email.id).await;
         }
         let request = &change.request;
-        if change.audit.from.is_some_and(|from| !from.is_decided()) && request.status.is_decided() {
+        if change.audit.from.is_some_and(|from| !from.is_decided()) && request.status().is_decided() {
             for accepted in request.documents().filter_map(|slot| slot.accepted.as_ref()) {
                 if let Err(error) = self.documents.schedule_deletion(&accepted.key, accepted.content_type).await {
                     tracing::error!(request_id = %request.id, key = %accepted.key, error = %error,
@@ -422,7 +426,7 @@ impl OperatorService {
         match error {
             TransitionError::Infra(e) => e.into(),
             _ => match self.requests.find(request.id).await {
-                Ok(Some(current)) => OperatorError::InvalidTransition(current.status),
+                Ok(Some(current)) => OperatorError::InvalidTransition(current.status()),
                 Ok(None) => OperatorError::NotFound,
                 Err(e) => e.into(),
             },
@@ -485,9 +489,9 @@ impl OperatorService {
 }
 
 /// What one operator action writes besides the request's new state.
-struct Step<'a> {
-    /// The audit action name.
-    action: &'a str,
+struct Step {
+    /// What the audit line records.
+    action: AuditAction,
     /// The note, reason or message.
     note: Option<String>,
     /// True when the note is addressed to the applicant.
@@ -498,29 +502,28 @@ struct Step<'a> {
     account: Option<Account>,
 }
 
-impl Step<'_> {
-    /// The conditional write: `after` (version incremented) if `before` is unchanged, with the
-    /// audit entry, the email and the account.
+impl Step {
+    /// The conditional write: `after` (the next version of `before`) if `before` is unchanged,
+    /// with the audit entry, the email and the account.
     fn write(
         self,
         before: &AccreditationRequest,
-        mut after: AccreditationRequest,
+        after: AccreditationRequest,
         operator: &Claims,
         now: Timestamp,
     ) -> Transition {
-        after.version = before.version + 1;
         let audit = AuditEntry {
             at: now,
             actor: Actor::operator(&operator.sub),
-            action: self.action.to_string(),
-            from: Some(before.status),
-            to: after.status,
+            action: self.action,
+            from: Some(before.status()),
+            to: after.status(),
             note: self.note,
             for_applicant: self.for_applicant,
         };
         Transition {
             request: after,
-            expected_version: before.version,
+            expected_version: before.version(),
             audit,
             email: Some(self.email),
             account: self.account,
@@ -528,9 +531,14 @@ impl Step<'_> {
     }
 }
 
-/// The status `action` leads to, or 409 with the current one.
+/// 409 with the current status unless the workflow allows `action` from `status`.
 fn allowed(status: Status, action: Action) -> Result<Status, OperatorError> {
-    transition(status, action).map_err(|invalid| OperatorError::InvalidTransition(invalid.from))
+    transition(status, action).map_err(invalid)
+}
+
+/// The 409 of an action the request's status does not allow.
+fn invalid(invalid: InvalidTransition) -> OperatorError {
+    OperatorError::InvalidTransition(invalid.from)
 }
 
 /// A text field of the body: trimmed, at most [`MAX_NOTE`] characters.

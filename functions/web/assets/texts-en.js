@@ -94,7 +94,6 @@ const TEXT_EN = {
   'status.info_requested': 'More information requested',
   'status.approved': 'Approved',
   'status.rejected': 'Rejected',
-  'status.expired': 'Expired',
   'login.title': 'Log in',
   'login.username': 'Username',
   'login.password': 'Password',

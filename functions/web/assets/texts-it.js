@@ -94,7 +94,6 @@ const TEXT_IT = {
   'status.info_requested': 'Integrazione richiesta',
   'status.approved': 'Approvata',
   'status.rejected': 'Respinta',
-  'status.expired': 'Scaduta',
   'login.title': 'Accesso',
   'login.username': 'Nome utente',
   'login.password': 'Password',

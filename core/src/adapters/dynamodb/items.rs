@@ -38,8 +38,8 @@ pub(super) fn email_lock_pk(request: &AccreditationRequest) -> String {
 /// Where a request sits in the operators' index: by status, oldest submission first (from
 /// submission on; requests still awaiting a document are not listed).
 fn queue_key(request: &AccreditationRequest) -> Option<(String, String)> {
-    let since = request.submitted_at?;
-    Some((queue_pk(request.status), format!("{since}#{}", request.id)))
+    let since = request.submitted_at()?;
+    Some((queue_pk(request.status()), format!("{since}#{}", request.id)))
 }
 
 pub(super) fn queue_pk(status: Status) -> String {
@@ -108,7 +108,7 @@ impl RequestItem {
     pub(super) fn of(request: &AccreditationRequest) -> Self {
         Self {
             keys: Keys::indexed(request_pk(request.id), META, queue_key(request)),
-            ttl: request.expires_at.map(Timestamp::unix),
+            ttl: request.expires_at().map(Timestamp::unix),
             request: request.clone(),
         }
     }

@@ -57,14 +57,14 @@ impl RequestStore for DynamoStore {
             keys: Keys::new(pk, LOCK),
             request_id: request.id,
             reference: request.reference.clone(),
-            ttl: request.expires_at.map(Timestamp::unix),
+            ttl: request.expires_at().map(Timestamp::unix),
         };
         let lock_free = || Some((LOCK_FREE, vec![(":now", n(now.unix()))]));
         let mut writes = Writes::on(&self.table);
         writes.put_new(Create::Request, to_item(&RequestItem::of(request))?)?;
         writes.put_if(Create::PersonLock, to_item(&lock(person_lock_pk(request)))?, lock_free())?;
         writes.put_if(Create::EmailLock, to_item(&lock(email_lock_pk(request)))?, lock_free())?;
-        writes.put(Create::Audit, to_item(&AuditItem::of(request.id, request.version, &new.audit))?)?;
+        writes.put(Create::Audit, to_item(&AuditItem::of(request.id, request.version(), &new.audit))?)?;
         if let Some(record) = &new.idempotency {
             writes.put_if(Create::Idempotency, to_item(&IdempotencyItem::of(record))?, lock_free())?;
         }
@@ -113,12 +113,12 @@ impl RequestStore for DynamoStore {
         let request = &change.request;
         let mut writes = Writes::on(&self.table);
         writes.put_versioned(Change::Request, to_item(&RequestItem::of(request))?, change.expected_version)?;
-        writes.put(Change::Audit, to_item(&AuditItem::of(request.id, request.version, &change.audit))?)?;
+        writes.put(Change::Audit, to_item(&AuditItem::of(request.id, request.version(), &change.audit))?)?;
         for (slot, pk) in [(Change::PersonLock, person_lock_pk(request)), (Change::EmailLock, email_lock_pk(request))] {
             // Ours, or gone (a lapsed lock TTL deleted): never another request's lock.
             let ours = "attribute_not_exists(PK) OR request_id = :id";
             let id = s(request.id.to_string());
-            if request.status.holds_person() {
+            if request.status().holds_person() {
                 writes.update(slot, key(pk, LOCK), |update| {
                     let update = update
                         .condition_expression(ours)
@@ -126,7 +126,7 @@ impl RequestStore for DynamoStore {
                         .expression_attribute_names("#reference", "reference")
                         .expression_attribute_values(":id", id)
                         .expression_attribute_values(":reference", s(request.reference.as_str()));
-                    match request.expires_at {
+                    match request.expires_at() {
                         Some(at) => update
                             .update_expression("SET request_id = :id, #reference = :reference, #ttl = :ttl")
                             .expression_attribute_values(":ttl", n(at.unix())),
