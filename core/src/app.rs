@@ -9,7 +9,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 
 use crate::{
     adapters::{
-        captcha::{CaptchaDisabled, NotAccepting, Recaptcha},
+        captcha::{CaptchaDisabled, Recaptcha},
         dynamodb::DynamoStore,
         s3::S3DocumentStore,
         ses::SesMailer,
@@ -18,8 +18,10 @@ use crate::{
     config::{CaptchaConfig, Config, ConfigError, SECRET_VARIABLES},
     ports::{AccountStore, CaptchaVerifier, Clock, InfraError, SystemClock},
     services::{
+        acceptance::DocumentAcceptance,
         applicant::{ApplicantService, ApplicantSettings},
         auth::AuthService,
+        credentials::{CredentialIssuer, CredentialSettings},
         delivery_reports::DeliveryReports,
         operator::OperatorService,
         passwords::PasswordHasher,
@@ -141,9 +143,9 @@ impl Wiring {
             outbox: store.clone(),
             requests: store.clone(),
             accounts: store,
+            credentials: self.credentials()?,
             documents: self.documents()?,
             mailer: Arc::new(mailer),
-            hasher: PasswordHasher::new()?,
             clock: self.clock.clone(),
         };
         let config = &self.config;
@@ -152,33 +154,36 @@ impl Wiring {
             PostmanSettings {
                 retry_base: config.outbox_retry,
                 max_attempts: config.outbox_max_attempts,
-                login_url: config.login_url.clone(),
-                credentials_validity: config.credentials_validity,
-                delivery: config.credentials_delivery,
                 info_form_key: config.info_form_key.clone(),
             },
         ))
     }
 
+    /// The issuer of temporary passwords and activation links.
+    pub fn credentials(&self) -> Result<CredentialIssuer, StartupError> {
+        let settings = CredentialSettings {
+            login_url: self.config.login_url.clone(),
+            validity: self.config.credentials_validity,
+            delivery: self.config.credentials_delivery,
+        };
+        Ok(CredentialIssuer::new(self.store(), PasswordHasher::new()?, self.clock.clone(), settings))
+    }
+
     /// The applicant's use cases, taking submissions (so checking their CAPTCHA).
     pub fn applicant(&self) -> Result<ApplicantService, StartupError> {
-        self.applicant_with(self.captcha()?)
-    }
-
-    /// The applicant's use cases for the S3 trigger, which accepts documents and takes no
-    /// submissions (so needs no CAPTCHA secret).
-    pub fn document_acceptance(&self) -> Result<ApplicantService, StartupError> {
-        self.applicant_with(Arc::new(NotAccepting))
-    }
-
-    fn applicant_with(&self, captcha: Arc<dyn CaptchaVerifier>) -> Result<ApplicantService, StartupError> {
         let settings = ApplicantSettings {
             privacy_notice_version: self.config.privacy_notice_version.clone(),
             eidas: self.config.eidas_countries.clone(),
             request_ttl: self.config.request_ttl,
         };
-        let store = self.store();
-        Ok(ApplicantService::new(store, self.documents()?, captcha, self.postman()?, self.clock.clone(), settings))
+        let (store, documents, captcha) = (self.store(), self.documents()?, self.captcha()?);
+        Ok(ApplicantService::new(store, documents, captcha, self.document_acceptance()?, self.clock.clone(), settings))
+    }
+
+    /// The acceptance check of uploaded documents (the S3 trigger's, and the applicant's
+    /// confirmation's).
+    pub fn document_acceptance(&self) -> Result<DocumentAcceptance, StartupError> {
+        Ok(DocumentAcceptance::new(self.store(), self.documents()?, self.postman()?, self.clock.clone()))
     }
 
     /// Login and password changes.
@@ -224,6 +229,8 @@ pub async fn resolve_secrets(sdk: &SdkConfig, vars: &mut HashMap<String, String>
 pub struct App {
     /// The applicant's use cases.
     pub applicant: Arc<ApplicantService>,
+    /// The acceptance check of uploaded documents (the S3 trigger's).
+    pub acceptance: Arc<DocumentAcceptance>,
     /// The outbox sender.
     pub postman: Postman,
     /// Login and password changes.
@@ -245,6 +252,7 @@ impl App {
     pub fn new(wiring: &Wiring) -> Result<Self, StartupError> {
         Ok(Self {
             applicant: Arc::new(wiring.applicant()?),
+            acceptance: Arc::new(wiring.document_acceptance()?),
             postman: wiring.postman()?,
             auth: Arc::new(wiring.auth()?),
             operator: Arc::new(wiring.operator()?),

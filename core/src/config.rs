@@ -3,7 +3,7 @@
 use secrecy::SecretString;
 use time::Duration;
 
-use crate::{domain::EidasCountries, services::postman::CredentialDelivery};
+use crate::{domain::EidasCountries, services::credentials::CredentialDelivery};
 
 /// Shortest session signing key accepted, in bytes.
 pub const MIN_SIGNING_KEY: usize = 32;

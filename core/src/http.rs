@@ -14,11 +14,7 @@ use tracing::Instrument;
 use crate::{
     domain::Language,
     ports::InfraError,
-    services::{
-        applicant::{ApplicantError, DocumentProblem},
-        auth::AuthError,
-        operator::OperatorError,
-    },
+    services::{acceptance::DocumentProblem, applicant::ApplicantError, auth::AuthError, operator::OperatorError},
 };
 
 /// Largest request body accepted.

@@ -343,7 +343,7 @@ impl TestApp {
         event["Records"][0]["s3"]["bucket"]["name"] = json!(self.bucket);
         event["Records"][0]["s3"]["object"]["key"] = json!(key);
         let event: S3Event = serde_json::from_value(event).expect("S3 event");
-        document_uploaded::handler(&self.app.applicant, lambda_runtime::LambdaEvent::new(event, Default::default()))
+        document_uploaded::handler(&self.app.acceptance, lambda_runtime::LambdaEvent::new(event, Default::default()))
             .await
     }
 

@@ -82,16 +82,6 @@ impl CaptchaVerifier for Recaptcha {
     }
 }
 
-/// The verifier of a function that takes no submissions: refuses every token.
-pub struct NotAccepting;
-
-#[async_trait]
-impl CaptchaVerifier for NotAccepting {
-    async fn verify(&self, _token: &str, _remote_ip: Option<&str>) -> Result<CaptchaVerdict, InfraError> {
-        Ok(CaptchaVerdict::Failed("this function takes no submissions".into()))
-    }
-}
-
 /// `CAPTCHA_MODE=off`: accepts every token. Only for local development.
 pub struct CaptchaDisabled;
 

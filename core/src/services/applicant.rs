@@ -7,18 +7,17 @@ use serde_json::{Map, Value};
 use time::Duration;
 
 use super::{
+    acceptance::{AcceptanceError, DocumentAcceptance, DocumentProblem, upload_key},
     idempotency::{IdempotencyKey, fingerprint},
-    postman::Postman,
 };
 use crate::{
     domain::{
-        AcceptedDocument, AccreditationRequest, Actor, ApplicationForm, AuditAction, AuditEntry, Consent,
-        DeclaredDocument, DocumentSlot, DocumentType, EidasCountries, Event, FormRules, InvalidForm,
-        MAX_DOCUMENT_BYTES, Reference, RequestId, SNIFF_BYTES, SecretToken, Timestamp, random_bytes,
+        AccreditationRequest, Actor, ApplicationForm, AuditAction, AuditEntry, Consent, DeclaredDocument, DocumentSlot,
+        DocumentType, EidasCountries, FormRules, InvalidForm, Reference, RequestId, SecretToken, Timestamp,
     },
     ports::{
-        CaptchaVerdict, CaptchaVerifier, Clock, CreateError, DocumentStore, EmailKind, IdempotencyRecord, InfraError,
-        NewRequest, OutboxEmail, RequestStore, Transition, TransitionError, UploadForm,
+        CaptchaVerdict, CaptchaVerifier, Clock, CreateError, DocumentStore, IdempotencyRecord, InfraError, NewRequest,
+        RequestStore, TransitionError, UploadForm,
     },
     workflow::Status,
 };
@@ -74,22 +73,16 @@ pub enum ApplicantError {
     Infra(#[from] InfraError),
 }
 
-/// Why an uploaded document was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocumentProblem {
-    /// Zero bytes.
-    Empty,
-    /// Over 3 MiB.
-    TooLarge(u64),
-    /// Not a PDF, JPEG or PNG at all (e.g. an executable or HTML page renamed).
-    UnsupportedType,
-    /// A supported type, but not the one declared.
-    TypeMismatch {
-        /// What the applicant declared.
-        declared: DocumentType,
-        /// What the bytes are.
-        actual: DocumentType,
-    },
+impl From<AcceptanceError> for ApplicantError {
+    fn from(error: AcceptanceError) -> Self {
+        match error {
+            AcceptanceError::NotFound => Self::NotFound,
+            AcceptanceError::InvalidTransition(status) => Self::InvalidTransition(status),
+            AcceptanceError::DocumentNotUploaded => Self::DocumentNotUploaded,
+            AcceptanceError::DocumentRefused(problem) => Self::DocumentRefused(problem),
+            AcceptanceError::Infra(error) => Self::Infra(error),
+        }
+    }
 }
 
 /// The answer to a new request: shown once, it holds the access token.
@@ -194,7 +187,7 @@ pub struct ApplicantService {
     requests: Arc<dyn RequestStore>,
     documents: Arc<dyn DocumentStore>,
     captcha: Arc<dyn CaptchaVerifier>,
-    postman: Postman,
+    acceptance: DocumentAcceptance,
     clock: Arc<dyn Clock>,
     settings: ApplicantSettings,
 }
@@ -205,11 +198,11 @@ impl ApplicantService {
         requests: Arc<dyn RequestStore>,
         documents: Arc<dyn DocumentStore>,
         captcha: Arc<dyn CaptchaVerifier>,
-        postman: Postman,
+        acceptance: DocumentAcceptance,
         clock: Arc<dyn Clock>,
         settings: ApplicantSettings,
     ) -> Self {
-        Self { requests, documents, captcha, postman, clock, settings }
+        Self { requests, documents, captcha, acceptance, clock, settings }
     }
 
     /// `POST /requests`: validates the form, checks the CAPTCHA, refuses a second active request of
@@ -360,139 +353,8 @@ impl ApplicantService {
     /// `POST /requests/{id}/document`: runs the acceptance check on the uploaded file.
     pub async fn confirm_document(&self, id: &str, token: Option<&str>) -> Result<StatusView, ApplicantError> {
         let request = self.authenticate(id, token).await?;
-        let accepted = self.accept(request, Actor::applicant()).await?;
+        let accepted = self.acceptance.accept(request, Actor::applicant()).await?;
         self.view(accepted).await
-    }
-
-    /// The S3 `ObjectCreated` trigger: the same acceptance, found by upload key. Uploads that
-    /// belong to no live request, or to a slot already accepted, are deleted.
-    pub async fn document_uploaded(&self, key: &str) -> Result<Status, ApplicantError> {
-        let request = match key.split('/').nth(1).and_then(RequestId::parse) {
-            Some(id) => self.requests.find(id).await?,
-            None => None,
-        };
-        let now = self.clock.now();
-        let awaited = |r: &AccreditationRequest| {
-            let slot = r.current_document();
-            slot.upload_key == key && slot.accepted.is_none() && !r.is_expired(now)
-        };
-        let Some(request) = request.filter(awaited) else {
-            tracing::warn!(%key, "upload belongs to no document awaited: deleting it");
-            self.documents.delete(key).await?;
-            return Err(ApplicantError::NotFound);
-        };
-        Ok(self.accept(request, Actor::system()).await?.status())
-    }
-
-    /// The idempotent acceptance check of the current slot: size, magic bytes against the declared
-    /// type, then the file moves to its permanent key and the request to `submitted`, with the
-    /// confirmation email, in one transaction. A bad file is deleted.
-    async fn accept(
-        &self,
-        request: AccreditationRequest,
-        actor: Actor,
-    ) -> Result<AccreditationRequest, ApplicantError> {
-        let slot = request.current_document().clone();
-        if slot.accepted.is_some() {
-            return if request.status().accepts_document() {
-                Err(ApplicantError::DocumentNotUploaded)
-            } else {
-                Ok(request)
-            };
-        }
-        if !request.status().accepts_document() {
-            return Err(ApplicantError::InvalidTransition(request.status()));
-        }
-        let (key, size) = match self.check_and_keep(&request, &slot).await {
-            Ok(kept) => kept,
-            // The API and the S3 trigger race: the other one may have moved the file meanwhile.
-            Err(error @ (ApplicantError::DocumentNotUploaded | ApplicantError::Infra(_))) => {
-                return match self.settled(request.id, &slot.upload_key).await? {
-                    (current, true) => Ok(current),
-                    _ => Err(error),
-                };
-            }
-            Err(error) => return Err(error),
-        };
-        let declared = slot.declared.content_type;
-
-        let now = self.clock.now();
-        let event =
-            Event::DocumentAccepted(AcceptedDocument { key: key.clone(), size, content_type: declared, at: now });
-        let audit_action = event.audit_action();
-        let accepted = request.apply(event, now).map_err(|invalid| ApplicantError::InvalidTransition(invalid.from))?;
-        let first_document = request.status() == Status::AwaitingDocument;
-        let email = first_document.then(|| OutboxEmail::about_request(EmailKind::Confirmation, request.id, None, now));
-        let change = Transition {
-            audit: AuditEntry {
-                at: now,
-                actor,
-                action: audit_action,
-                from: Some(request.status()),
-                to: accepted.status(),
-                note: None,
-                for_applicant: false,
-            },
-            request: accepted,
-            expected_version: request.version(),
-            email: email.clone(),
-            account: None,
-        };
-        match self.requests.transition(&change).await {
-            Ok(()) => {
-                tracing::info!(request_id = %request.id, "document accepted, request submitted");
-                if let Some(email) = email {
-                    self.postman.deliver_now(&email.id).await;
-                }
-                Ok(change.request)
-            }
-            Err(TransitionError::Conflict | TransitionError::UsernameTaken) => {
-                // Our copy lost: it must not outlive the race (no request points at it).
-                if let Err(error) = self.documents.delete(&key).await {
-                    tracing::warn!(request_id = %request.id, %key, error = %error, "unreferenced document copy left");
-                }
-                match self.settled(request.id, &slot.upload_key).await? {
-                    (current, true) => Ok(current),
-                    (current, false) => Err(ApplicantError::InvalidTransition(current.status())),
-                }
-            }
-            Err(TransitionError::Infra(e)) => Err(e.into()),
-        }
-    }
-
-    /// Checks the upload of `slot` (size, then magic bytes against the declared type) and copies
-    /// it to its permanent key: that key and the size. A bad file is deleted.
-    async fn check_and_keep(
-        &self,
-        request: &AccreditationRequest,
-        slot: &DocumentSlot,
-    ) -> Result<(String, u64), ApplicantError> {
-        let size = self.documents.size(&slot.upload_key).await?.ok_or(ApplicantError::DocumentNotUploaded)?;
-        let declared = slot.declared.content_type;
-        let problem = match size {
-            0 => Some(DocumentProblem::Empty),
-            s if s > MAX_DOCUMENT_BYTES => Some(DocumentProblem::TooLarge(s)),
-            _ => match DocumentType::sniff(&self.documents.first_bytes(&slot.upload_key, SNIFF_BYTES).await?) {
-                None => Some(DocumentProblem::UnsupportedType),
-                Some(actual) if actual != declared => Some(DocumentProblem::TypeMismatch { declared, actual }),
-                Some(_) => None,
-            },
-        };
-        if let Some(problem) = problem {
-            tracing::info!(request_id = %request.id, ?problem, size, "document refused and deleted");
-            self.documents.delete(&slot.upload_key).await?;
-            return Err(ApplicantError::DocumentRefused(problem));
-        }
-        let key = document_key(request.id)?;
-        self.documents.promote(&slot.upload_key, &key).await?;
-        Ok((key, size))
-    }
-
-    /// The request `id` as it is now, and whether the upload `upload_key` is accepted on it.
-    async fn settled(&self, id: RequestId, upload_key: &str) -> Result<(AccreditationRequest, bool), ApplicantError> {
-        let current = self.requests.find(id).await?.ok_or(ApplicantError::NotFound)?;
-        let accepted = current.documents().any(|d| d.upload_key == upload_key && d.accepted.is_some());
-        Ok((current, accepted))
     }
 
     /// The request `id` if `token` is its access token and it has not lapsed; otherwise the same
@@ -549,21 +411,6 @@ impl DocumentView {
             size: slot.accepted.as_ref().map(|a| a.size),
         }
     }
-}
-
-/// A fresh upload key: `uploads/<id>/<random>`, not guessable from the reference.
-fn upload_key(id: RequestId) -> Result<String, InfraError> {
-    random_key("uploads", id)
-}
-
-/// A fresh permanent key for an accepted document: `documents/<id>/<random>`.
-fn document_key(id: RequestId) -> Result<String, InfraError> {
-    random_key("documents", id)
-}
-
-fn random_key(prefix: &str, id: RequestId) -> Result<String, InfraError> {
-    let suffix = random_bytes::<16>().map_err(|e| InfraError::unexpected("no randomness for a key", e))?;
-    Ok(format!("{prefix}/{id}/{}", hex::encode(suffix)))
 }
 
 /// The stored response of an earlier call with the same key and body.

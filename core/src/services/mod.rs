@@ -1,7 +1,9 @@
 //! The use cases, written against the ports.
 
+pub mod acceptance;
 pub mod applicant;
 pub mod auth;
+pub mod credentials;
 pub mod delivery_reports;
 pub mod idempotency;
 pub mod legacy_import;

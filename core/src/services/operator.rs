@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::{
+    credentials::CredentialIssuer,
     postman::{Delivery, Postman},
     sessions::{Claims, Sessions},
 };
@@ -277,8 +278,10 @@ impl OperatorService {
         })
     }
 
-    /// `POST /operator/requests/{id}/approve {"note"?}`: creates the applicant's account with a
-    /// unique username and owes the credentials email, in the same write as the approval.
+    /// `POST /operator/requests/{id}/approve {"note"?}`: in one write, the request approved
+    /// ([`Event::Approved`]), the applicant's account with a unique username (awaiting its
+    /// credentials) and the email that owes them ([`CredentialIssuer::owed`]); then the postman
+    /// sends that email, which issues the credentials ([`CredentialIssuer::issue`]).
     pub async fn approve(
         &self,
         operator: &Claims,
@@ -305,7 +308,7 @@ impl OperatorService {
                 now,
             );
             let approved = request.apply(Event::Approved(username.clone()), now).map_err(invalid)?;
-            let email = OutboxEmail::about_account(EmailKind::Credentials, &username, now);
+            let email = CredentialIssuer::owed(&username, now);
             let step = Step {
                 action: AuditAction::Approve,
                 note: note.clone(),
@@ -365,7 +368,7 @@ impl OperatorService {
             return Err(OperatorError::CredentialsAlreadyUsed);
         }
         let now = self.clock.now();
-        let email = OutboxEmail::about_account(EmailKind::Credentials, &username, now);
+        let email = CredentialIssuer::owed(&username, now);
         let step =
             Step { action: AuditAction::ReissueCredentials, note: None, for_applicant: false, email, account: None };
         let change = step.write(&request, request.revised(), operator, now);
@@ -573,7 +576,7 @@ pub async fn create_operator(
     let now = clock.now();
     let display_name = username.to_string();
     let account = Account::pending(username.clone(), Role::Operator, email, display_name, language, None, now);
-    let credentials = OutboxEmail::about_account(EmailKind::Credentials, &username, now);
+    let credentials = CredentialIssuer::owed(&username, now);
     accounts.create_account(&account, &credentials).await?;
     tracing::info!(%username, "operator account created");
     Ok(postman.deliver(&credentials.id).await.unwrap_or_else(|error| {

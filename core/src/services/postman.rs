@@ -2,23 +2,21 @@
 //! whatever failed is retried (DynamoDB stream and the scheduled sweep of the `mailer` function),
 //! with doubling delays.
 //!
-//! Credentials are made at send time: each attempt generates a new temporary password (or
-//! activation link) and stores only its hash, replacing the previous one, before sending. So a
-//! retry never leaves two valid passwords, and no plaintext password is ever stored.
+//! Credentials are made at send time, by the [`CredentialIssuer`]: each attempt mints a new
+//! temporary password (or activation link) and stores only its hash, replacing the previous one,
+//! before sending. So a retry never leaves two valid passwords, and no plaintext one is stored.
 
 use std::sync::Arc;
 
-use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use time::Duration;
 
-use super::passwords::PasswordHasher;
+use super::credentials::{CredentialIssuer, IssueError};
 use crate::{
-    domain::{PasswordState, SecretToken, temporary_password},
-    email::{self, Credential},
+    email,
     ports::{
-        AccountStore, Attachment, ChangeGrant, Clock, DocumentStore, EmailKind, InfraError, Mailer, Outbox,
-        OutboxEmail, OutgoingEmail, RequestStore, TransitionError,
+        AccountStore, Attachment, Clock, DocumentStore, EmailKind, InfraError, Mailer, Outbox, OutboxEmail,
+        OutgoingEmail, RequestStore,
     },
 };
 
@@ -27,15 +25,6 @@ pub const LEASE: Duration = Duration::minutes(5);
 /// Largest attachment read from the bucket.
 const MAX_ATTACHMENT: u64 = 10 * 1024 * 1024;
 
-/// How first access is granted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CredentialDelivery {
-    /// A temporary password in the email, to change at first login.
-    TemporaryPassword,
-    /// A single-use activation link instead (OWASP ASVS 2.5.1).
-    ActivationLink,
-}
-
 /// The postman's settings.
 #[derive(Debug, Clone)]
 pub struct PostmanSettings {
@@ -43,12 +32,6 @@ pub struct PostmanSettings {
     pub retry_base: Duration,
     /// Attempts before an email is given up.
     pub max_attempts: u32,
-    /// The portal's login page, in credential emails.
-    pub login_url: String,
-    /// How long temporary passwords and activation links work.
-    pub credentials_validity: Duration,
-    /// How first access is granted.
-    pub delivery: CredentialDelivery,
     /// Key in the document bucket of the PDF form attached to requests for information.
     pub info_form_key: Option<String>,
 }
@@ -86,14 +69,14 @@ pub struct PostmanPorts {
     pub outbox: Arc<dyn Outbox>,
     /// Requests (recipients and content).
     pub requests: Arc<dyn RequestStore>,
-    /// Accounts (credentials).
+    /// Accounts (password change notices).
     pub accounts: Arc<dyn AccountStore>,
+    /// Mints the credentials of credential emails.
+    pub credentials: CredentialIssuer,
     /// The bucket (attachments).
     pub documents: Arc<dyn DocumentStore>,
     /// Sends.
     pub mailer: Arc<dyn Mailer>,
-    /// Hashes generated passwords.
-    pub hasher: PasswordHasher,
     /// The time.
     pub clock: Arc<dyn Clock>,
 }
@@ -223,50 +206,21 @@ impl Postman {
             .ok_or_else(|| Unsendable::Pointless("the account no longer exists".into()))
     }
 
-    /// Issues fresh credentials: their hash replaces the previous one before the email leaves.
+    /// Credentials minted for this email (replacing earlier ones) and the email that shows them.
     async fn credentials(&self, email: &OutboxEmail) -> Result<OutgoingEmail, Unsendable> {
-        let mut account = self.account_of(email).await?;
-        if !account.password.awaits_first_login() {
-            return Err(Unsendable::Pointless("the account already chose its password".into()));
-        }
-        let now = self.ports.clock.now();
-        let expires_at = now.plus(self.settings.credentials_validity);
-        let randomness = |e: getrandom::Error| Unsendable::Infra(InfraError::unexpected("no randomness", e));
-        let secret: SecretString = match self.settings.delivery {
-            CredentialDelivery::TemporaryPassword => {
-                let password = temporary_password().map_err(randomness)?;
-                account.password_hash = Some(self.ports.hasher.hash(password.clone()).await?);
-                account.password = PasswordState::Temporary { expires_at };
-                password
-            }
-            CredentialDelivery::ActivationLink => {
-                let token = SecretToken::generate().map_err(randomness)?;
-                let grant = ChangeGrant { username: account.username.clone(), expires_at };
-                self.ports.accounts.store_grant(&token.hash(), &grant).await?;
-                account.password_hash = None;
-                account.password = PasswordState::Activation { expires_at, grant: token.hash() };
-                SecretString::from(format!("{}#activation={}", self.settings.login_url, token.expose()))
-            }
-        };
-        let expected = account.version;
-        account.version += 1;
-        match self.ports.accounts.save_account(&account, expected).await {
-            Ok(()) => {}
-            Err(TransitionError::Infra(e)) => return Err(e.into()),
-            Err(_) => {
-                return Err(InfraError::Unexpected("the account changed while issuing credentials".into(), None).into());
-            }
-        }
+        let username = email.username.as_ref().ok_or_else(|| Unsendable::Pointless("no account named".into()))?;
+        let issued = self.ports.credentials.issue(username).await.map_err(|error| match error {
+            IssueError::Settled(reason) => Unsendable::Pointless(reason.into()),
+            IssueError::Infra(error) => Unsendable::Infra(error),
+        })?;
+        let account = &issued.account;
         let reference = match account.request_id {
             Some(id) => self.ports.requests.find(id).await?.map(|r| r.reference.to_string()),
             None => None,
         };
-        let credential = match self.settings.delivery {
-            CredentialDelivery::TemporaryPassword => Credential::Password(secret.expose_secret()),
-            CredentialDelivery::ActivationLink => Credential::ActivationLink(secret.expose_secret()),
-        };
+        let login_url = self.ports.credentials.login_url();
         let message =
-            email::credentials(&account, reference.as_deref(), credential, expires_at, &self.settings.login_url);
+            email::credentials(account, reference.as_deref(), issued.credential(), issued.expires_at, login_url);
         Ok(OutgoingEmail { request_id: account.request_id, ..message })
     }
 

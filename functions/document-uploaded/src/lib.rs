@@ -3,7 +3,7 @@
 
 use accreditation::{
     http::error_chain,
-    services::applicant::{ApplicantError, ApplicantService},
+    services::acceptance::{AcceptanceError, DocumentAcceptance},
 };
 use aws_lambda_events::s3::S3Event;
 use lambda_runtime::{Error, LambdaEvent};
@@ -13,7 +13,7 @@ use tracing::Instrument;
 /// Handles one S3 event. Refused documents (deleted by the check) and objects of no request are
 /// settled outcomes, not errors; only infrastructure failures fail the invocation, so that Lambda
 /// retries it.
-pub async fn handler(service: &ApplicantService, event: LambdaEvent<S3Event>) -> Result<(), Error> {
+pub async fn handler(service: &DocumentAcceptance, event: LambdaEvent<S3Event>) -> Result<(), Error> {
     for record in event.payload.records {
         let Some(key) = record.s3.object.key.as_deref().map(decode_key) else {
             continue;
@@ -24,10 +24,10 @@ pub async fn handler(service: &ApplicantService, event: LambdaEvent<S3Event>) ->
 }
 
 /// The acceptance check of one uploaded object, logged in the caller's span.
-async fn check(service: &ApplicantService, key: &str) -> Result<(), Error> {
-    match service.document_uploaded(key).await {
+async fn check(service: &DocumentAcceptance, key: &str) -> Result<(), Error> {
+    match service.uploaded(key).await {
         Ok(status) => tracing::info!(%status, "document checked"),
-        Err(ApplicantError::Infra(error)) => {
+        Err(AcceptanceError::Infra(error)) => {
             tracing::error!(error = %error_chain(&error), "acceptance check failed; Lambda will retry");
             return Err(Box::new(error));
         }

@@ -1,0 +1,221 @@
+//! Document acceptance: the one check every uploaded document passes, whether the applicant
+//! confirms it (`POST /requests/{id}/document`) or S3 reports it (the `document-uploaded`
+//! trigger). Size, then magic bytes against the declared type; an accepted file moves to a key no
+//! upload form allows, and the request to `submitted` with its confirmation email; a bad file is
+//! deleted. Idempotent: the API and the trigger race on every upload, and settle on one winner.
+
+use std::sync::Arc;
+
+use super::postman::Postman;
+use crate::{
+    domain::{
+        AcceptedDocument, AccreditationRequest, Actor, AuditEntry, DocumentSlot, DocumentType, Event,
+        MAX_DOCUMENT_BYTES, RequestId, SNIFF_BYTES, random_bytes,
+    },
+    ports::{Clock, DocumentStore, EmailKind, InfraError, OutboxEmail, RequestStore, Transition, TransitionError},
+    workflow::Status,
+};
+
+/// Why a document was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum AcceptanceError {
+    /// No live request awaits this document.
+    #[error("request not found")]
+    NotFound,
+    /// The request's status does not take a document.
+    #[error("not allowed while the request is {0}")]
+    InvalidTransition(Status),
+    /// Nothing was uploaded yet.
+    #[error("no document uploaded")]
+    DocumentNotUploaded,
+    /// The uploaded file was refused and deleted.
+    #[error("document refused: {0:?}")]
+    DocumentRefused(DocumentProblem),
+    /// Infrastructure failure.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+/// Why an uploaded document was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentProblem {
+    /// Zero bytes.
+    Empty,
+    /// Over 3 MiB.
+    TooLarge(u64),
+    /// Not a PDF, JPEG or PNG at all (e.g. an executable or HTML page renamed).
+    UnsupportedType,
+    /// A supported type, but not the one declared.
+    TypeMismatch {
+        /// What the applicant declared.
+        declared: DocumentType,
+        /// What the bytes are.
+        actual: DocumentType,
+    },
+}
+
+/// The acceptance check and what follows it.
+pub struct DocumentAcceptance {
+    requests: Arc<dyn RequestStore>,
+    documents: Arc<dyn DocumentStore>,
+    postman: Postman,
+    clock: Arc<dyn Clock>,
+}
+
+impl DocumentAcceptance {
+    /// Wires the check to its ports.
+    pub fn new(
+        requests: Arc<dyn RequestStore>,
+        documents: Arc<dyn DocumentStore>,
+        postman: Postman,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { requests, documents, postman, clock }
+    }
+
+    /// The S3 `ObjectCreated` trigger: the acceptance of the upload at `key`, its request found by
+    /// the key. Uploads that belong to no live request, or to a slot already accepted, are deleted.
+    pub async fn uploaded(&self, key: &str) -> Result<Status, AcceptanceError> {
+        let request = match key.split('/').nth(1).and_then(RequestId::parse) {
+            Some(id) => self.requests.find(id).await?,
+            None => None,
+        };
+        let now = self.clock.now();
+        let awaited = |r: &AccreditationRequest| {
+            let slot = r.current_document();
+            slot.upload_key == key && slot.accepted.is_none() && !r.is_expired(now)
+        };
+        let Some(request) = request.filter(awaited) else {
+            tracing::warn!(%key, "upload belongs to no document awaited: deleting it");
+            self.documents.delete(key).await?;
+            return Err(AcceptanceError::NotFound);
+        };
+        Ok(self.accept(request, Actor::system()).await?.status())
+    }
+
+    /// The idempotent acceptance check of the current slot: size, magic bytes against the declared
+    /// type, then the file moves to its permanent key and the request to `submitted`, with the
+    /// confirmation email, in one transaction. A bad file is deleted.
+    pub async fn accept(
+        &self,
+        request: AccreditationRequest,
+        actor: Actor,
+    ) -> Result<AccreditationRequest, AcceptanceError> {
+        let slot = request.current_document().clone();
+        if slot.accepted.is_some() {
+            return if request.status().accepts_document() {
+                Err(AcceptanceError::DocumentNotUploaded)
+            } else {
+                Ok(request)
+            };
+        }
+        if !request.status().accepts_document() {
+            return Err(AcceptanceError::InvalidTransition(request.status()));
+        }
+        let (key, size) = match self.check_and_keep(&request, &slot).await {
+            Ok(kept) => kept,
+            // The API and the S3 trigger race: the other one may have moved the file meanwhile.
+            Err(error @ (AcceptanceError::DocumentNotUploaded | AcceptanceError::Infra(_))) => {
+                return match self.settled(request.id, &slot.upload_key).await? {
+                    (current, true) => Ok(current),
+                    _ => Err(error),
+                };
+            }
+            Err(error) => return Err(error),
+        };
+        let declared = slot.declared.content_type;
+
+        let now = self.clock.now();
+        let event =
+            Event::DocumentAccepted(AcceptedDocument { key: key.clone(), size, content_type: declared, at: now });
+        let audit_action = event.audit_action();
+        let accepted = request.apply(event, now).map_err(|invalid| AcceptanceError::InvalidTransition(invalid.from))?;
+        let first_document = request.status() == Status::AwaitingDocument;
+        let email = first_document.then(|| OutboxEmail::about_request(EmailKind::Confirmation, request.id, None, now));
+        let change = Transition {
+            audit: AuditEntry {
+                at: now,
+                actor,
+                action: audit_action,
+                from: Some(request.status()),
+                to: accepted.status(),
+                note: None,
+                for_applicant: false,
+            },
+            request: accepted,
+            expected_version: request.version(),
+            email: email.clone(),
+            account: None,
+        };
+        match self.requests.transition(&change).await {
+            Ok(()) => {
+                tracing::info!(request_id = %request.id, "document accepted, request submitted");
+                if let Some(email) = email {
+                    self.postman.deliver_now(&email.id).await;
+                }
+                Ok(change.request)
+            }
+            Err(TransitionError::Conflict | TransitionError::UsernameTaken) => {
+                // Our copy lost: it must not outlive the race (no request points at it).
+                if let Err(error) = self.documents.delete(&key).await {
+                    tracing::warn!(request_id = %request.id, %key, error = %error, "unreferenced document copy left");
+                }
+                match self.settled(request.id, &slot.upload_key).await? {
+                    (current, true) => Ok(current),
+                    (current, false) => Err(AcceptanceError::InvalidTransition(current.status())),
+                }
+            }
+            Err(TransitionError::Infra(e)) => Err(e.into()),
+        }
+    }
+
+    /// Checks the upload of `slot` (size, then magic bytes against the declared type) and copies
+    /// it to its permanent key: that key and the size. A bad file is deleted.
+    async fn check_and_keep(
+        &self,
+        request: &AccreditationRequest,
+        slot: &DocumentSlot,
+    ) -> Result<(String, u64), AcceptanceError> {
+        let size = self.documents.size(&slot.upload_key).await?.ok_or(AcceptanceError::DocumentNotUploaded)?;
+        let declared = slot.declared.content_type;
+        let problem = match size {
+            0 => Some(DocumentProblem::Empty),
+            s if s > MAX_DOCUMENT_BYTES => Some(DocumentProblem::TooLarge(s)),
+            _ => match DocumentType::sniff(&self.documents.first_bytes(&slot.upload_key, SNIFF_BYTES).await?) {
+                None => Some(DocumentProblem::UnsupportedType),
+                Some(actual) if actual != declared => Some(DocumentProblem::TypeMismatch { declared, actual }),
+                Some(_) => None,
+            },
+        };
+        if let Some(problem) = problem {
+            tracing::info!(request_id = %request.id, ?problem, size, "document refused and deleted");
+            self.documents.delete(&slot.upload_key).await?;
+            return Err(AcceptanceError::DocumentRefused(problem));
+        }
+        let key = document_key(request.id)?;
+        self.documents.promote(&slot.upload_key, &key).await?;
+        Ok((key, size))
+    }
+
+    /// The request `id` as it is now, and whether the upload `upload_key` is accepted on it.
+    async fn settled(&self, id: RequestId, upload_key: &str) -> Result<(AccreditationRequest, bool), AcceptanceError> {
+        let current = self.requests.find(id).await?.ok_or(AcceptanceError::NotFound)?;
+        let accepted = current.documents().any(|d| d.upload_key == upload_key && d.accepted.is_some());
+        Ok((current, accepted))
+    }
+}
+
+/// A fresh upload key: `uploads/<id>/<random>`, not guessable from the reference.
+pub fn upload_key(id: RequestId) -> Result<String, InfraError> {
+    random_key("uploads", id)
+}
+
+/// A fresh permanent key for an accepted document: `documents/<id>/<random>`.
+fn document_key(id: RequestId) -> Result<String, InfraError> {
+    random_key("documents", id)
+}
+
+fn random_key(prefix: &str, id: RequestId) -> Result<String, InfraError> {
+    let suffix = random_bytes::<16>().map_err(|e| InfraError::unexpected("no randomness for a key", e))?;
+    Ok(format!("{prefix}/{id}/{}", hex::encode(suffix)))
+}
