@@ -20,7 +20,7 @@ use crate::{
     services::{
         acceptance::DocumentAcceptance,
         applicant::{ApplicantService, ApplicantSettings},
-        auth::AuthService,
+        auth::{AuthPorts, AuthService},
         credentials::{CredentialIssuer, CredentialSettings},
         delivery_reports::DeliveryReports,
         operator::OperatorService,
@@ -166,7 +166,8 @@ impl Wiring {
             validity: self.config.credentials_validity,
             delivery: self.config.credentials_delivery,
         };
-        Ok(CredentialIssuer::new(self.store(), PasswordHasher::new()?, self.clock.clone(), settings))
+        let store = self.store();
+        Ok(CredentialIssuer::new(store.clone(), store, PasswordHasher::new()?, self.clock.clone(), settings))
     }
 
     /// The applicant's use cases, taking submissions (so checking their CAPTCHA).
@@ -188,8 +189,9 @@ impl Wiring {
 
     /// Login and password changes.
     pub fn auth(&self) -> Result<AuthService, StartupError> {
-        let hasher = PasswordHasher::new()?;
-        Ok(AuthService::new(self.store(), hasher, self.sessions()?, self.postman()?, self.clock.clone()))
+        let store = self.store();
+        let ports = AuthPorts { accounts: store.clone(), attempts: store.clone(), grants: store };
+        Ok(AuthService::new(ports, PasswordHasher::new()?, self.sessions()?, self.postman()?, self.clock.clone()))
     }
 
     /// The operators' use cases.

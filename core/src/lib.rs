@@ -6,6 +6,8 @@ pub mod app;
 pub mod config;
 pub mod domain;
 pub mod email;
+#[cfg(test)]
+mod fakes;
 pub mod http;
 pub mod ports;
 pub mod schema;

@@ -1,4 +1,5 @@
-//! The capabilities the services need, one small trait each; `adapters` implements them on AWS.
+//! The capabilities the services need, one small trait each; `adapters` implements them on AWS,
+//! and `fakes` (tests only) in memory.
 
 use std::collections::BTreeMap;
 
@@ -370,7 +371,7 @@ pub enum CreateAccountError {
     Infra(#[from] InfraError),
 }
 
-/// Accounts, login attempts and password-change grants.
+/// Accounts of applicants and operators.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     /// The account, if it exists.
@@ -390,6 +391,11 @@ pub trait AccountStore: Send + Sync {
     ) -> Result<(), TransitionError>;
     /// The next number for usernames built on `base` (1, 2, ...).
     async fn next_username_number(&self, base: &str) -> Result<u64, InfraError>;
+}
+
+/// Failed logins per username, known or not (so that a lockout reveals nothing).
+#[async_trait]
+pub trait LoginAttemptStore: Send + Sync {
     /// The failed logins of `username` that still count at `now`.
     async fn login_attempts(&self, username: &str, now: Timestamp) -> Result<LoginAttempts, InfraError>;
     /// Records one more failure and the lock it earns; returns the consecutive failures.
@@ -401,6 +407,11 @@ pub trait AccountStore: Send + Sync {
     ) -> Result<LoginAttempts, InfraError>;
     /// Forgets the failures of `username` (after a success).
     async fn clear_login_failures(&self, username: &str) -> Result<(), InfraError>;
+}
+
+/// Single-use password-change grants, stored under their token's hash.
+#[async_trait]
+pub trait GrantStore: Send + Sync {
     /// Stores a password-change grant under its token's hash.
     async fn store_grant(&self, token: &TokenHash, grant: &ChangeGrant) -> Result<(), InfraError>;
     /// The grant of a token, if stored and not lapsed at `now`.

@@ -219,3 +219,64 @@ fn random_key(prefix: &str, id: RequestId) -> Result<String, InfraError> {
     let suffix = random_bytes::<16>().map_err(|e| InfraError::unexpected("no randomness for a key", e))?;
     Ok(format!("{prefix}/{id}/{}", hex::encode(suffix)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{fakes::World, ports::EmailKind};
+
+    #[tokio::test]
+    async fn a_failed_promotion_changes_nothing_and_the_retry_accepts() {
+        let world = World::new();
+        let request = world.awaiting_request();
+        let upload = request.current_document().upload_key.clone();
+        world.bucket.upload(&upload, &World::png(2048));
+        world.bucket.faults.fail_next("promote", 1);
+
+        let failed = world.acceptance.accept(request.clone(), Actor::applicant()).await;
+
+        assert!(matches!(failed, Err(AcceptanceError::Infra(_))), "{failed:?}");
+        let stored = world.store.tables().requests[&request.id].clone();
+        assert_eq!(stored, request, "the request is as it was");
+        assert_eq!(world.bucket.keys(), [upload], "the upload is kept for the retry");
+        assert!(world.store.tables().outbox.is_empty(), "no confirmation owed");
+
+        let accepted = world.acceptance.accept(request, Actor::applicant()).await.unwrap();
+        assert_eq!(accepted.status(), Status::Submitted);
+        let key = accepted.current_document().accepted.as_ref().unwrap().key.clone();
+        assert_eq!(world.bucket.keys(), [key], "moved to its permanent key");
+        let emails: Vec<_> = world.store.tables().outbox.values().map(|e| e.kind).collect();
+        assert_eq!(emails, [EmailKind::Confirmation]);
+    }
+
+    #[tokio::test]
+    async fn when_the_trigger_wins_the_race_the_api_answers_submitted_and_drops_its_copy() {
+        let world = World::new();
+        let request = world.awaiting_request();
+        world.bucket.upload(&request.current_document().upload_key, &World::png(2048));
+        let winner_key = format!("documents/{}/winner", request.id);
+        let won = request
+            .apply(
+                Event::DocumentAccepted(AcceptedDocument {
+                    key: winner_key.clone(),
+                    size: 2048,
+                    content_type: DocumentType::Png,
+                    at: world.clock.now(),
+                }),
+                world.clock.now(),
+            )
+            .unwrap();
+        let bucket = world.bucket.clone();
+        let winner = winner_key.clone();
+        world.store.before("transition", move |tables| {
+            bucket.upload(&winner, &World::png(2048));
+            tables.requests.insert(won.id, won);
+        });
+
+        let outcome = world.acceptance.accept(request, Actor::applicant()).await.unwrap();
+
+        assert_eq!(outcome.status(), Status::Submitted);
+        assert_eq!(outcome.current_document().accepted.as_ref().unwrap().key, winner_key);
+        assert_eq!(world.bucket.keys(), [winner_key], "the loser's copy is deleted");
+    }
+}

@@ -16,7 +16,10 @@ use crate::{
     domain::{
         Account, NewPassword, PasswordContext, PasswordState, SecretToken, Timestamp, TokenHash, Username, WeakReason,
     },
-    ports::{AccountStore, ChangeGrant, Clock, EmailKind, InfraError, OutboxEmail, TransitionError},
+    ports::{
+        AccountStore, ChangeGrant, Clock, EmailKind, GrantStore, InfraError, LoginAttemptStore, OutboxEmail,
+        TransitionError,
+    },
 };
 
 /// Consecutive failures allowed before the account locks.
@@ -98,9 +101,22 @@ pub enum ChangeAuthority {
     },
 }
 
+/// The stores the auth service reads and writes.
+#[derive(Clone)]
+pub struct AuthPorts {
+    /// Accounts.
+    pub accounts: Arc<dyn AccountStore>,
+    /// Failed logins.
+    pub attempts: Arc<dyn LoginAttemptStore>,
+    /// Password-change grants.
+    pub grants: Arc<dyn GrantStore>,
+}
+
 /// Login and password changes.
 pub struct AuthService {
     accounts: Arc<dyn AccountStore>,
+    attempts: Arc<dyn LoginAttemptStore>,
+    grants: Arc<dyn GrantStore>,
     hasher: PasswordHasher,
     sessions: Sessions,
     postman: Postman,
@@ -110,13 +126,14 @@ pub struct AuthService {
 impl AuthService {
     /// Wires the service.
     pub fn new(
-        accounts: Arc<dyn AccountStore>,
+        ports: AuthPorts,
         hasher: PasswordHasher,
         sessions: Sessions,
         postman: Postman,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { accounts, hasher, sessions, postman, clock }
+        let AuthPorts { accounts, attempts, grants } = ports;
+        Self { accounts, attempts, grants, hasher, sessions, postman, clock }
     }
 
     /// The claims of a valid session token.
@@ -134,7 +151,7 @@ impl AuthService {
             self.fail(&key, now).await?;
             return Err(AuthError::InvalidCredentials);
         }
-        self.accounts.clear_login_failures(&key).await?;
+        self.attempts.clear_login_failures(&key).await?;
         let Some(mut account) = account else { return Err(AuthError::InvalidCredentials) };
         match account.password {
             PasswordState::Temporary { expires_at } if expires_at <= now => Err(AuthError::TemporaryPasswordExpired),
@@ -165,7 +182,7 @@ impl AuthService {
         let (mut account, grant) = match authority {
             ChangeAuthority::Grant(token) => {
                 let hash = TokenHash::of(&token);
-                let grant = self.accounts.grant(&hash, now).await?.ok_or(AuthError::InvalidChangeToken)?;
+                let grant = self.grants.grant(&hash, now).await?.ok_or(AuthError::InvalidChangeToken)?;
                 let account = self.accounts.account(&grant.username).await?.ok_or(AuthError::InvalidChangeToken)?;
                 if let PasswordState::Activation { grant: ref current, .. } = account.password
                     && *current != hash
@@ -205,7 +222,7 @@ impl AuthService {
             Err(TransitionError::Infra(e)) => return Err(e.into()),
             Err(_) => return Err(AuthError::InvalidChangeToken),
         }
-        self.accounts.clear_login_failures(account.username.as_str()).await?;
+        self.attempts.clear_login_failures(account.username.as_str()).await?;
         tracing::info!(username = %account.username, "password changed");
         self.postman.deliver_now(&email.id).await;
         self.issue(&account, now)
@@ -213,7 +230,7 @@ impl AuthService {
 
     /// The account of `key`, unless the username is locked.
     async fn load(&self, key: &str, now: Timestamp) -> Result<Option<Account>, AuthError> {
-        let attempts = self.accounts.login_attempts(key, now).await?;
+        let attempts = self.attempts.login_attempts(key, now).await?;
         if let Some(until) = attempts.locked_until.filter(|until| *until > now) {
             let milliseconds = (until.datetime() - now.datetime()).whole_milliseconds();
             let seconds = i64::try_from((milliseconds + 999) / 1000).unwrap_or(i64::MAX).max(1);
@@ -231,7 +248,7 @@ impl AuthService {
             return Ok(());
         }
         let lock = move |failures: u32| lock_duration(failures).map(|d| now.plus(d));
-        let attempts = self.accounts.record_login_failure(key, now, &lock).await?;
+        let attempts = self.attempts.record_login_failure(key, now, &lock).await?;
         if attempts.locked_until.is_some_and(|until| until > now) {
             tracing::warn!(failures = attempts.failures, "login locked after consecutive failures");
         }
@@ -241,7 +258,7 @@ impl AuthService {
     async fn change_required(&self, account: &Account, now: Timestamp) -> Result<ChangeRequired, AuthError> {
         let token = SecretToken::generate().map_err(|e| InfraError::unexpected("no randomness", e))?;
         let grant = ChangeGrant { username: account.username.clone(), expires_at: now.plus(CHANGE_TOKEN_TTL) };
-        self.accounts.store_grant(&token.hash(), &grant).await?;
+        self.grants.store_grant(&token.hash(), &grant).await?;
         Ok(ChangeRequired {
             status: "password_change_required",
             change_token: token.expose().to_string(),

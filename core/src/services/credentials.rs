@@ -16,7 +16,7 @@ use super::passwords::PasswordHasher;
 use crate::{
     domain::{Account, PasswordState, SecretToken, Timestamp, Username, temporary_password},
     email::Credential,
-    ports::{AccountStore, ChangeGrant, Clock, EmailKind, InfraError, OutboxEmail, TransitionError},
+    ports::{AccountStore, ChangeGrant, Clock, EmailKind, GrantStore, InfraError, OutboxEmail, TransitionError},
 };
 
 /// How first access is granted.
@@ -74,20 +74,22 @@ pub enum IssueError {
 #[derive(Clone)]
 pub struct CredentialIssuer {
     accounts: Arc<dyn AccountStore>,
+    grants: Arc<dyn GrantStore>,
     hasher: PasswordHasher,
     clock: Arc<dyn Clock>,
     settings: Arc<CredentialSettings>,
 }
 
 impl CredentialIssuer {
-    /// An issuer saving to `accounts`.
+    /// An issuer saving to `accounts` (and `grants`, for activation links).
     pub fn new(
         accounts: Arc<dyn AccountStore>,
+        grants: Arc<dyn GrantStore>,
         hasher: PasswordHasher,
         clock: Arc<dyn Clock>,
         settings: CredentialSettings,
     ) -> Self {
-        Self { accounts, hasher, clock, settings: Arc::new(settings) }
+        Self { accounts, grants, hasher, clock, settings: Arc::new(settings) }
     }
 
     /// The email that will carry new credentials of `username`: written by the change that owes
@@ -121,7 +123,7 @@ impl CredentialIssuer {
             CredentialDelivery::ActivationLink => {
                 let token = SecretToken::generate().map_err(randomness)?;
                 let grant = ChangeGrant { username: account.username.clone(), expires_at };
-                self.accounts.store_grant(&token.hash(), &grant).await?;
+                self.grants.store_grant(&token.hash(), &grant).await?;
                 account.password_hash = None;
                 account.password = PasswordState::Activation { expires_at, grant: token.hash() };
                 SecretString::from(format!("{}#activation={}", self.settings.login_url, token.expose()))

@@ -584,3 +584,61 @@ pub async fn create_operator(
         Delivery::Retrying
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Map;
+
+    use super::*;
+    use crate::{
+        fakes::{RETRY, World},
+        ports::OutboxStatus,
+    };
+
+    #[tokio::test]
+    async fn an_approval_that_loses_the_race_answers_the_winners_status_and_writes_nothing() {
+        let world = World::new();
+        let request = world.submitted_request();
+        let rejected = request.apply(Event::Rejected, world.clock.now()).unwrap();
+        world.store.before("transition", move |tables| {
+            tables.requests.insert(rejected.id, rejected);
+        });
+
+        let result = world.operator.approve(&world.operator_claims(), &request.id.to_string(), &Map::new()).await;
+
+        assert!(matches!(result, Err(OperatorError::InvalidTransition(Status::Rejected))), "{result:?}");
+        let tables = world.store.tables();
+        assert!(tables.accounts.is_empty(), "no account for the lost approval");
+        assert!(tables.outbox.is_empty(), "no credentials owed");
+        assert_eq!(tables.requests[&request.id].status(), Status::Rejected, "the winner's write stands");
+    }
+
+    #[tokio::test]
+    async fn an_approval_stands_while_the_mail_service_is_down_and_its_credentials_leave_later() {
+        let world = World::new();
+        let request = world.submitted_request();
+        world.mailer.faults.fail_next("send", 1);
+
+        let approved = world.operator.approve(&world.operator_claims(), &request.id.to_string(), &Map::new()).await;
+        let approved = approved.expect("the approval does not depend on the mail service");
+        assert_eq!(approved.status, Status::Approved);
+        let username = approved.username.expect("a username");
+        assert!(world.mailer.sent().is_empty());
+        let pending = world.store.tables().outbox.values().next().cloned().expect("the credentials email");
+        assert_eq!((pending.status, pending.attempts), (OutboxStatus::Pending, 1));
+        assert!(pending.last_error.is_some());
+        let first_hash = world.store.tables().accounts[&username].password_hash.clone();
+        assert!(first_hash.is_some(), "the failed attempt minted credentials");
+
+        assert_eq!(world.postman.sweep(10).await.unwrap().sent, 0, "not due before the retry delay");
+        world.clock.advance(RETRY);
+        assert_eq!(world.postman.sweep(10).await.unwrap().sent, 1);
+
+        let sent = world.mailer.sent();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].to, request.applicant.email.as_str());
+        let password = World::temporary_password(&sent[0]);
+        assert!(world.password_works(&username, &password).await, "the emailed password logs in");
+        assert_ne!(world.store.tables().accounts[&username].password_hash, first_hash, "the unsent one was replaced");
+    }
+}

@@ -231,3 +231,71 @@ impl Postman {
         Ok(Some(Attachment { file_name, content_type: "application/pdf".into(), content }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        domain::{Email, Language, Role, Username},
+        fakes::{MAX_ATTEMPTS, RETRY, World},
+        ports::OutboxStatus,
+        services::{credentials::CredentialIssuer, operator::create_operator},
+    };
+
+    #[tokio::test]
+    async fn a_failing_email_is_retried_after_doubling_delays_then_given_up() {
+        let world = World::new();
+        world.mailer.faults.fail_next("send", MAX_ATTEMPTS);
+        let username = Username::parse("op.anna").unwrap();
+        let email = Email::parse("anna@assistenza.example.it").unwrap();
+        let outcome = create_operator(
+            world.store.as_ref(),
+            &world.postman,
+            world.clock.as_ref(),
+            username.clone(),
+            email,
+            Language::It,
+        )
+        .await
+        .unwrap();
+        assert_eq!(outcome, Delivery::Retrying);
+        let id = world.store.tables().outbox.keys().next().cloned().unwrap();
+
+        for delay in [RETRY, RETRY * 2] {
+            world.clock.advance(delay - time::Duration::seconds(1));
+            assert_eq!(world.postman.deliver(&id).await.unwrap(), Delivery::Skipped, "not due yet");
+            world.clock.advance(time::Duration::seconds(1));
+            let outcome = world.postman.deliver(&id).await.unwrap();
+            let expected = if delay == RETRY { Delivery::Retrying } else { Delivery::GaveUp };
+            assert_eq!(outcome, expected, "after {delay}");
+        }
+        let email = world.store.tables().outbox[&id].clone();
+        assert_eq!((email.status, email.attempts), (OutboxStatus::Failed, MAX_ATTEMPTS));
+        assert!(world.mailer.sent().is_empty());
+        assert_eq!(world.store.tables().accounts[&username].role, Role::Operator);
+    }
+
+    #[tokio::test]
+    async fn credentials_for_an_account_that_chose_its_password_are_dropped_not_retried() {
+        let world = World::new();
+        let username = Username::parse("op.bruno").unwrap();
+        let email = Email::parse("bruno@assistenza.example.it").unwrap();
+        create_operator(
+            world.store.as_ref(),
+            &world.postman,
+            world.clock.as_ref(),
+            username.clone(),
+            email,
+            Language::En,
+        )
+        .await
+        .unwrap();
+        world.store.tables().accounts.get_mut(&username).unwrap().password = crate::domain::PasswordState::Permanent;
+        let owed = CredentialIssuer::owed(&username, world.clock.now());
+        world.store.tables().outbox.insert(owed.id.clone(), owed.clone());
+
+        assert_eq!(world.postman.deliver(&owed.id).await.unwrap(), Delivery::GaveUp);
+        assert_eq!(world.store.tables().outbox[&owed.id].status, OutboxStatus::Failed);
+        assert_eq!(world.mailer.sent().len(), 1, "only the first credentials email left");
+    }
+}

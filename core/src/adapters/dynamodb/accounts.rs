@@ -1,5 +1,5 @@
-//! [`AccountStore`] and [`LegacyAccountStore`] on the table: accounts, login failures, password
-//! change grants and username counters.
+//! [`AccountStore`], [`LoginAttemptStore`], [`GrantStore`] and [`LegacyAccountStore`] on the
+//! table: accounts, login failures, password change grants and username counters.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::{
@@ -16,8 +16,8 @@ use super::{
 use crate::{
     domain::{Account, Timestamp, TokenHash, Username},
     ports::{
-        AccountStore, ChangeGrant, CreateAccountError, InfraError, LegacyAccountStore, LoginAttempts, OutboxEmail,
-        TransitionError,
+        AccountStore, ChangeGrant, CreateAccountError, GrantStore, InfraError, LegacyAccountStore, LoginAttemptStore,
+        LoginAttempts, OutboxEmail, TransitionError,
     },
     schema::{GSI1, GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUTE},
 };
@@ -121,7 +121,10 @@ impl AccountStore for DynamoStore {
     async fn next_username_number(&self, base: &str) -> Result<u64, InfraError> {
         self.increment(format!("USERNAME#{base}")).await
     }
+}
 
+#[async_trait]
+impl LoginAttemptStore for DynamoStore {
     async fn login_attempts(&self, username: &str, now: Timestamp) -> Result<LoginAttempts, InfraError> {
         let item: Option<LoginItem> = self.get(login_pk(username), "LOGIN").await?;
         Ok(item
@@ -179,7 +182,10 @@ impl AccountStore for DynamoStore {
             .map_err(|e| classify("DynamoDB", "DeleteItem", e))?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl GrantStore for DynamoStore {
     async fn store_grant(&self, token: &TokenHash, grant: &ChangeGrant) -> Result<(), InfraError> {
         let item = GrantItem::of(token, grant);
         self.client
