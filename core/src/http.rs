@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use tracing::Instrument;
 
 use crate::{
-    domain::Language,
+    domain::{InvalidForm, Language},
     ports::InfraError,
     services::{acceptance::DocumentProblem, applicant::ApplicantError, auth::AuthError, operator::OperatorError},
 };
@@ -123,16 +123,23 @@ impl From<InfraError> for ApiError {
     }
 }
 
+impl From<InvalidForm> for ApiError {
+    /// `400 validation_failed` with every refused field, told in the client's language.
+    fn from(invalid: InvalidForm) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "validation_failed",
+            invalid.language.pick("Alcuni campi non sono validi.", "Some fields are not valid."),
+        )
+        .fields(invalid.errors.messages(invalid.language))
+    }
+}
+
 impl From<ApplicantError> for ApiError {
     fn from(error: ApplicantError) -> Self {
         use ApplicantError::*;
         match error {
-            Invalid(invalid) => Self::new(
-                StatusCode::BAD_REQUEST,
-                "validation_failed",
-                invalid.language.pick("Alcuni campi non sono validi.", "Some fields are not valid."),
-            )
-            .fields(invalid.errors.messages(invalid.language)),
+            Invalid(invalid) => invalid.into(),
             CaptchaFailed => {
                 Self::new(StatusCode::BAD_REQUEST, "captcha_failed", "The CAPTCHA check failed: please try again.")
                     .fields(BTreeMap::from([("captcha_token".into(), "The CAPTCHA answer was not accepted.".into())]))
@@ -241,10 +248,7 @@ impl From<OperatorError> for ApiError {
             OperatorError::Forbidden => {
                 Self::new(StatusCode::FORBIDDEN, "forbidden", "Only operators may use this resource.")
             }
-            OperatorError::Invalid(errors) => {
-                Self::new(StatusCode::BAD_REQUEST, "validation_failed", "Some fields are not valid.")
-                    .fields(errors.messages(Language::En))
-            }
+            OperatorError::Invalid(invalid) => invalid.into(),
             OperatorError::InvalidCursor => Self::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_cursor",
@@ -357,6 +361,33 @@ pub fn header_text<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     request.headers().get(name)?.to_str().ok()
 }
 
+/// The language of the client's `Accept-Language` (the first of Italian and English in its order
+/// of preference), for messages of bodies that carry none; English otherwise.
+pub fn request_language(request: &Request) -> Language {
+    header_text(request, "accept-language").and_then(preferred_language).unwrap_or_default()
+}
+
+fn preferred_language(header: &str) -> Option<Language> {
+    let mut ranges: Vec<(f32, &str)> = header
+        .split(',')
+        .filter_map(|range| {
+            let mut parts = range.split(';');
+            let tag = parts.next()?.trim();
+            let weight = match parts.find_map(|p| p.trim().strip_prefix("q=")) {
+                Some(q) => q.trim().parse::<f32>().ok()?,
+                None => 1.0,
+            };
+            Some((weight, tag))
+        })
+        .collect();
+    // Stable: ranges of equal weight keep the client's order.
+    ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
+    ranges
+        .into_iter()
+        .filter(|(weight, _)| *weight > 0.0)
+        .find_map(|(_, tag)| Language::parse(&tag.split('-').next()?.to_ascii_lowercase()))
+}
+
 /// The client's IP address as API Gateway saw it.
 pub fn source_ip(request: &Request) -> Option<String> {
     match request.request_context_ref()? {
@@ -405,6 +436,16 @@ mod tests {
             Body::Text(text) => serde_json::from_str(text).unwrap(),
             other => panic!("unexpected body {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_language_is_the_first_of_italian_and_english_the_client_prefers() {
+        assert_eq!(preferred_language("it-IT,it;q=0.9,en;q=0.8"), Some(Language::It));
+        assert_eq!(preferred_language("de-DE, en-GB;q=0.7, it;q=0.5"), Some(Language::En));
+        assert_eq!(preferred_language("en;q=0.4, IT;q=0.6"), Some(Language::It));
+        assert_eq!(preferred_language("it;q=0, en"), Some(Language::En));
+        assert_eq!(preferred_language("fr, de"), None);
+        assert_eq!(preferred_language(""), None);
     }
 
     #[test]

@@ -283,3 +283,28 @@ async fn a_decision_starts_the_retention_period_of_the_documents() {
         assert_eq!(object.content_type(), Some("image/png"), "the copy keeps its type");
     }
 }
+
+#[tokio::test]
+async fn refused_fields_are_told_in_the_language_the_client_accepts() {
+    let app = TestApp::spawn().await;
+    let created = app.submitted_request(&valid_form()).await;
+    let operator = app.operator_session().await;
+    let bearer = format!("Bearer {operator}");
+    let path = format!("/operator/requests/{}/reject", created.id);
+    let headers = |language| {
+        [("authorization", bearer.as_str()), ("content-type", "application/json"), ("accept-language", language)]
+    };
+    let blank = Some(r#"{"reason": "  "}"#);
+    let italian = app.call("POST", &path, &headers("it-IT,it;q=0.9,en;q=0.8"), blank).await;
+    assert_eq!((italian.status, italian.body["error"].as_str()), (400, Some("validation_failed")));
+    assert_eq!(italian.body["message"], "Alcuni campi non sono validi.");
+    assert_eq!(italian.body["fields"]["reason"], "Campo obbligatorio.");
+    let english = app.call("POST", &path, &headers("de-DE,en;q=0.5"), blank).await;
+    assert_eq!(english.body["fields"]["reason"], "This field is required.");
+
+    let headers = [("content-type", "application/json"), ("accept-language", "it")];
+    let login = app.call("POST", "/auth/login", &headers, Some(r#"{"username": "maria"}"#)).await;
+    assert_eq!((login.status, login.body["fields"]["password"].as_str()), (400, Some("Campo obbligatorio.")));
+    let unknown = app.call("POST", "/operator/requests/not-a-uuid/approve", &[("authorization", &bearer)], None).await;
+    assert_eq!((unknown.status, unknown.body["error"].as_str()), (404, Some("not_found")));
+}

@@ -6,7 +6,7 @@ use time::Date;
 
 use super::{
     Address, BirthDate, CountryCode, DeclaredDocument, DocumentType, EidasCountries, Email, FieldError, FieldErrors,
-    Gender, IdentificationCode, Language, PersonName, PhoneNumber, TextField, parse_document_size,
+    FieldReader, Gender, IdentificationCode, Language, PersonName, PhoneNumber, TextField,
     text_field::{MAX_CITY, MAX_HOUSE_NUMBER, MAX_STREET},
 };
 
@@ -101,7 +101,7 @@ impl ApplicationForm {
     /// Parses the JSON object of `POST /requests`, reporting every invalid, missing or unknown
     /// field together.
     pub fn parse(body: &Map<String, Value>, rules: &FormRules<'_>) -> Result<Self, InvalidForm> {
-        let mut form = Reader::new(body, "", FIELDS);
+        let mut form = FieldReader::strict(body, "", FIELDS);
         let language = form.required("language", |s| Language::parse(s).ok_or(FieldError::InvalidLanguage));
         let name = form.required("name", PersonName::parse);
         let surname = form.required("surname", PersonName::parse);
@@ -140,7 +140,7 @@ impl ApplicationForm {
         });
 
         let language_or_default = language.unwrap_or_default();
-        let errors = form.errors;
+        let errors = form.into_errors();
         let parsed = (|| {
             Some(ApplicationForm {
                 applicant: Applicant {
@@ -173,11 +173,11 @@ impl ApplicationForm {
 impl DeclaredDocument {
     /// Parses `{"document": {"content_type", "size"}}`, the declaration of a further document.
     pub fn parse_request(body: &Map<String, Value>) -> Result<Self, InvalidForm> {
-        let mut reader = Reader::new(body, "", &["document"]);
+        let mut reader = FieldReader::strict(body, "", &["document"]);
         let declared = reader.object("document", DOCUMENT_FIELDS, read_declared_document);
         match declared {
-            Some(declared) if reader.errors.is_empty() => Ok(declared),
-            _ => Err(InvalidForm { language: Language::default(), errors: reader.errors }),
+            Some(declared) if reader.errors().is_empty() => Ok(declared),
+            _ => Err(InvalidForm { language: Language::default(), errors: reader.into_errors() }),
         }
     }
 
@@ -189,106 +189,10 @@ impl DeclaredDocument {
     }
 }
 
-fn read_declared_document(document: &mut Reader<'_>) -> Option<DeclaredDocument> {
+fn read_declared_document(document: &mut FieldReader<'_>) -> Option<DeclaredDocument> {
     let content_type = document.required("content_type", DocumentType::parse);
     let size = document.size("size");
     Some(DeclaredDocument { content_type: content_type?, size: size? })
-}
-
-/// Reads fields of one JSON object, collecting the errors of all of them.
-struct Reader<'a> {
-    map: &'a Map<String, Value>,
-    prefix: String,
-    errors: FieldErrors,
-}
-
-impl<'a> Reader<'a> {
-    fn new(map: &'a Map<String, Value>, prefix: &str, known: &[&str]) -> Self {
-        let mut errors = FieldErrors::default();
-        for key in map.keys().filter(|k| !known.contains(&k.as_str())) {
-            errors.add(format!("{prefix}{key}"), FieldError::Unknown);
-        }
-        Self { map, prefix: prefix.to_string(), errors }
-    }
-
-    fn path(&self, name: &str) -> String {
-        format!("{}{name}", self.prefix)
-    }
-
-    fn fail<T>(&mut self, name: &str, error: FieldError) -> Option<T> {
-        let path = self.path(name);
-        self.errors.add(path, error);
-        None
-    }
-
-    /// A mandatory text field.
-    fn required<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, FieldError>) -> Option<T> {
-        match self.map.get(name) {
-            None | Some(Value::Null) => self.fail(name, FieldError::Missing),
-            Some(Value::String(s)) => match parse(s) {
-                Ok(value) => Some(value),
-                Err(error) => self.fail(name, error),
-            },
-            Some(_) => self.fail(name, FieldError::WrongType("text")),
-        }
-    }
-
-    /// An optional text field: absent, `null` or blank mean "not given".
-    fn optional<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, FieldError>) -> Option<Option<T>> {
-        match self.map.get(name) {
-            None | Some(Value::Null) => Some(None),
-            Some(Value::String(s)) if s.trim().is_empty() => Some(None),
-            Some(Value::String(s)) => match parse(s) {
-                Ok(value) => Some(Some(value)),
-                Err(error) => self.fail(name, error),
-            },
-            Some(_) => self.fail(name, FieldError::WrongType("text")),
-        }
-    }
-
-    /// The consent box: it must be exactly `true`.
-    fn consent(&mut self, name: &str) {
-        match self.map.get(name) {
-            Some(Value::Bool(true)) => {}
-            Some(Value::Bool(false)) | None | Some(Value::Null) => {
-                self.fail::<()>(name, FieldError::ConsentRequired);
-            }
-            Some(_) => {
-                self.fail::<()>(name, FieldError::WrongType("true or false"));
-            }
-        }
-    }
-
-    /// A declared file size in bytes.
-    fn size(&mut self, name: &str) -> Option<u64> {
-        match self.map.get(name) {
-            None | Some(Value::Null) => self.fail(name, FieldError::Missing),
-            Some(Value::Number(n)) => match n.as_u64() {
-                Some(size) => match parse_document_size(size) {
-                    Ok(size) => Some(size),
-                    Err(error) => self.fail(name, error),
-                },
-                None => self.fail(name, FieldError::WrongType("a whole number")),
-            },
-            Some(_) => self.fail(name, FieldError::WrongType("a whole number")),
-        }
-    }
-
-    /// A nested object, read by `read` with its own reader whose errors are merged here.
-    fn object<T>(&mut self, name: &str, known: &[&str], read: impl FnOnce(&mut Reader<'a>) -> Option<T>) -> Option<T> {
-        match self.map.get(name) {
-            None | Some(Value::Null) => self.fail(name, FieldError::Missing),
-            Some(Value::Object(inner)) => {
-                let mut reader = Reader::new(inner, &format!("{}.", self.path(name)), known);
-                let value = read(&mut reader);
-                for (field, error) in reader.errors.into_iter() {
-                    self.errors.add(field, error);
-                }
-                value
-            }
-            Some(_) => self.fail(name, FieldError::WrongType("an object")),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -153,6 +153,8 @@ fn italian_allowed(allowed: &str) -> &str {
         "letters, spaces, apostrophes and hyphens" => "lettere, spazi, apostrofi e trattini",
         "letters and digits" => "lettere e cifre",
         "printable characters" => "caratteri stampabili",
+        "submitted, info_requested, approved or rejected" => "submitted, info_requested, approved o rejected",
+        "a whole number from 1 to 100" => "un numero intero da 1 a 100",
         other => other,
     }
 }

@@ -13,7 +13,7 @@ use super::{
 use crate::{
     domain::{
         AccreditationRequest, Actor, ApplicationForm, AuditAction, AuditEntry, Consent, DeclaredDocument, DocumentSlot,
-        DocumentType, EidasCountries, FormRules, InvalidForm, Reference, RequestId, SecretToken, Timestamp,
+        DocumentType, EidasCountries, FormRules, InvalidForm, Language, Reference, RequestId, SecretToken, Timestamp,
     },
     ports::{
         CaptchaVerdict, CaptchaVerifier, Clock, CreateError, DocumentStore, IdempotencyRecord, InfraError, NewRequest,
@@ -170,16 +170,56 @@ pub struct MessageView {
     pub message: String,
 }
 
-/// A submitted form as it arrived.
-pub struct Submission<'a> {
-    /// The raw body (fingerprinted for idempotency).
-    pub raw: &'a [u8],
-    /// The body's JSON object.
-    pub form: &'a Map<String, Value>,
-    /// The `Idempotency-Key` header, if sent.
-    pub idempotency_key: Option<&'a str>,
+/// `POST /requests` as read at the edge.
+pub struct Submission {
+    /// SHA-256 of the raw body: a retry with the same key must send the same body.
+    pub fingerprint: String,
+    /// The `Idempotency-Key`, if sent.
+    pub idempotency_key: Option<IdempotencyKey>,
+    /// The form as read; a refused one is answered after the idempotent replay, so that a retry
+    /// gets the original response whatever the rules became meanwhile.
+    pub form: Result<ApplicationForm, InvalidForm>,
     /// The client's IP address, for the CAPTCHA check.
-    pub remote_ip: Option<&'a str>,
+    pub remote_ip: Option<String>,
+}
+
+impl Submission {
+    /// Reads the `raw` body (its JSON object `body`), the `Idempotency-Key` header and the client's
+    /// IP address; a malformed key is refused at once.
+    pub fn read(
+        raw: &[u8],
+        body: &Map<String, Value>,
+        idempotency_key: Option<&str>,
+        remote_ip: Option<String>,
+        rules: &FormRules<'_>,
+    ) -> Result<Self, ApplicantError> {
+        let idempotency_key = idempotency_key
+            .map(|k| IdempotencyKey::parse(k).ok_or(ApplicantError::InvalidIdempotencyKey))
+            .transpose()?;
+        Ok(Self {
+            fingerprint: fingerprint(raw),
+            idempotency_key,
+            form: ApplicationForm::parse(body, rules),
+            remote_ip,
+        })
+    }
+}
+
+/// `POST /requests/{id}/upload-url {"document"?}` as read at the edge.
+pub struct UploadRequest {
+    /// The document declared for a new slot (after an operator asked for one).
+    pub declared: Option<DeclaredDocument>,
+}
+
+impl UploadRequest {
+    /// Reads the body: empty, or `{"document": {"content_type", "size"}}`; errors told in `language`.
+    pub fn read(body: &Map<String, Value>, language: Language) -> Result<Self, InvalidForm> {
+        if body.is_empty() {
+            return Ok(Self { declared: None });
+        }
+        let declared = DeclaredDocument::parse_request(body).map_err(|invalid| InvalidForm { language, ..invalid })?;
+        Ok(Self { declared: Some(declared) })
+    }
 }
 
 /// The applicant's side of the service.
@@ -208,12 +248,8 @@ impl ApplicantService {
     /// `POST /requests`: validates the form, checks the CAPTCHA, refuses a second active request of
     /// the same person, and creates the request with its upload. Returns the response body, which
     /// a retry with the same idempotency key gets again.
-    pub async fn submit(&self, submission: Submission<'_>) -> Result<Value, ApplicantError> {
-        let key = submission
-            .idempotency_key
-            .map(|k| IdempotencyKey::parse(k).ok_or(ApplicantError::InvalidIdempotencyKey))
-            .transpose()?;
-        let body_fingerprint = fingerprint(submission.raw);
+    pub async fn submit(&self, submission: Submission) -> Result<Value, ApplicantError> {
+        let Submission { fingerprint: body_fingerprint, idempotency_key: key, form, remote_ip } = submission;
         let now = self.clock.now();
         if let Some(key) = &key
             && let Some(record) = self.requests.idempotency_record(&key.hash(), now).await?
@@ -221,9 +257,8 @@ impl ApplicantService {
             return replay(key, &record, &body_fingerprint);
         }
 
-        let rules = FormRules { today: now.datetime().date(), eidas: &self.settings.eidas };
-        let form = ApplicationForm::parse(submission.form, &rules).map_err(ApplicantError::Invalid)?;
-        match self.captcha.verify(&form.captcha_token, submission.remote_ip).await? {
+        let form = form.map_err(ApplicantError::Invalid)?;
+        match self.captcha.verify(&form.captcha_token, remote_ip.as_deref()).await? {
             CaptchaVerdict::Passed => {}
             CaptchaVerdict::Failed(reason) => {
                 tracing::info!(%reason, "CAPTCHA refused");
@@ -300,27 +335,32 @@ impl ApplicantService {
         }
     }
 
+    /// What the form is checked against today: the date and the eIDAS refusal list.
+    pub fn form_rules(&self) -> FormRules<'_> {
+        FormRules { today: self.clock.now().datetime().date(), eidas: &self.settings.eidas }
+    }
+
     /// `GET /requests/{id}`: the request as its applicant sees it.
-    pub async fn status(&self, id: &str, token: Option<&str>) -> Result<StatusView, ApplicantError> {
+    pub async fn status(&self, id: RequestId, token: Option<&str>) -> Result<StatusView, ApplicantError> {
         let request = self.authenticate(id, token).await?;
         self.view(request).await
     }
 
     /// `POST /requests/{id}/upload-url`: a fresh upload form while a document is awaited. When an
-    /// operator asked for another document, `declared` (the same shape as the form's `document`)
-    /// opens a new slot for it.
+    /// operator asked for another document, the declared one (the same shape as the form's
+    /// `document`) opens a new slot for it. A refused body is answered only after the access and
+    /// status checks, so that it tells a stranger nothing.
     pub async fn new_upload(
         &self,
-        id: &str,
+        id: RequestId,
         token: Option<&str>,
-        declared: Option<&Map<String, Value>>,
+        upload: Result<UploadRequest, InvalidForm>,
     ) -> Result<UploadGrant, ApplicantError> {
         let request = self.authenticate(id, token).await?;
         if !request.status().accepts_document() {
             return Err(ApplicantError::InvalidTransition(request.status()));
         }
-        let declared =
-            declared.map(|body| DeclaredDocument::parse_request(body).map_err(ApplicantError::Invalid)).transpose()?;
+        let declared = upload.map_err(ApplicantError::Invalid)?.declared;
         let now = self.clock.now();
         let current = request.current_document();
         let changed = match declared {
@@ -351,7 +391,7 @@ impl ApplicantService {
     }
 
     /// `POST /requests/{id}/document`: runs the acceptance check on the uploaded file.
-    pub async fn confirm_document(&self, id: &str, token: Option<&str>) -> Result<StatusView, ApplicantError> {
+    pub async fn confirm_document(&self, id: RequestId, token: Option<&str>) -> Result<StatusView, ApplicantError> {
         let request = self.authenticate(id, token).await?;
         let accepted = self.acceptance.accept(request, Actor::applicant()).await?;
         self.view(accepted).await
@@ -359,10 +399,8 @@ impl ApplicantService {
 
     /// The request `id` if `token` is its access token and it has not lapsed; otherwise the same
     /// `NotFound` whatever was wrong.
-    async fn authenticate(&self, id: &str, token: Option<&str>) -> Result<AccreditationRequest, ApplicantError> {
-        let (Some(id), Some(token)) = (RequestId::parse(id), token) else {
-            return Err(ApplicantError::NotFound);
-        };
+    async fn authenticate(&self, id: RequestId, token: Option<&str>) -> Result<AccreditationRequest, ApplicantError> {
+        let Some(token) = token else { return Err(ApplicantError::NotFound) };
         let request = self.requests.find(id).await?.ok_or(ApplicantError::NotFound)?;
         if !request.access_token_hash.matches(token) || request.is_expired(self.clock.now()) {
             return Err(ApplicantError::NotFound);

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 use serde::Serialize;
+use serde_json::{Map, Value};
 use time::Duration;
 
 use super::{
@@ -14,7 +15,8 @@ use super::{
 };
 use crate::{
     domain::{
-        Account, NewPassword, PasswordContext, PasswordState, SecretToken, Timestamp, TokenHash, Username, WeakReason,
+        Account, FieldError, FieldErrors, FieldReader, InvalidForm, Language, NewPassword, PasswordContext,
+        PasswordState, SecretToken, Timestamp, TokenHash, Username, WeakReason,
     },
     ports::{
         AccountStore, ChangeGrant, Clock, EmailKind, GrantStore, InfraError, LoginAttemptStore, OutboxEmail,
@@ -88,6 +90,75 @@ pub enum AuthError {
     Infra(#[from] InfraError),
 }
 
+/// `POST /auth/login` as read at the edge.
+pub struct Login {
+    /// The username as typed.
+    pub username: String,
+    /// The password as typed.
+    pub password: SecretString,
+}
+
+impl Login {
+    /// Reads `username` and `password`, both required; errors told in `language`.
+    pub fn read(body: &Map<String, Value>, language: Language) -> Result<Self, InvalidForm> {
+        let mut reader = FieldReader::lenient(body);
+        let username = reader.required("username", typed);
+        let password = reader.required("password", typed);
+        reader.finish(language)?;
+        match (username, password) {
+            (Some(username), Some(password)) => Ok(Self { username, password: SecretString::from(password) }),
+            _ => Err(InvalidForm { language, errors: FieldErrors::default() }),
+        }
+    }
+}
+
+/// `POST /auth/password` as read at the edge: the new password and what allows the change.
+pub struct PasswordChange {
+    /// The password chosen.
+    pub new_password: SecretString,
+    /// What allows the change.
+    pub by: ChangeBy,
+}
+
+/// What a password change body offers as its authority.
+pub enum ChangeBy {
+    /// `change_token`: from a login with a temporary password, or an activation link.
+    Token(String),
+    /// `current_password`, with the session of the `Authorization` header.
+    CurrentPassword(SecretString),
+}
+
+impl PasswordChange {
+    /// Reads `new_password` and one of `change_token` or `current_password`; errors told in
+    /// `language`.
+    pub fn read(body: &Map<String, Value>, language: Language) -> Result<Self, InvalidForm> {
+        let mut reader = FieldReader::lenient(body);
+        let new_password = reader.required("new_password", typed);
+        let token = reader.optional("change_token", typed).flatten();
+        let current = reader.optional("current_password", typed).flatten();
+        let by = match (token, current) {
+            (Some(token), _) => Some(ChangeBy::Token(token)),
+            (None, Some(current)) => Some(ChangeBy::CurrentPassword(SecretString::from(current))),
+            (None, None) => {
+                if reader.errors().get("change_token").is_none() && reader.errors().get("current_password").is_none() {
+                    reader.refuse("change_token", FieldError::Missing);
+                }
+                None
+            }
+        };
+        reader.finish(language)?;
+        match (new_password, by) {
+            (Some(new_password), Some(by)) => Ok(Self { new_password: SecretString::from(new_password), by }),
+            _ => Err(InvalidForm { language, errors: FieldErrors::default() }),
+        }
+    }
+}
+
+/// Text typed as it is (passwords keep their spaces); empty is missing.
+fn typed(value: &str) -> Result<String, FieldError> {
+    if value.is_empty() { Err(FieldError::Missing) } else { Ok(value.to_string()) }
+}
+
 /// How a password change is authorised.
 pub enum ChangeAuthority {
     /// The token given by a login with a temporary password, or an activation link.
@@ -142,7 +213,8 @@ impl AuthService {
     }
 
     /// `POST /auth/login`.
-    pub async fn login(&self, username: &str, password: SecretString) -> Result<LoginOutcome, AuthError> {
+    pub async fn login(&self, login: Login) -> Result<LoginOutcome, AuthError> {
+        let Login { username, password } = login;
         let now = self.clock.now();
         let key = username.trim().to_ascii_lowercase();
         let key = if key.len() > MAX_INPUT { String::new() } else { key };
@@ -276,6 +348,38 @@ impl AuthService {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn body(value: serde_json::Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn a_login_needs_both_fields_as_text() {
+        let login = Login::read(&body(serde_json::json!({"username": "maria", "password": " p w "})), Language::En);
+        let login = login.unwrap();
+        assert_eq!(
+            (login.username.as_str(), secrecy::ExposeSecret::expose_secret(&login.password)),
+            ("maria", " p w ")
+        );
+        let invalid = Login::read(&body(serde_json::json!({"username": 7})), Language::It).err().expect("refused");
+        let messages = invalid.errors.messages(invalid.language);
+        assert_eq!(messages["password"], "Campo obbligatorio.");
+        assert_eq!(messages["username"], "Valore non valido: atteso un testo.");
+    }
+
+    #[test]
+    fn a_password_change_names_its_authority() {
+        let by_token =
+            PasswordChange::read(&body(serde_json::json!({"change_token": "t", "new_password": "n"})), Language::En);
+        assert!(matches!(by_token.unwrap().by, ChangeBy::Token(token) if token == "t"));
+        let by_session = PasswordChange::read(
+            &body(serde_json::json!({"current_password": "c", "new_password": "n"})),
+            Language::En,
+        );
+        assert!(matches!(by_session.unwrap().by, ChangeBy::CurrentPassword(_)));
+        let neither = PasswordChange::read(&Map::new(), Language::En).err().expect("refused");
+        assert_eq!(neither.errors.messages(Language::En).keys().collect::<Vec<_>>(), ["change_token", "new_password"]);
+    }
 
     #[test]
     fn locks_start_at_the_fifth_failure_double_and_cap_at_15_minutes() {

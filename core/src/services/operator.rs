@@ -15,8 +15,8 @@ use super::{
 use crate::{
     domain::{
         Account, AccreditationRequest, Actor, Applicant, AuditAction, AuditEntry, Consent, DeliveryProblem,
-        DocumentSlot, DocumentType, Email, Event, FieldError, FieldErrors, Language, Reference, RequestId, Role,
-        Timestamp, Username,
+        DocumentSlot, DocumentType, Email, Event, FieldError, FieldErrors, FieldReader, InvalidForm, Language, Note,
+        Reference, RequestId, Role, Timestamp, Username,
     },
     ports::{
         AccountStore, Clock, CreateAccountError, DocumentStore, EmailKind, InfraError, OutboxEmail, QueuePosition,
@@ -31,8 +31,6 @@ pub const DEFAULT_PAGE: i32 = 50;
 pub const MAX_PAGE: i32 = 100;
 /// How long a document download link works.
 pub const DOWNLOAD_VALIDITY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
-/// Longest reason, message or note.
-pub const MAX_NOTE: usize = 2000;
 /// Statuses the queue can list (requests awaiting a document are not submitted yet).
 const LISTED: [Status; 4] = [Status::Submitted, Status::InfoRequested, Status::Approved, Status::Rejected];
 
@@ -47,7 +45,7 @@ pub enum OperatorError {
     Forbidden,
     /// Invalid input, by field.
     #[error("invalid input")]
-    Invalid(FieldErrors),
+    Invalid(InvalidForm),
     /// The paging cursor was altered or belongs to another listing.
     #[error("invalid cursor")]
     InvalidCursor,
@@ -197,30 +195,9 @@ impl OperatorService {
     }
 
     /// `GET /operator/requests?status=&limit=&cursor=`: a page of the queue, oldest first.
-    pub async fn queue(
-        &self,
-        status: Option<&str>,
-        limit: Option<&str>,
-        cursor: Option<&str>,
-    ) -> Result<QueuePage, OperatorError> {
-        let mut errors = FieldErrors::default();
-        let status = match status {
-            None => Some(Status::Submitted),
-            Some(text) => Status::parse(text).filter(|s| LISTED.contains(s)).or_else(|| {
-                errors.add("status", FieldError::InvalidCharacters("submitted, info_requested, approved or rejected"));
-                None
-            }),
-        };
-        let limit = match limit.map(str::parse::<i32>) {
-            None => Some(DEFAULT_PAGE),
-            Some(Ok(n)) if (1..=MAX_PAGE).contains(&n) => Some(n),
-            Some(_) => {
-                errors.add("limit", FieldError::InvalidCharacters("a whole number from 1 to 100"));
-                None
-            }
-        };
-        let (Some(status), Some(limit)) = (status, limit) else { return Err(OperatorError::Invalid(errors)) };
-        let after = cursor.map(|c| self.open_cursor(c, status)).transpose()?;
+    pub async fn queue(&self, query: QueueQuery) -> Result<QueuePage, OperatorError> {
+        let QueueQuery { status, limit, cursor } = query;
+        let after = cursor.map(|c| self.open_cursor(&c, status)).transpose()?;
         let (requests, next) = self.requests.queue(status, limit, after).await?;
         let items = requests
             .into_iter()
@@ -239,7 +216,7 @@ impl OperatorService {
     }
 
     /// `GET /operator/requests/{id}`.
-    pub async fn view(&self, id: &str) -> Result<RequestDetail, OperatorError> {
+    pub async fn view(&self, id: RequestId) -> Result<RequestDetail, OperatorError> {
         let request = self.find(id).await?;
         let now = self.clock.now();
         let mut documents = Vec::new();
@@ -285,10 +262,10 @@ impl OperatorService {
     pub async fn approve(
         &self,
         operator: &Claims,
-        id: &str,
-        body: &Map<String, Value>,
+        id: RequestId,
+        note: Option<Note>,
     ) -> Result<ActionResult, OperatorError> {
-        let note = text_field(body, "note", false)?;
+        let note = note.map(String::from);
         let request = self.find(id).await?;
         allowed(request.status(), Action::Approve)?;
         let base = Username::base_for(&request.applicant.name, &request.applicant.surname);
@@ -333,14 +310,8 @@ impl OperatorService {
 
     /// `POST /operator/requests/{id}/reject {"reason"}`: the reason is mailed to the applicant,
     /// who may then apply again.
-    pub async fn reject(
-        &self,
-        operator: &Claims,
-        id: &str,
-        body: &Map<String, Value>,
-    ) -> Result<ActionResult, OperatorError> {
-        let reason = text_field(body, "reason", true)?.unwrap_or_default();
-        self.decide(operator, id, Event::Rejected, EmailKind::Rejection, reason).await
+    pub async fn reject(&self, operator: &Claims, id: RequestId, reason: Note) -> Result<ActionResult, OperatorError> {
+        self.decide(operator, id, Event::Rejected, EmailKind::Rejection, reason.into()).await
     }
 
     /// `POST /operator/requests/{id}/request-info {"message"}`: the message (and the configured
@@ -348,16 +319,15 @@ impl OperatorService {
     pub async fn request_info(
         &self,
         operator: &Claims,
-        id: &str,
-        body: &Map<String, Value>,
+        id: RequestId,
+        message: Note,
     ) -> Result<ActionResult, OperatorError> {
-        let message = text_field(body, "message", true)?.unwrap_or_default();
-        self.decide(operator, id, Event::InfoRequested, EmailKind::InfoRequest, message).await
+        self.decide(operator, id, Event::InfoRequested, EmailKind::InfoRequest, message.into()).await
     }
 
     /// `POST /operator/requests/{id}/reissue-credentials`: new credentials for an approved
     /// applicant who has not logged in yet (the previous temporary password stops working).
-    pub async fn reissue_credentials(&self, operator: &Claims, id: &str) -> Result<ActionResult, OperatorError> {
+    pub async fn reissue_credentials(&self, operator: &Claims, id: RequestId) -> Result<ActionResult, OperatorError> {
         let request = self.find(id).await?;
         let username = match (request.status(), request.username()) {
             (Status::Approved, Some(username)) => username.clone(),
@@ -382,10 +352,25 @@ impl OperatorService {
         }
     }
 
+    /// `POST /operator/requests/{id}/{action}`: the action, read at the edge, on request `id`.
+    pub async fn act(
+        &self,
+        operator: &Claims,
+        id: RequestId,
+        action: OperatorAction,
+    ) -> Result<ActionResult, OperatorError> {
+        match action {
+            OperatorAction::Approve { note } => self.approve(operator, id, note).await,
+            OperatorAction::Reject { reason } => self.reject(operator, id, reason).await,
+            OperatorAction::RequestInfo { message } => self.request_info(operator, id, message).await,
+            OperatorAction::ReissueCredentials => self.reissue_credentials(operator, id).await,
+        }
+    }
+
     async fn decide(
         &self,
         operator: &Claims,
-        id: &str,
+        id: RequestId,
         event: Event,
         kind: EmailKind,
         note: String,
@@ -436,8 +421,7 @@ impl OperatorService {
         }
     }
 
-    async fn find(&self, id: &str) -> Result<AccreditationRequest, OperatorError> {
-        let id = RequestId::parse(id).ok_or(OperatorError::NotFound)?;
+    async fn find(&self, id: RequestId) -> Result<AccreditationRequest, OperatorError> {
         let request = self.requests.find(id).await?.ok_or(OperatorError::NotFound)?;
         if request.is_expired(self.clock.now()) {
             return Err(OperatorError::NotFound);
@@ -544,23 +528,89 @@ fn invalid(invalid: InvalidTransition) -> OperatorError {
     OperatorError::InvalidTransition(invalid.from)
 }
 
-/// A text field of the body: trimmed, at most [`MAX_NOTE`] characters.
-fn text_field(body: &Map<String, Value>, name: &str, required: bool) -> Result<Option<String>, OperatorError> {
-    let mut errors = FieldErrors::default();
-    let value = match body.get(name) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(text)) => Some(text.trim().to_string()).filter(|t| !t.is_empty()),
-        Some(_) => {
-            errors.add(name, FieldError::WrongType("text"));
-            return Err(OperatorError::Invalid(errors));
+/// `GET /operator/requests` as read from its query string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueQuery {
+    /// The listed status (`submitted` unless asked).
+    pub status: Status,
+    /// The page size (50 unless asked).
+    pub limit: i32,
+    /// Where the previous page ended, as that page said.
+    pub cursor: Option<String>,
+}
+
+impl QueueQuery {
+    /// Reads `status`, `limit` and `cursor`; every invalid parameter at once, told in `language`.
+    pub fn read(
+        status: Option<&str>,
+        limit: Option<&str>,
+        cursor: Option<&str>,
+        language: Language,
+    ) -> Result<Self, InvalidForm> {
+        let mut errors = FieldErrors::default();
+        let status = match status {
+            None => Some(Status::Submitted),
+            Some(text) => Status::parse(text).filter(|s| LISTED.contains(s)).or_else(|| {
+                errors.add("status", FieldError::InvalidCharacters("submitted, info_requested, approved or rejected"));
+                None
+            }),
+        };
+        let limit = match limit.map(str::parse::<i32>) {
+            None => Some(DEFAULT_PAGE),
+            Some(Ok(n)) if (1..=MAX_PAGE).contains(&n) => Some(n),
+            Some(_) => {
+                errors.add("limit", FieldError::InvalidCharacters("a whole number from 1 to 100"));
+                None
+            }
+        };
+        match (status, limit) {
+            (Some(status), Some(limit)) => Ok(Self { status, limit, cursor: cursor.map(str::to_string) }),
+            _ => Err(InvalidForm { language, errors }),
         }
-    };
-    match value {
-        None if required => errors.add(name, FieldError::Missing),
-        Some(text) if text.chars().count() > MAX_NOTE => errors.add(name, FieldError::TooLong(MAX_NOTE)),
-        value => return Ok(value),
     }
-    Err(OperatorError::Invalid(errors))
+}
+
+/// An operator's action on one request, as read from its path and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OperatorAction {
+    /// `approve {"note"?}`.
+    Approve {
+        /// A note for the audit trail.
+        note: Option<Note>,
+    },
+    /// `reject {"reason"}`: mailed to the applicant.
+    Reject {
+        /// Why.
+        reason: Note,
+    },
+    /// `request-info {"message"}`: mailed to the applicant.
+    RequestInfo {
+        /// What is asked.
+        message: Note,
+    },
+    /// `reissue-credentials`.
+    ReissueCredentials,
+}
+
+impl OperatorAction {
+    /// The action the path segment `name` names, with its `body` read (errors told in
+    /// `language`); `None` when no action has that name.
+    pub fn read(name: &str, body: &Map<String, Value>, language: Language) -> Option<Result<Self, InvalidForm>> {
+        let mut reader = FieldReader::lenient(body);
+        let action = match name {
+            "approve" => reader.optional("note", Note::parse).map(|note| Self::Approve { note }),
+            "reject" => reader.required("reason", Note::parse).map(|reason| Self::Reject { reason }),
+            "request-info" => reader.required("message", Note::parse).map(|message| Self::RequestInfo { message }),
+            "reissue-credentials" => Some(Self::ReissueCredentials),
+            _ => return None,
+        };
+        // A field the reader refused is in its errors: no errors means the action was read.
+        Some(
+            reader
+                .finish(language)
+                .and_then(|()| action.ok_or_else(|| InvalidForm { language, errors: FieldErrors::default() })),
+        )
+    }
 }
 
 /// Creates an operator account and emails its initial credentials (first login forces a change).
@@ -587,13 +637,54 @@ pub async fn create_operator(
 
 #[cfg(test)]
 mod tests {
-    use serde_json::Map;
-
     use super::*;
     use crate::{
+        domain::MAX_NOTE,
         fakes::{RETRY, World},
         ports::OutboxStatus,
     };
+
+    fn body(value: serde_json::Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn actions_are_read_with_every_refused_field_in_the_clients_language() {
+        let approve = OperatorAction::read("approve", &body(serde_json::json!({"note": "  ok  "})), Language::En);
+        assert_eq!(approve, Some(Ok(OperatorAction::Approve { note: Some(Note::parse("ok").unwrap()) })));
+        let bare = OperatorAction::read("approve", &Map::new(), Language::En);
+        assert_eq!(bare, Some(Ok(OperatorAction::Approve { note: None })));
+        assert_eq!(OperatorAction::read("archive", &Map::new(), Language::En), None, "no such action");
+
+        let Some(Err(missing)) =
+            OperatorAction::read("reject", &body(serde_json::json!({"reason": " "})), Language::It)
+        else {
+            panic!("a blank reason is refused");
+        };
+        assert_eq!(missing.errors.messages(missing.language)["reason"], "Campo obbligatorio.");
+        let long = "x".repeat(MAX_NOTE + 1);
+        let Some(Err(too_long)) =
+            OperatorAction::read("request-info", &body(serde_json::json!({"message": long})), Language::En)
+        else {
+            panic!("a long message is refused");
+        };
+        assert_eq!(too_long.errors.get("message"), Some(&FieldError::TooLong(MAX_NOTE)));
+        let Some(Err(wrong)) = OperatorAction::read("approve", &body(serde_json::json!({"note": 3})), Language::En)
+        else {
+            panic!("a number is no note");
+        };
+        assert_eq!(wrong.errors.get("note"), Some(&FieldError::WrongType("text")));
+    }
+
+    #[test]
+    fn the_queue_query_refuses_every_bad_parameter_at_once() {
+        let query = QueueQuery::read(None, None, Some("c"), Language::En).unwrap();
+        assert_eq!((query.status, query.limit, query.cursor.as_deref()), (Status::Submitted, DEFAULT_PAGE, Some("c")));
+        let invalid = QueueQuery::read(Some("awaiting_document"), Some("101"), None, Language::It).unwrap_err();
+        let messages = invalid.errors.messages(invalid.language);
+        assert_eq!(messages.keys().collect::<Vec<_>>(), ["limit", "status"]);
+        assert!(messages["limit"].contains("un numero intero da 1 a 100"), "{messages:?}");
+    }
 
     #[tokio::test]
     async fn an_approval_that_loses_the_race_answers_the_winners_status_and_writes_nothing() {
@@ -604,7 +695,7 @@ mod tests {
             tables.requests.insert(rejected.id, rejected);
         });
 
-        let result = world.operator.approve(&world.operator_claims(), &request.id.to_string(), &Map::new()).await;
+        let result = world.operator.approve(&world.operator_claims(), request.id, None).await;
 
         assert!(matches!(result, Err(OperatorError::InvalidTransition(Status::Rejected))), "{result:?}");
         let tables = world.store.tables();
@@ -619,7 +710,7 @@ mod tests {
         let request = world.submitted_request();
         world.mailer.faults.fail_next("send", 1);
 
-        let approved = world.operator.approve(&world.operator_claims(), &request.id.to_string(), &Map::new()).await;
+        let approved = world.operator.approve(&world.operator_claims(), request.id, None).await;
         let approved = approved.expect("the approval does not depend on the mail service");
         assert_eq!(approved.status, Status::Approved);
         let username = approved.username.expect("a username");

@@ -1,9 +1,13 @@
-//! The operators' API: checks the session, then routes each request to one call of the operator
-//! service.
+//! The operators' API: checks the session, reads each request into a typed command, and calls
+//! one method of the operator service with it.
 
 use accreditation::{
-    http::{ApiError, bearer_token, json_response, optional_json_object, path_segments, query_parameter, respond},
-    services::operator::OperatorService,
+    domain::RequestId,
+    http::{
+        ApiError, bearer_token, json_response, optional_json_object, path_segments, query_parameter, request_language,
+        respond,
+    },
+    services::operator::{OperatorAction, OperatorError, OperatorService, QueueQuery},
 };
 use lambda_http::{
     Body, Error, Request, RequestExt, Response,
@@ -19,22 +23,22 @@ async fn route(service: &OperatorService, request: &Request) -> Result<Response<
     let operator = service.authorize(bearer_token(request.headers()))?;
     let segments = path_segments(request.raw_http_path());
     let method = request.method();
+    let language = request_language(request);
     match segments.as_slice() {
         ["operator", "requests"] => match *method {
             Method::GET => {
-                let page = service
-                    .queue(
-                        query_parameter(request, "status"),
-                        query_parameter(request, "limit"),
-                        query_parameter(request, "cursor"),
-                    )
-                    .await?;
-                Ok(json_response(StatusCode::OK, &page))
+                let query = QueueQuery::read(
+                    query_parameter(request, "status"),
+                    query_parameter(request, "limit"),
+                    query_parameter(request, "cursor"),
+                    language,
+                )?;
+                Ok(json_response(StatusCode::OK, &service.queue(query).await?))
             }
             _ => Err(ApiError::method_not_allowed(&["GET"])),
         },
         ["operator", "requests", id] => match *method {
-            Method::GET => Ok(json_response(StatusCode::OK, &service.view(id).await?)),
+            Method::GET => Ok(json_response(StatusCode::OK, &service.view(request_id(id)?).await?)),
             _ => Err(ApiError::method_not_allowed(&["GET"])),
         },
         ["operator", "requests", id, action] => {
@@ -42,15 +46,16 @@ async fn route(service: &OperatorService, request: &Request) -> Result<Response<
                 return Err(ApiError::method_not_allowed(&["POST"]));
             }
             let body = optional_json_object(request)?;
-            let result = match *action {
-                "approve" => service.approve(&operator, id, &body.object).await?,
-                "reject" => service.reject(&operator, id, &body.object).await?,
-                "request-info" => service.request_info(&operator, id, &body.object).await?,
-                "reissue-credentials" => service.reissue_credentials(&operator, id).await?,
-                _ => return Err(ApiError::no_route(request.uri().path())),
-            };
+            let action = OperatorAction::read(action, &body.object, language)
+                .ok_or_else(|| ApiError::no_route(request.uri().path()))??;
+            let result = service.act(&operator, request_id(id)?, action).await?;
             Ok(json_response(StatusCode::OK, &result))
         }
         _ => Err(ApiError::no_route(request.uri().path())),
     }
+}
+
+/// The request id of a path: any other segment names no request.
+fn request_id(segment: &str) -> Result<RequestId, OperatorError> {
+    RequestId::parse(segment).ok_or(OperatorError::NotFound)
 }

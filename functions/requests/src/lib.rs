@@ -1,11 +1,13 @@
-//! The applicant API: routes each request to one call of the applicant service.
+//! The applicant API: reads each request into a typed command and calls one method of the
+//! applicant service with it.
 
 use accreditation::{
+    domain::RequestId,
     http::{
-        ApiError, bearer_token, header_text, json_object, json_response, optional_json_object, path_segments, respond,
-        source_ip,
+        ApiError, bearer_token, header_text, json_object, json_response, optional_json_object, path_segments,
+        request_language, respond, source_ip,
     },
-    services::applicant::{ApplicantService, Submission},
+    services::applicant::{ApplicantError, ApplicantService, Submission, UploadRequest},
 };
 use lambda_http::{
     Body, Error, Request, RequestExt, Response,
@@ -25,33 +27,34 @@ async fn route(service: &ApplicantService, request: &Request) -> Result<Response
         ["requests"] => match *method {
             Method::POST => {
                 let body = json_object(request)?;
-                let ip = source_ip(request);
-                let submission = Submission {
-                    raw: &body.raw,
-                    form: &body.object,
-                    idempotency_key: header_text(request, "idempotency-key"),
-                    remote_ip: ip.as_deref(),
-                };
+                let key = header_text(request, "idempotency-key");
+                let submission =
+                    Submission::read(&body.raw, &body.object, key, source_ip(request), &service.form_rules())?;
                 Ok(json_response(StatusCode::CREATED, &service.submit(submission).await?))
             }
             _ => Err(ApiError::method_not_allowed(&["POST"])),
         },
         ["requests", id] => match *method {
-            Method::GET => Ok(json_response(StatusCode::OK, &service.status(id, token).await?)),
+            Method::GET => Ok(json_response(StatusCode::OK, &service.status(request_id(id)?, token).await?)),
             _ => Err(ApiError::method_not_allowed(&["GET"])),
         },
         ["requests", id, "document"] => match *method {
-            Method::POST => Ok(json_response(StatusCode::OK, &service.confirm_document(id, token).await?)),
+            Method::POST => Ok(json_response(StatusCode::OK, &service.confirm_document(request_id(id)?, token).await?)),
             _ => Err(ApiError::method_not_allowed(&["POST"])),
         },
         ["requests", id, "upload-url"] => match *method {
             Method::POST => {
                 let body = optional_json_object(request)?;
-                let declared = (!body.object.is_empty()).then_some(&body.object);
-                Ok(json_response(StatusCode::OK, &service.new_upload(id, token, declared).await?))
+                let upload = UploadRequest::read(&body.object, request_language(request));
+                Ok(json_response(StatusCode::OK, &service.new_upload(request_id(id)?, token, upload).await?))
             }
             _ => Err(ApiError::method_not_allowed(&["POST"])),
         },
         _ => Err(ApiError::no_route(request.uri().path())),
     }
+}
+
+/// The request id of a path: any other segment is answered as an unknown request.
+fn request_id(segment: &str) -> Result<RequestId, ApplicantError> {
+    RequestId::parse(segment).ok_or(ApplicantError::NotFound)
 }
