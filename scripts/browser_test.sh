@@ -50,9 +50,10 @@ export SESSION_SIGNING_KEY
 export RUST_LOG="${RUST_LOG:-warn}"
 OPERATOR_USERNAME="giulia.bianchi" OPERATOR_EMAIL="giulia.bianchi@example.org"
 
-WATCH_PID=""
+WATCH_PID="" GATEWAY_PID=""
 cleanup() {
-  stop_group "$WATCH_PID"
+  stop_pid "${GATEWAY_PID:-}"
+  stop_group "${WATCH_PID:-}"
   stop_pid "${MOTO_PID:-}"
 }
 trap cleanup EXIT INT TERM
@@ -63,9 +64,8 @@ cargo run --quiet --locked -p admin -- bootstrap >/dev/null
 cargo run --quiet --locked -p admin -- operator --username "$OPERATOR_USERNAME" --email "$OPERATOR_EMAIL" --language it >/dev/null
 
 LOG="$RUN_DIR/browser-watch-$API_PORT.log"
-log "serving the functions with cargo lambda watch on 127.0.0.1:$API_PORT (log: ${LOG#"$ROOT"/})"
-start_group "$LOG" cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --ignore-changes
-WATCH_PID="$BG_PID"
+log "serving the functions with cargo lambda watch behind the local API Gateway on 127.0.0.1:$API_PORT (log: ${LOG#"$ROOT"/})"
+start_local_api "$API_PORT" "$(free_port)" "$LOG" --ignore-changes
 if ! wait_http "http://127.0.0.1:$API_PORT/" 600; then
   tail -n 30 "$LOG" >&2 || true
   die "cargo lambda watch did not start (log: $LOG)"

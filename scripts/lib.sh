@@ -56,8 +56,10 @@ while time.time() < deadline:
     try:
         urllib.request.urlopen(url, timeout=max(1.0, deadline - time.time()))
         sys.exit(0)
-    except urllib.error.HTTPError:
-        sys.exit(0)
+    except urllib.error.HTTPError as error:
+        if error.code != 503:  # the local gateway's answer while cargo lambda watch is not up yet
+            sys.exit(0)
+        time.sleep(0.3)
     except Exception:
         time.sleep(0.3)
 sys.exit(1)
@@ -78,6 +80,22 @@ start_moto() {
     stop_pid "$MOTO_PID"
     die "the moto server did not start on port $port (log: $logfile)"
   fi
+}
+
+# Serves every function on 127.0.0.1:$1 as API Gateway does: `cargo lambda watch` (its flags
+# "${@:4}", its output in the file $3) on the internal port $2, behind scripts/local_gateway.py on
+# $1, which builds the API Gateway events itself and invokes the functions through watch's Invoke
+# API (watch's own HTTP front refuses bodies and headers that are not UTF-8 and, under load, now and
+# then a large response). Sets WATCH_PID (a start_group session) and GATEWAY_PID.
+start_local_api() {
+  local port="$1" watch_port="$2" logfile="$3"
+  shift 3
+  port_is_free "$port" || die "port $port is already in use: choose another with API_PORT=<port>"
+  port_is_free "$watch_port" || die "port $watch_port is already in use: choose another with WATCH_PORT=<port>"
+  start_group "$logfile" cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$watch_port" "$@"
+  WATCH_PID="$BG_PID"
+  "$VENV/bin/python" "$ROOT/scripts/local_gateway.py" "$port" "$watch_port" >>"$RUN_DIR/gateway-$port.log" 2>&1 &
+  GATEWAY_PID=$!
 }
 
 # Whether process $1, asked to stop, ends within the 5 s grace stop_pid and stop_group give it.

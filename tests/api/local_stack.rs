@@ -1,5 +1,6 @@
-//! `make dev` for real: `cargo lambda watch` with the workspace's function router serves the
-//! API Gateway paths (no /lambda-url/ prefix), and a plain HTTP client goes through the journey.
+//! `make dev` for real: `cargo lambda watch` behind the local API Gateway (scripts/local_gateway.py)
+//! serves the API Gateway paths of the workspace's function router, a plain HTTP client goes
+//! through the journey, and bytes that are not UTF-8 reach the functions as on API Gateway.
 
 use std::{
     fs::File,
@@ -32,6 +33,16 @@ impl Drop for Watch {
     }
 }
 
+/// The local API Gateway, stopped with it.
+struct Gateway(Child);
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -47,12 +58,12 @@ async fn cargo_lambda_watch_serves_the_journey_on_the_api_gateway_paths() {
     bootstrap::create_bucket(&clients.s3, &bucket, "eu-south-1", &["*".into()]).await.unwrap();
     bootstrap::verify_sender(&clients.ses, &sender).await.unwrap();
 
-    let port = free_port().to_string();
+    let (port, watch_port) = (free_port().to_string(), free_port().to_string());
     std::fs::create_dir_all(format!("{ROOT}/target/test-logs")).unwrap();
     let log = format!("{ROOT}/target/test-logs/cargo-lambda-watch-{suffix}.log");
     let output = File::create(&log).unwrap();
     let child = Command::new("cargo")
-        .args(["lambda", "watch", "--invoke-address", "127.0.0.1", "--invoke-port", &port, "--ignore-changes"])
+        .args(["lambda", "watch", "--invoke-address", "127.0.0.1", "--invoke-port", &watch_port, "--ignore-changes"])
         .current_dir(ROOT)
         .envs([
             ("AWS_REGION", "eu-south-1"),
@@ -75,6 +86,13 @@ async fn cargo_lambda_watch_serves_the_journey_on_the_api_gateway_paths() {
         .spawn()
         .expect("cargo lambda is installed by `make test` (scripts/requirements.txt)");
     let _watch = Watch(child);
+    let python = format!("{ROOT}/.venv/bin/python");
+    let gateway = Command::new(&python)
+        .args([&format!("{ROOT}/scripts/local_gateway.py"), &port, &watch_port])
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{python} (make test's venv) runs the local gateway: {e}"));
+    let _gateway = Gateway(gateway);
 
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
@@ -86,11 +104,12 @@ async fn cargo_lambda_watch_serves_the_journey_on_the_api_gateway_paths() {
         let crashed = std::fs::read_to_string(&log).unwrap_or_default().contains("ERROR command exited");
         assert!(!crashed, "the function failed to start; see {log}");
         match http.get(&probe).bearer_auth("nothing").send().await {
-            Ok(response) => {
+            // 503: the gateway is up, cargo lambda watch not yet.
+            Ok(response) if response.status() != 503 => {
                 ready = Some(response);
                 break;
             }
-            Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+            _ => tokio::time::sleep(Duration::from_secs(1)).await,
         }
     }
     let probe = ready.unwrap_or_else(|| panic!("cargo lambda watch never answered; see {log}"));
@@ -116,6 +135,18 @@ async fn cargo_lambda_watch_serves_the_journey_on_the_api_gateway_paths() {
 
     let wrong_method = http.put(format!("{base}/requests")).send().await.unwrap();
     assert_eq!(wrong_method.status(), 405);
+
+    // Bytes that are not UTF-8 reach the function, as API Gateway passes them (a body base64-encoded).
+    let latin1 = http.post(format!("{base}/requests")).header("content-type", "application/json");
+    let latin1 = latin1.body(vec![0xff, 0xfe, b'{']).send().await.unwrap();
+    assert_eq!(latin1.status(), 400, "see {log}");
+    assert_eq!(latin1.json::<Value>().await.unwrap()["error"], "invalid_json");
+    let header = reqwest::header::HeaderValue::from_bytes(b"Bearer caf\xe9").unwrap();
+    let odd_token = http.get(format!("{base}/requests/{id}")).header("authorization", header).send().await.unwrap();
+    assert_eq!(odd_token.status(), 404, "see {log}");
+    assert_eq!(odd_token.json::<Value>().await.unwrap()["error"], "not_found");
+    let unrouted = http.get(format!("{base}/no/such/route")).send().await.unwrap();
+    assert_eq!(unrouted.status(), 404, "API Gateway's own answer to a path no route serves");
 
     // The other functions answer on their API Gateway paths too.
     let login =

@@ -20,8 +20,7 @@ use lambda_http::{
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-/// The scripts and styles, served under `/assets/<name>`. Each stays small (see
-/// `tests::every_file_fits_in_one_read_of_the_local_emulator`): the texts are split by language.
+/// The scripts and styles, served under `/assets/<name>`.
 const ASSETS: &[(&str, &str)] = &[
     ("app.css", include_str!("../assets/app.css")),
     ("texts-it.js", include_str!("../assets/texts-it.js")),
@@ -401,19 +400,6 @@ mod tests {
         for refused in ["identity", "gzip;q=0, br", "deflate"] {
             let plain = request(&site, "GET", "/", json!({"accept-encoding": refused})).await;
             assert!(matches!(plain.body(), Body::Text(_)), "{refused}");
-        }
-    }
-
-    /// `cargo lambda watch` (make dev, the browser tests) hands a function's response to the
-    /// waiting client after answering the function, and a body longer than its first 8 KiB read is
-    /// sometimes cut off (an intermittent 500). Gzip-compressed, base64-encoded, with the headers,
-    /// every file stays under that.
-    #[test]
-    fn every_file_fits_in_one_read_of_the_local_emulator() {
-        let site = Site::new(&config(&[])).unwrap();
-        for (path, file) in &site.files {
-            let encoded = file.gzip.len().div_ceil(3) * 4;
-            assert!(encoded + 1500 < 8192, "{path}: {} bytes gzip-compressed", file.gzip.len());
         }
     }
 
