@@ -307,7 +307,7 @@ fn local_routes() -> BTreeMap<String, String> {
 
 /// The concrete path of a route: an id for `{id}`, a real action for `{action}`, an asset for `{file}`.
 fn concrete(path: &str, id: &str) -> String {
-    path.replace("{id}", id).replace("{action}", "approve").replace("{file}", "common.js")
+    path.replace("{id}", id).replace("{action}", "approve").replace("{file}", "i18n.js")
 }
 
 /// The answer of a function to a path it has no route for (a served path that finds nothing, an

@@ -12,6 +12,9 @@ pub struct BirthDate(Date);
 
 const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
 
+/// The earliest date of birth accepted (sent to the form page, which checks it too).
+pub const EARLIEST_BIRTH_DATE: Date = time::macros::date!(1900 - 01 - 01);
+
 impl BirthDate {
     /// Parses the date and checks it against `today` (the caller's clock, UTC).
     pub fn parse(value: &str, today: Date) -> Result<Self, FieldError> {
@@ -23,7 +26,7 @@ impl BirthDate {
             return Err(FieldError::InvalidDate);
         }
         let date = Date::parse(trimmed, FORMAT).map_err(|_| FieldError::InvalidDate)?;
-        if date.year() < 1900 {
+        if date < EARLIEST_BIRTH_DATE {
             return Err(FieldError::DateTooEarly);
         }
         if date >= today {

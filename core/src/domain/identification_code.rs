@@ -7,6 +7,17 @@ use super::FieldError;
 /// Longest identification code accepted.
 pub const MAX_ID_CODE_LENGTH: usize = 30;
 
+/// The characters of an identification code once spaces and hyphens are dropped and letters
+/// upper-cased, as a regular expression for the form page (Unicode mode, valid for the `regex`
+/// crate and JavaScript's `u` flag): letters and digits of any script (Rust's
+/// `char::is_alphanumeric`). A test proves it agrees with [`IdentificationCode::parse`].
+pub const ID_CODE_PATTERN: &str = r"^[\p{Alphabetic}\p{N}]+$";
+
+/// The shape [`is_italian_fiscal_code`] recognises, as a regular expression for the form page. A
+/// test proves they agree.
+pub const FISCAL_CODE_PATTERN: &str =
+    "^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$";
+
 /// A document number: letters and digits, upper-cased, with spaces and hyphens removed, and never
 /// an Italian codice fiscale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +121,27 @@ mod tests {
         #[test]
         fn short_alphanumeric_codes_are_accepted(code in "[A-Z0-9]{1,15}") {
             prop_assert_eq!(IdentificationCode::parse(&code).map(|c| c.0), Ok(code));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_patterns_the_page_gets_are_the_rules_parse_applies(code in "[a-zA-Z0-9 \\-é٣Ⅻ.#_ß]{1,20}") {
+            let characters = regex::Regex::new(ID_CODE_PATTERN).unwrap();
+            let fiscal = regex::Regex::new(FISCAL_CODE_PATTERN).unwrap();
+            let normalized: String =
+                code.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_uppercase).collect();
+            prop_assume!(!normalized.is_empty() && normalized.chars().count() <= MAX_ID_CODE_LENGTH);
+            let accepted = characters.is_match(&normalized) && !fiscal.is_match(&normalized);
+            prop_assert_eq!(IdentificationCode::parse(&code).is_ok(), accepted, "{:?}", code);
+        }
+
+        #[test]
+        fn the_fiscal_code_pattern_is_the_shape_the_check_recognises(
+            code in "[A-Z]{5,6}[0-9L-V]{2}[A-Z][0-9L-V]{2}[A-Z0-9][0-9L-V]{3}[A-Z0-9]{1,2}"
+        ) {
+            let fiscal = regex::Regex::new(FISCAL_CODE_PATTERN).unwrap();
+            prop_assert_eq!(is_italian_fiscal_code(&code), fiscal.is_match(&code), "{:?}", code);
         }
     }
 }

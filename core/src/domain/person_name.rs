@@ -9,6 +9,13 @@ use super::FieldError;
 /// Longest name accepted, in user-perceived characters (graphemes).
 pub const MAX_NAME_LENGTH: usize = 100;
 
+/// The characters [`PersonName::parse`] accepts, as a regular expression (Unicode mode, valid for
+/// the `regex` crate and JavaScript's `u` flag) for the form page: a letter (the Unicode
+/// Alphabetic property, Rust's `char::is_alphabetic`) first, then letters, combining marks,
+/// spaces, apostrophes (' and ’) and hyphens. Applied to the trimmed, NFC-normalised text with
+/// inner whitespace collapsed; a test proves it agrees with `parse`.
+pub const NAME_PATTERN: &str = r"^\p{Alphabetic}[\p{Alphabetic}\p{M} '’\-]*$";
+
 /// A name of Unicode letters, spaces, apostrophes and hyphens, NFC-normalised and trimmed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -107,6 +114,19 @@ mod tests {
         #[test]
         fn letters_only_names_are_accepted(input in "[a-zA-Zà-öø-ÿ]{1,60}") {
             prop_assert!(PersonName::parse(&input).is_ok());
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_pattern_the_page_gets_is_the_rule_parse_applies(
+            name in "[a-zA-Zéß\u{300}\u{301}Ⅻ٣0-9' ’\\-.,@漢Ωя\t_]{1,12}"
+        ) {
+            let pattern = regex::Regex::new(NAME_PATTERN).unwrap();
+            let normalized: String = name.trim().nfc().collect();
+            let collapsed = normalized.split_whitespace().collect::<Vec<_>>().join(" ");
+            prop_assume!(!collapsed.is_empty());
+            prop_assert_eq!(PersonName::parse(&name).is_ok(), pattern.is_match(&collapsed), "{:?}", name);
         }
     }
 }

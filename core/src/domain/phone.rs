@@ -4,6 +4,14 @@ use serde::{Deserialize, Serialize};
 
 use super::FieldError;
 
+/// What may be typed between the digits of a phone number (dropped).
+pub const PHONE_SEPARATORS: &str = " .-()";
+
+/// A phone number once its separators are dropped, as a regular expression for the form page
+/// (valid for the `regex` crate and JavaScript): `+`, then 7 to 15 digits, the first not zero. A
+/// test proves it agrees with [`PhoneNumber::parse`].
+pub const E164_PATTERN: &str = r"^\+[1-9][0-9]{6,14}$";
+
 /// A phone number as `+` followed by the country prefix and number: 7 to 15 digits, the first
 /// not zero (ITU-T E.164). Spaces, dots, hyphens and parentheses typed between digits are dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,7 +32,7 @@ impl PhoneNumber {
         for c in rest.chars() {
             match c {
                 '0'..='9' => digits.push(c),
-                ' ' | '.' | '-' | '(' | ')' => {}
+                c if PHONE_SEPARATORS.contains(c) => {}
                 _ => return Err(FieldError::InvalidPhone),
             }
         }
@@ -75,6 +83,20 @@ mod tests {
         fn every_e164_number_round_trips(n in "[1-9][0-9]{6,14}") {
             let phone = PhoneNumber::parse(&format!("+{n}")).unwrap();
             prop_assert_eq!(phone.as_str(), format!("+{n}"));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_pattern_the_page_gets_is_the_rule_parse_applies(phone in "\\+?[0-9 .()\\-x\t+]{0,20}") {
+            let pattern = regex::Regex::new(E164_PATTERN).unwrap();
+            let trimmed = phone.trim();
+            prop_assume!(!trimmed.is_empty());
+            let compact = match trimmed.strip_prefix('+') {
+                Some(rest) => format!("+{}", rest.chars().filter(|c| !PHONE_SEPARATORS.contains(*c)).collect::<String>()),
+                None => trimmed.to_string(),
+            };
+            prop_assert_eq!(PhoneNumber::parse(&phone).is_ok(), pattern.is_match(&compact), "{:?}", phone);
         }
     }
 }

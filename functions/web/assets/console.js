@@ -1,7 +1,10 @@
 // The operators' console: login (with the forced change), the queue by status with paging, a
 // request with its document and audit trail, and the decisions, each confirmed. An expired session
 // goes back to the login and, once logged in again, to the same screen with the text typed kept.
-'use strict';
+import { api } from './api.js';
+import { h, hideAlert, showAlert } from './dom.js';
+import { countryName, formatTime, hasText, statusText, t } from './i18n.js';
+import { mountLogin } from './login.js';
 
 const root = document.getElementById('console-root');
 const consoleAlert = document.getElementById('console-alert');
@@ -229,7 +232,7 @@ function renderRequest() {
 
 /** An audit action in words (its code when this page does not know it). */
 function actionText(action) {
-  return TEXT.en['audit.' + action] ? t('audit.' + action) : action;
+  return hasText('audit.' + action) ? t('audit.' + action) : action;
 }
 
 /** Opens the confirmation of `action`, with its text field when it takes one (draft kept). */

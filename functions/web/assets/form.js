@@ -1,6 +1,10 @@
 // The applicant's form: checks mirroring the server's, the request, the direct upload with its
 // progress, the acceptance check, and the reference with the private status link.
-'use strict';
+import { api } from './api.js';
+import { clearFieldErrors, h, showAlert, showFieldErrors } from './dom.js';
+import { currentLanguage, fillCountries, t } from './i18n.js';
+import { Settings } from './settings.js';
+import { confirmDocument, documentProblem, uploadDocument } from './upload.js';
 
 const form = document.getElementById('request-form');
 const alertBox = document.getElementById('form-alert');
@@ -13,22 +17,36 @@ const retryButton = document.getElementById('retry-upload');
 /** The request created by this page, once the server accepted the form. */
 let created = null;
 
-const NAME = /^\p{L}[\p{L}\p{M} '’-]*$/u;
+// The server's own rules (Settings.rules, rendered from the parsers' definitions): names, phones,
+// identification codes, the codice fiscale's shape, the earliest date of birth. The email check is
+// only a first look: the server parses addresses with the email_address crate.
+const RULES = Settings.rules;
+const NAME = new RegExp(RULES.name, 'u');
+const PHONE = new RegExp(RULES.phone, 'u');
+const PHONE_SEPARATORS = new RegExp('[' + RULES.phone_separators.replace(/[\]\\^-]/g, '\\$&') + ']', 'gu');
+const ID_CODE = new RegExp(RULES.identification_code, 'u');
+const FISCAL_CODE = new RegExp(RULES.fiscal_code, 'u');
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u;
-const ID_CODE = /^[\p{L}\p{N}]+$/u;
-// The personal codice fiscale's shape (omocodia letters allowed in the digit places).
-const FISCAL_CODE = /^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$/;
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 const value = (name) => form.elements[name].value;
 
-/** The phone as the server reads it: separators dropped, `+` and 7 to 15 digits. */
+/** The phone as the server reads it: `+`, then digits with the separators dropped. */
 function phoneProblem(text) {
-  const compact = text.replace(/[\s.\-()]/g, '');
-  return /^\+[1-9][0-9]{6,14}$/.test(compact) ? null : t('err.phone');
+  const compact = text.startsWith('+') ? '+' + text.slice(1).replace(PHONE_SEPARATORS, '') : text;
+  return PHONE.test(compact) ? null : t('err.phone');
 }
 
+/** Too long for the server's limit `limit`, counted as the server does (names in graphemes). */
 function lengthProblem(text, limit) {
-  return [...text.trim()].length > Settings.limits[limit] ? t('err.too_long', { max: Settings.limits[limit] }) : null;
+  const length = limit === 'name' ? [...GRAPHEMES.segment(text.trim())].length : [...text.trim()].length;
+  return length > Settings.limits[limit] ? t('err.too_long', { max: Settings.limits[limit] }) : null;
+}
+
+/** A name as the server reads it: NFC-normalised, inner whitespace collapsed. */
+function nameProblem(text) {
+  const name = text.normalize('NFC').replace(/\s+/gu, ' ');
+  return lengthProblem(name, 'name') || (NAME.test(name) ? null : t('err.name'));
 }
 
 /** Every problem of the form, by the server's field names (the same keys its errors use). */
@@ -44,14 +62,13 @@ function check() {
     const found = text === '' ? null : problem(text);
     if (found) errors[name] = found;
   };
-  const name = (text) => lengthProblem(text, 'name') || (NAME.test(text.replace(/\s+/g, ' ')) ? null : t('err.name'));
   const email = (text) => lengthProblem(text, 'email') || (EMAIL.test(text) ? null : t('err.email'));
-  required('name', name);
-  required('surname', name);
+  required('name', nameProblem);
+  required('surname', nameProblem);
   required('gender', () => null);
   required('birth_date', (text) => {
     const date = new Date(text + 'T00:00:00Z');
-    const ok = /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(date.getTime()) && text >= '1900-01-01' && date < new Date();
+    const ok = /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(date.getTime()) && text >= RULES.earliest_birth_date && date < new Date();
     return ok ? null : t('err.date');
   });
   required('birth_country', () => null);
@@ -255,6 +272,7 @@ function render() {
 }
 
 document.addEventListener('DOMContentLoaded', () => {
+  form.elements.birth_date.min = RULES.earliest_birth_date;
   render();
   loadRecaptcha();
   form.addEventListener('submit', submit);

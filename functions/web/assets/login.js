@@ -1,6 +1,9 @@
 // Login with the forced password change of a first access (temporary password, legacy password
 // or activation link), shared by the login page and the operators' console.
-'use strict';
+import { api } from './api.js';
+import { h, showAlert } from './dom.js';
+import { t } from './i18n.js';
+import { Settings } from './settings.js';
 
 /** The minutes of a `Retry-After` header, at least one. */
 function retryMinutes(headers) {
@@ -20,7 +23,7 @@ function inputField(id, labelKey, attributes) {
  * Shows the login form in `root`; calls `onAuthenticated(session, username, changed)` once a
  * session is granted (`changed` after the forced change). `notice` is shown above the form.
  */
-function mountLogin(root, onAuthenticated, notice = null) {
+export function mountLogin(root, onAuthenticated, notice = null) {
   const activation = new URLSearchParams(location.hash.slice(1)).get('activation');
   if (activation) {
     history.replaceState(null, '', location.pathname + location.search);

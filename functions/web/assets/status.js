@@ -1,7 +1,10 @@
 // The applicant's status page: the request named by the link's fragment (id and access token,
 // never sent to a server), its status, timeline and messages, and the upload of a document when
 // one is awaited.
-'use strict';
+import { api } from './api.js';
+import { clearFieldErrors, h, hideAlert, showAlert, showFieldErrors } from './dom.js';
+import { formatTime, statusText, t } from './i18n.js';
+import { confirmDocument, documentProblem, uploadDocument } from './upload.js';
 
 const fragment = new URLSearchParams(location.hash.slice(1));
 const requestId = fragment.get('id');

@@ -1,7 +1,6 @@
 // The pages' English texts (with texts-it.js: the same keys in Italian).
-'use strict';
 
-const TEXT_EN = {
+export const TEXT_EN = {
   'app.title': 'Foreign User accreditation',
   'required': 'required',
   'form.title': 'Request for Foreign User credentials',

@@ -1,7 +1,6 @@
 // The pages' Italian texts (with texts-en.js: the same keys in English).
-'use strict';
 
-const TEXT_IT = {
+export const TEXT_IT = {
   'app.title': 'Accreditamento Utente Estero',
   'required': 'obbligatorio',
   'form.title': 'Richiesta di credenziali Utente Estero',

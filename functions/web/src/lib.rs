@@ -20,12 +20,18 @@ use lambda_http::{
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-/// The scripts and styles, served under `/assets/<name>`.
+/// The stylesheet and the scripts (ES modules), served under `/assets/<name>`, each after the
+/// modules it imports: an import of `./<name>` is linked to that module's versioned URL, so a
+/// module's version covers what it imports.
 const ASSETS: &[(&str, &str)] = &[
     ("app.css", include_str!("../assets/app.css")),
     ("texts-it.js", include_str!("../assets/texts-it.js")),
     ("texts-en.js", include_str!("../assets/texts-en.js")),
-    ("common.js", include_str!("../assets/common.js")),
+    ("settings.js", include_str!("../assets/settings.js")),
+    ("i18n.js", include_str!("../assets/i18n.js")),
+    ("dom.js", include_str!("../assets/dom.js")),
+    ("api.js", include_str!("../assets/api.js")),
+    ("upload.js", include_str!("../assets/upload.js")),
     ("login.js", include_str!("../assets/login.js")),
     ("form.js", include_str!("../assets/form.js")),
     ("status.js", include_str!("../assets/status.js")),
@@ -41,7 +47,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/console", include_str!("../assets/console.html")),
 ];
 
-/// What every page but the notice loads (`{{head}}`): the stylesheet, the settings and the shared scripts.
+/// What every page but the notice loads (`{{head}}`): the stylesheet and the settings.
 const HEAD: &str = include_str!("../assets/head.html");
 
 /// The top of every page but the notice: skip link, title and language switch (`{{header}}`).
@@ -117,18 +123,31 @@ impl Site {
                 "password_min": domain::password::MIN_LENGTH,
                 "password_max": domain::password::MAX_LENGTH,
             },
+            // The server's own rules, which the page checks with (regular expressions in Unicode mode).
+            "rules": {
+                "name": domain::person_name::NAME_PATTERN,
+                "phone": domain::phone::E164_PATTERN,
+                "phone_separators": domain::phone::PHONE_SEPARATORS,
+                "identification_code": domain::identification_code::ID_CODE_PATTERN,
+                "fiscal_code": domain::identification_code::FISCAL_CODE_PATTERN,
+                "earliest_birth_date": domain::birth_date::EARLIEST_BIRTH_DATE.to_string(),
+            },
         });
         // `<` escaped: the JSON sits in a <script> element and must never close it.
         let settings = settings.to_string().replace('<', "\\u003c");
 
         let mut files = HashMap::new();
         let mut links = Vec::new();
+        let mut imports: Vec<(String, String)> = Vec::new();
         for (name, text) in ASSETS {
+            let text = imports.iter().fold(text.to_string(), |text, (import, link)| text.replace(import, link));
             let version = &hex::encode(Sha256::digest(text.as_bytes()))[..12];
-            links.push((format!("{{{{asset:{name}}}}}"), format!("/assets/{name}?v={version}")));
+            let link = format!("/assets/{name}?v={version}");
+            links.push((format!("{{{{asset:{name}}}}}"), link.clone()));
+            imports.push((format!("from './{name}'"), format!("from '{link}'")));
             let content_type =
                 if name.ends_with(".css") { "text/css; charset=utf-8" } else { "text/javascript; charset=utf-8" };
-            let served = Served::new(content_type, "public, max-age=31536000, immutable", text.to_string());
+            let served = Served::new(content_type, "public, max-age=31536000, immutable", text);
             files.insert(format!("/assets/{name}"), served);
         }
         for (path, template) in PAGES {
@@ -306,14 +325,44 @@ mod tests {
         assert!(settings["countries"].as_array().unwrap().contains(&json!("US")));
         assert!(settings["eidas_countries"].as_array().unwrap().contains(&json!("DE")));
         assert_eq!(settings["document_types"], json!(["application/pdf", "image/jpeg", "image/png"]));
+        assert_eq!(settings["rules"]["name"], domain::person_name::NAME_PATTERN);
+        assert_eq!(settings["rules"]["fiscal_code"], domain::identification_code::FISCAL_CODE_PATTERN);
+        assert_eq!(settings["rules"]["earliest_birth_date"], "1900-01-01");
+    }
+
+    #[tokio::test]
+    async fn scripts_are_modules_whose_imports_are_versioned_assets() {
+        let site = Site::new(&config(&[])).unwrap();
+        for (path, _) in PAGES {
+            let page = text(&get(&site, "GET", path).await).to_string();
+            for tag in page.split("<script").skip(1) {
+                let tag = tag.split('>').next().unwrap();
+                assert!(tag.contains("type=\"module\"") || tag.contains("application/json"), "{path}: <script{tag}>");
+            }
+        }
+        let mut imported = 0;
+        for (name, _) in ASSETS.iter().filter(|(name, _)| name.ends_with(".js")) {
+            let script = text(&get(&site, "GET", &format!("/assets/{name}")).await).to_string();
+            assert!(!script.contains("from './"), "{name}: an import left unversioned");
+            for import in script.split(" from '").skip(1) {
+                let link = import.split('\'').next().unwrap();
+                let (path, version) = link.split_once("?v=").unwrap_or_else(|| panic!("{name} imports {link}"));
+                assert_eq!(version.len(), 12, "{name} imports {link}");
+                assert_eq!(get(&site, "GET", path).await.status(), StatusCode::OK, "{name} imports {link}");
+                imported += 1;
+            }
+        }
+        assert!(imported > 10, "the pages' modules import each other: {imported} imports");
     }
 
     #[tokio::test]
     async fn asset_links_change_with_their_content() {
         let site = Site::new(&config(&[])).unwrap();
         let form = get(&site, "GET", "/").await;
-        let version = &hex::encode(Sha256::digest(include_str!("../assets/form.js").as_bytes()))[..12];
-        assert!(text(&form).contains(&format!("/assets/form.js?v={version}")));
+        let script = get(&site, "GET", "/assets/form.js").await;
+        let version = &hex::encode(Sha256::digest(text(&script).as_bytes()))[..12];
+        assert!(text(&form).contains(&format!("/assets/form.js?v={version}")), "the served text's hash");
+        assert!(text(&script).contains("/assets/i18n.js?v="), "with its imports' versions in it");
     }
 
     #[tokio::test]
@@ -385,10 +434,10 @@ mod tests {
     async fn browsers_accepting_gzip_get_it() {
         use std::io::Read;
         let site = Site::new(&config(&[])).unwrap();
-        let plain = get(&site, "GET", "/assets/common.js").await;
+        let plain = get(&site, "GET", "/assets/i18n.js").await;
         assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
         for accepted in ["gzip, deflate, br, zstd", "br;q=1.0, gzip;q=0.8"] {
-            let compressed = request(&site, "GET", "/assets/common.js", json!({"accept-encoding": accepted})).await;
+            let compressed = request(&site, "GET", "/assets/i18n.js", json!({"accept-encoding": accepted})).await;
             assert_eq!(compressed.headers()[header::CONTENT_ENCODING], "gzip", "{accepted}");
             assert_eq!(compressed.headers()[header::VARY], "accept-encoding");
             let Body::Binary(bytes) = compressed.body() else { panic!("binary body") };
