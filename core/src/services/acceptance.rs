@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::postman::Postman;
+use super::{applicant::ApplicantError, postman::Postman};
 use crate::{
     domain::{
         AcceptedDocument, AccreditationRequest, Actor, AuditEntry, DocumentSlot, DocumentType, Event,
@@ -15,26 +15,6 @@ use crate::{
     ports::{Clock, DocumentStore, EmailKind, InfraError, OutboxEmail, RequestStore, Transition, TransitionError},
     workflow::Status,
 };
-
-/// Why a document was not accepted.
-#[derive(Debug, thiserror::Error)]
-pub enum AcceptanceError {
-    /// No live request awaits this document.
-    #[error("request not found")]
-    NotFound,
-    /// The request's status does not take a document.
-    #[error("not allowed while the request is {0}")]
-    InvalidTransition(Status),
-    /// Nothing was uploaded yet.
-    #[error("no document uploaded")]
-    DocumentNotUploaded,
-    /// The uploaded file was refused and deleted.
-    #[error("document refused: {0:?}")]
-    DocumentRefused(DocumentProblem),
-    /// Infrastructure failure.
-    #[error(transparent)]
-    Infra(#[from] InfraError),
-}
 
 /// Why an uploaded document was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +55,7 @@ impl DocumentAcceptance {
 
     /// The S3 `ObjectCreated` trigger: the acceptance of the upload at `key`, its request found by
     /// the key. Uploads that belong to no live request, or to a slot already accepted, are deleted.
-    pub async fn uploaded(&self, key: &str) -> Result<Status, AcceptanceError> {
+    pub async fn uploaded(&self, key: &str) -> Result<Status, ApplicantError> {
         let request = match key.split('/').nth(1).and_then(RequestId::parse) {
             Some(id) => self.requests.find(id).await?,
             None => None,
@@ -88,7 +68,7 @@ impl DocumentAcceptance {
         let Some(request) = request.filter(awaited) else {
             tracing::warn!(%key, "upload belongs to no document awaited: deleting it");
             self.documents.delete(key).await?;
-            return Err(AcceptanceError::NotFound);
+            return Err(ApplicantError::NotFound);
         };
         Ok(self.accept(request, Actor::system()).await?.status())
     }
@@ -100,22 +80,22 @@ impl DocumentAcceptance {
         &self,
         request: AccreditationRequest,
         actor: Actor,
-    ) -> Result<AccreditationRequest, AcceptanceError> {
+    ) -> Result<AccreditationRequest, ApplicantError> {
         let slot = request.current_document().clone();
         if slot.accepted.is_some() {
             return if request.status().accepts_document() {
-                Err(AcceptanceError::DocumentNotUploaded)
+                Err(ApplicantError::DocumentNotUploaded)
             } else {
                 Ok(request)
             };
         }
         if !request.status().accepts_document() {
-            return Err(AcceptanceError::InvalidTransition(request.status()));
+            return Err(ApplicantError::InvalidTransition(request.status()));
         }
         let (key, size) = match self.check_and_keep(&request, &slot).await {
             Ok(kept) => kept,
             // The API and the S3 trigger race: the other one may have moved the file meanwhile.
-            Err(error @ (AcceptanceError::DocumentNotUploaded | AcceptanceError::Infra(_))) => {
+            Err(error @ (ApplicantError::DocumentNotUploaded | ApplicantError::Infra(_))) => {
                 return match self.settled(request.id, &slot.upload_key).await? {
                     (current, true) => Ok(current),
                     _ => Err(error),
@@ -129,7 +109,7 @@ impl DocumentAcceptance {
         let event =
             Event::DocumentAccepted(AcceptedDocument { key: key.clone(), size, content_type: declared, at: now });
         let audit_action = event.audit_action();
-        let accepted = request.apply(event, now).map_err(|invalid| AcceptanceError::InvalidTransition(invalid.from))?;
+        let accepted = request.apply(event, now).map_err(|invalid| ApplicantError::InvalidTransition(invalid.from))?;
         let first_document = request.status() == Status::AwaitingDocument;
         let email = first_document.then(|| OutboxEmail::about_request(EmailKind::Confirmation, request.id, None, now));
         let change = Transition {
@@ -162,7 +142,7 @@ impl DocumentAcceptance {
                 }
                 match self.settled(request.id, &slot.upload_key).await? {
                     (current, true) => Ok(current),
-                    (current, false) => Err(AcceptanceError::InvalidTransition(current.status())),
+                    (current, false) => Err(ApplicantError::InvalidTransition(current.status())),
                 }
             }
             Err(TransitionError::Infra(e)) => Err(e.into()),
@@ -175,8 +155,8 @@ impl DocumentAcceptance {
         &self,
         request: &AccreditationRequest,
         slot: &DocumentSlot,
-    ) -> Result<(String, u64), AcceptanceError> {
-        let size = self.documents.size(&slot.upload_key).await?.ok_or(AcceptanceError::DocumentNotUploaded)?;
+    ) -> Result<(String, u64), ApplicantError> {
+        let size = self.documents.size(&slot.upload_key).await?.ok_or(ApplicantError::DocumentNotUploaded)?;
         let declared = slot.declared.content_type;
         let problem = match size {
             0 => Some(DocumentProblem::Empty),
@@ -190,7 +170,7 @@ impl DocumentAcceptance {
         if let Some(problem) = problem {
             tracing::info!(request_id = %request.id, ?problem, size, "document refused and deleted");
             self.documents.delete(&slot.upload_key).await?;
-            return Err(AcceptanceError::DocumentRefused(problem));
+            return Err(ApplicantError::DocumentRefused(problem));
         }
         let key = document_key(request.id)?;
         self.documents.promote(&slot.upload_key, &key).await?;
@@ -198,8 +178,8 @@ impl DocumentAcceptance {
     }
 
     /// The request `id` as it is now, and whether the upload `upload_key` is accepted on it.
-    async fn settled(&self, id: RequestId, upload_key: &str) -> Result<(AccreditationRequest, bool), AcceptanceError> {
-        let current = self.requests.find(id).await?.ok_or(AcceptanceError::NotFound)?;
+    async fn settled(&self, id: RequestId, upload_key: &str) -> Result<(AccreditationRequest, bool), ApplicantError> {
+        let current = self.requests.find(id).await?.ok_or(ApplicantError::NotFound)?;
         let accepted = current.documents().any(|d| d.upload_key == upload_key && d.accepted.is_some());
         Ok((current, accepted))
     }
@@ -235,7 +215,7 @@ mod tests {
 
         let failed = world.acceptance.accept(request.clone(), Actor::applicant()).await;
 
-        assert!(matches!(failed, Err(AcceptanceError::Infra(_))), "{failed:?}");
+        assert!(matches!(failed, Err(ApplicantError::Infra(_))), "{failed:?}");
         let stored = world.store.tables().requests[&request.id].clone();
         assert_eq!(stored, request, "the request is as it was");
         assert_eq!(world.bucket.keys(), [upload], "the upload is kept for the retry");

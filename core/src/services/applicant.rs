@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use time::Duration;
 
 use super::{
-    acceptance::{AcceptanceError, DocumentAcceptance, DocumentProblem, upload_key},
+    acceptance::{DocumentAcceptance, DocumentProblem, upload_key},
     idempotency::{IdempotencyKey, fingerprint},
 };
 use crate::{
@@ -71,18 +71,6 @@ pub enum ApplicantError {
     /// Infrastructure failure.
     #[error(transparent)]
     Infra(#[from] InfraError),
-}
-
-impl From<AcceptanceError> for ApplicantError {
-    fn from(error: AcceptanceError) -> Self {
-        match error {
-            AcceptanceError::NotFound => Self::NotFound,
-            AcceptanceError::InvalidTransition(status) => Self::InvalidTransition(status),
-            AcceptanceError::DocumentNotUploaded => Self::DocumentNotUploaded,
-            AcceptanceError::DocumentRefused(problem) => Self::DocumentRefused(problem),
-            AcceptanceError::Infra(error) => Self::Infra(error),
-        }
-    }
 }
 
 /// The answer to a new request: shown once, it holds the access token.
