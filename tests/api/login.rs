@@ -164,3 +164,22 @@ async fn activation_links_instead_of_passwords_when_configured() {
         app.post("/auth/password", None, &json!({"change_token": token, "new_password": STRONG_PASSWORD})).await;
     assert_eq!(again.status, 401, "single use");
 }
+
+#[tokio::test]
+async fn a_password_typed_in_decomposed_unicode_logs_in_as_it_was_chosen() {
+    let app = TestApp::spawn().await;
+    let (username, temporary, _, _) = app.approved().await;
+    let first = app.login(&username, &temporary).await;
+    let decomposed = "Cafe\u{301} verde lontano molto 9";
+    let body = json!({"change_token": first.body["change_token"], "new_password": decomposed});
+    let changed = app.post("/auth/password", None, &body).await;
+    assert_eq!(changed.status, 200, "{:#}", changed.body);
+    assert_eq!(app.login(&username, decomposed).await.body["status"], "authenticated", "typed the same way");
+    let composed = "Caf\u{e9} verde lontano molto 9";
+    assert_eq!(app.login(&username, composed).await.body["status"], "authenticated", "or composed");
+    let token = app.login(&username, composed).await.body["token"].as_str().unwrap().to_string();
+    let next = "Lungomare di Napoli al tramonto 2026";
+    let by_session =
+        app.post("/auth/password", Some(&token), &json!({"current_password": decomposed, "new_password": next})).await;
+    assert_eq!(by_session.status, 200, "the current password is normalised too: {:#}", by_session.body);
+}

@@ -87,6 +87,12 @@ pub struct PasswordContext<'a> {
     pub personal: &'a [&'a str],
 }
 
+/// A password as it is hashed and checked: NFC-normalised, so that the same text typed with
+/// composed or decomposed characters (`é` or `e` + U+0301) is the same password.
+pub fn normalized(password: &str) -> SecretString {
+    SecretString::from(password.nfc().collect::<String>())
+}
+
 /// A password a user chose that meets the policy (OWASP ASVS 4.0.3 V2.1: length 12 to 128, any
 /// Unicode, no composition rules, not the username or email, not common or guessable).
 pub struct NewPassword(SecretString);
@@ -94,7 +100,8 @@ pub struct NewPassword(SecretString);
 impl NewPassword {
     /// Checks `candidate`, reporting every reason it is refused.
     pub fn parse(candidate: &str, context: &PasswordContext<'_>) -> Result<Self, Vec<WeakReason>> {
-        let normalized: String = candidate.nfc().collect();
+        let normalized = normalized(candidate);
+        let normalized = secrecy::ExposeSecret::expose_secret(&normalized).to_string();
         let length = normalized.chars().count();
         let mut reasons = Vec::new();
         if length < MIN_LENGTH {

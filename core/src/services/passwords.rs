@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::OnceCell;
 
 use crate::{
-    domain::{Account, LegacyHash, PasswordState, temporary_password},
+    domain::{Account, LegacyHash, PasswordState, password::normalized, temporary_password},
     ports::InfraError,
 };
 
@@ -70,18 +70,26 @@ impl PasswordHasher {
 }
 
 impl PasswordHasher {
-    /// True when `password` is `account`'s: its argon2id hash, or the hash imported from the old
-    /// portal while the account is [`PasswordState::Legacy`]. Without an account, a dummy hash is
-    /// verified and the answer is false; a legacy check is followed by a dummy argon2id one, so
-    /// that no answer comes faster than an argon2id verification.
+    /// True when `password` (as typed: it is NFC-normalised here, as chosen passwords are) is
+    /// `account`'s: its argon2id hash, or the hash imported from the old portal while the account is
+    /// [`PasswordState::Legacy`] (checked in NFC, then as typed when that differs: the old portal
+    /// hashed what it got). Without an account, a dummy hash is verified and the answer is false; a
+    /// legacy check is followed by a dummy argon2id one, so that no answer comes faster than an
+    /// argon2id verification.
     pub async fn verify_account(&self, password: SecretString, account: Option<&Account>) -> Result<bool, InfraError> {
         let hash = account.and_then(|a| a.password_hash.clone());
+        let typed = password;
+        let password = normalized(typed.expose_secret());
         if !account.is_some_and(|a| matches!(a.password, PasswordState::Legacy { .. })) {
             return self.verify(password, hash).await;
         }
-        let candidate = password.clone();
+        let candidates = [password.clone(), typed];
         let matches = tokio::task::spawn_blocking(move || {
-            hash.and_then(|h| LegacyHash::parse(&h).ok()).is_some_and(|h| h.verify(candidate.expose_secret()))
+            hash.and_then(|h| LegacyHash::parse(&h).ok()).is_some_and(|h| {
+                let nfc = candidates[0].expose_secret();
+                let raw = candidates[1].expose_secret();
+                h.verify(nfc) || (raw != nfc && h.verify(raw))
+            })
         })
         .await
         .map_err(|e| InfraError::unexpected("the verifying task failed", e))?;
