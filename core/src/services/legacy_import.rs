@@ -339,7 +339,8 @@ pub async fn import_file(
             Outcome::Invalid(why) => ("invalid", why.as_str()),
         };
         let line = row.line.to_string();
-        if let Err(e) = writer.write_record([line.as_str(), row.username.as_str(), outcome, reason]) {
+        let cells = [line.as_str(), row.username.as_str(), outcome, reason].map(spreadsheet_safe);
+        if let Err(e) = writer.write_record(cells.iter().map(|c| c.as_ref())) {
             failure.get_or_insert(e);
         }
     })
@@ -349,6 +350,13 @@ pub async fn import_file(
     }
     writer.flush().map_err(csv::Error::from)?;
     Ok(totals)
+}
+
+/// A report cell that a spreadsheet opens as text: one starting with `=`, `+`, `-`, `@`, a tab or
+/// a carriage return is prefixed with `'` (OWASP, CSV injection), since exported usernames and
+/// values are whatever the old portal held.
+fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}").into() } else { cell.into() }
 }
 
 /// The outcomes of one chunk of rows: validated, deduplicated, then written as one batch.
@@ -452,6 +460,38 @@ mod tests {
                 .collect();
             std::fs::remove_file(&path).ok();
             assert_eq!(lines, [(2, "bad row".into()), (3, "b2".into()), (5, "bad row".into())], "{ending:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn report_cells_never_run_as_spreadsheet_formulas() {
+        let dir = std::env::temp_dir();
+        let export = dir.join(format!("formulas-{}.csv", uuid::Uuid::new_v4()));
+        let report = export.with_extension("report.csv");
+        let header = "username,email,name,surname,password_hash\n";
+        let rows = [
+            "=HYPERLINK(\"http://x\"),a@example.org,Maria,Rossi,x",
+            "+1,b@example.org,Maria,Rossi,x",
+            "-2,c@example.org,Maria,Rossi,x",
+            "@SUM(1),d@example.org,Maria,Rossi,x",
+        ];
+        std::fs::write(&export, format!("{header}{}\n", rows.join("\n"))).unwrap();
+        import_file(&export, &report, None, Timestamp::now(), &mut |_| {}).await.unwrap();
+        let mut reader = csv::Reader::from_path(&report).unwrap();
+        let usernames: Vec<String> = reader.records().map(|r| r.unwrap()[1].to_string()).collect();
+        assert_eq!(usernames, ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(1)"]);
+        for path in [export, report] {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+
+    #[test]
+    fn cells_starting_like_a_formula_are_quoted_and_others_kept() {
+        for cell in ["=1+1", "+1", "-1", "@A1", "\tx", "\rx"] {
+            assert_eq!(spreadsheet_safe(cell), format!("'{cell}"));
+        }
+        for cell in ["maria.rossi", "", "12", "a=b", "'quoted"] {
+            assert_eq!(spreadsheet_safe(cell), cell);
         }
     }
 
