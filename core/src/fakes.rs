@@ -18,9 +18,9 @@ use crate::{
         Username,
     },
     ports::{
-        AccountStore, ChangeGrant, Clock, CreateAccountError, CreateError, DocumentStore, GrantStore,
-        IdempotencyRecord, InfraError, LoginAttemptStore, LoginAttempts, Mailer, NewRequest, Outbox, OutboxEmail,
-        OutboxStatus, OutgoingEmail, QueuePosition, RequestStore, Transition, TransitionError, UploadForm,
+        AccountStore, Admission, ChangeGrant, Clock, CreateAccountError, CreateError, DocumentStore, GrantStore,
+        IdempotencyRecord, InfraError, LoginAttemptStore, Mailer, NewRequest, Outbox, OutboxEmail, OutboxStatus,
+        OutgoingEmail, QueuePosition, RequestStore, Transition, TransitionError, UploadForm,
     },
     services::{
         acceptance::{DocumentAcceptance, upload_key},
@@ -77,10 +77,21 @@ pub struct Tables {
     pub outbox: BTreeMap<String, OutboxEmail>,
     /// Accounts by username.
     pub accounts: HashMap<Username, Account>,
-    /// Failed logins by username.
-    pub logins: HashMap<String, LoginAttempts>,
+    /// Login attempts by username.
+    pub logins: HashMap<String, Attempts>,
     /// Grants by token hash.
     pub grants: HashMap<String, ChangeGrant>,
+}
+
+/// The login attempts of one username.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempts {
+    /// Counted since the last success.
+    pub counted: u32,
+    /// How many may be checked.
+    pub allowance: u32,
+    /// The lock.
+    pub locked_until: Option<Timestamp>,
 }
 
 type Hook = Box<dyn FnOnce(&mut Tables) + Send>;
@@ -370,23 +381,32 @@ impl AccountStore for FakeStore {
 
 #[async_trait]
 impl LoginAttemptStore for FakeStore {
-    async fn login_attempts(&self, username: &str, _now: Timestamp) -> Result<LoginAttempts, InfraError> {
-        Ok(self.enter("login_attempts")?.logins.get(username).copied().unwrap_or_default())
+    async fn admit(&self, username: &str, now: Timestamp, first_allowance: u32) -> Result<Admission, InfraError> {
+        let mut tables = self.enter("admit")?;
+        let attempts = tables.logins.entry(username.to_string()).or_insert(Attempts {
+            counted: 0,
+            allowance: first_allowance,
+            locked_until: None,
+        });
+        if let Some(until) = attempts.locked_until.filter(|until| *until > now) {
+            return Ok(Admission::Locked(until));
+        }
+        if attempts.counted >= attempts.allowance {
+            return Ok(Admission::Busy);
+        }
+        attempts.counted += 1;
+        Ok(Admission::Check(attempts.counted))
     }
 
-    async fn record_login_failure(
-        &self,
-        username: &str,
-        _now: Timestamp,
-        lock: &(dyn Fn(u32) -> Option<Timestamp> + Sync),
-    ) -> Result<LoginAttempts, InfraError> {
-        let mut tables = self.enter("record_login_failure")?;
-        let attempts = tables.logins.entry(username.to_string()).or_default();
-        attempts.failures += 1;
-        if let Some(until) = lock(attempts.failures) {
+    async fn lock(&self, username: &str, attempt: u32, until: Timestamp) -> Result<(), InfraError> {
+        let mut tables = self.enter("lock")?;
+        if let Some(attempts) = tables.logins.get_mut(username)
+            && attempts.locked_until.is_none_or(|current| current < until)
+        {
             attempts.locked_until = Some(until);
+            attempts.allowance = attempt + 1;
         }
-        Ok(*attempts)
+        Ok(())
     }
 
     async fn clear_login_failures(&self, username: &str) -> Result<(), InfraError> {

@@ -341,13 +341,15 @@ pub trait CaptchaVerifier: Send + Sync {
     async fn verify(&self, token: &str, remote_ip: Option<&str>) -> Result<CaptchaVerdict, InfraError>;
 }
 
-/// Failed logins of a username (known or not, so that a lockout reveals nothing).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct LoginAttempts {
-    /// Consecutive failures.
-    pub failures: u32,
-    /// Until when logins are refused.
-    pub locked_until: Option<Timestamp>,
+/// Whether a login attempt may check its password, decided (and counted) before the check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// It may: the `n`-th attempt counted since the last success.
+    Check(u32),
+    /// Refused: the username is locked until then.
+    Locked(Timestamp),
+    /// Refused: the attempts the lockout allows are already being checked (a burst in parallel).
+    Busy,
 }
 
 /// A single-use permission to choose a password (after a temporary password, or an activation
@@ -393,19 +395,18 @@ pub trait AccountStore: Send + Sync {
     async fn next_username_number(&self, base: &str) -> Result<u64, InfraError>;
 }
 
-/// Failed logins per username, known or not (so that a lockout reveals nothing).
+/// Login attempts per username, known or not (so that a lockout reveals nothing), counted
+/// atomically before the password is checked, so that parallel guesses cannot pass the lockout.
 #[async_trait]
 pub trait LoginAttemptStore: Send + Sync {
-    /// The failed logins of `username` that still count at `now`.
-    async fn login_attempts(&self, username: &str, now: Timestamp) -> Result<LoginAttempts, InfraError>;
-    /// Records one more failure and the lock it earns; returns the consecutive failures.
-    async fn record_login_failure(
-        &self,
-        username: &str,
-        now: Timestamp,
-        lock: &(dyn Fn(u32) -> Option<Timestamp> + Sync),
-    ) -> Result<LoginAttempts, InfraError>;
-    /// Forgets the failures of `username` (after a success).
+    /// Counts an attempt at `username` if it may check its password at `now`: no lock holds and
+    /// fewer attempts were counted than allowed (`first_allowance` until a lock raises it; the
+    /// count is forgotten a day after the last attempt).
+    async fn admit(&self, username: &str, now: Timestamp, first_allowance: u32) -> Result<Admission, InfraError>;
+    /// Records that `attempt` failed and earned a lock until `until` (a longer lock already set is
+    /// kept): one more attempt is allowed once it lapses.
+    async fn lock(&self, username: &str, attempt: u32, until: Timestamp) -> Result<(), InfraError>;
+    /// Forgets the attempts of `username` (after a success).
     async fn clear_login_failures(&self, username: &str) -> Result<(), InfraError>;
 }
 

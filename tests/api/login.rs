@@ -183,3 +183,26 @@ async fn a_password_typed_in_decomposed_unicode_logs_in_as_it_was_chosen() {
         app.post("/auth/password", Some(&token), &json!({"current_password": decomposed, "new_password": next})).await;
     assert_eq!(by_session.status, 200, "the current password is normalised too: {:#}", by_session.body);
 }
+
+#[tokio::test]
+async fn parallel_guesses_get_no_more_password_checks_than_the_lockout_allows() {
+    use accreditation::services::auth::{AuthError, Login};
+    let app = TestApp::spawn().await;
+    let (username, _, _, _) = app.approved().await;
+    let guesses = (0..20).map(|i| {
+        let auth = app.app.auth.clone();
+        let login = Login { username: username.clone(), password: format!("wrong guess {i}").into() };
+        tokio::spawn(async move { auth.login(login).await })
+    });
+    let mut checked = 0;
+    let mut locked = 0;
+    for guess in guesses.collect::<Vec<_>>() {
+        match guess.await.unwrap() {
+            Err(AuthError::InvalidCredentials) => checked += 1,
+            Err(AuthError::Locked(_)) => locked += 1,
+            other => panic!("{:?}", other.map(|_| "a session")),
+        }
+    }
+    assert!(checked <= 5, "{checked} passwords were checked: the lockout allows 5");
+    assert_eq!(checked + locked, 20);
+}

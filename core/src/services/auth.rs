@@ -19,7 +19,7 @@ use crate::{
         PasswordState, SecretToken, Timestamp, TokenHash, Username, WeakReason,
     },
     ports::{
-        AccountStore, ChangeGrant, Clock, EmailKind, GrantStore, InfraError, LoginAttemptStore, OutboxEmail,
+        AccountStore, Admission, ChangeGrant, Clock, EmailKind, GrantStore, InfraError, LoginAttemptStore, OutboxEmail,
         TransitionError,
     },
 };
@@ -218,9 +218,9 @@ impl AuthService {
         let now = self.clock.now();
         let key = username.trim().to_ascii_lowercase();
         let key = if key.len() > MAX_INPUT { String::new() } else { key };
-        let account = self.load(&key, now).await?;
+        let (account, attempt) = self.load(&key, now).await?;
         if !self.hasher.verify_account(password, account.as_ref()).await? {
-            self.fail(&key, now).await?;
+            self.fail(&key, attempt, now).await?;
             return Err(AuthError::InvalidCredentials);
         }
         self.attempts.clear_login_failures(&key).await?;
@@ -265,9 +265,9 @@ impl AuthService {
             }
             ChangeAuthority::Session { claims, current_password } => {
                 let key = claims.sub.clone();
-                let account = self.load(&key, now).await?;
+                let (account, attempt) = self.load(&key, now).await?;
                 if !self.hasher.verify_account(current_password, account.as_ref()).await? {
-                    self.fail(&key, now).await?;
+                    self.fail(&key, attempt, now).await?;
                     return Err(AuthError::InvalidCredentials);
                 }
                 (account.ok_or(AuthError::InvalidCredentials)?, None)
@@ -300,29 +300,38 @@ impl AuthService {
         self.issue(&account, now)
     }
 
-    /// The account of `key`, unless the username is locked.
-    async fn load(&self, key: &str, now: Timestamp) -> Result<Option<Account>, AuthError> {
-        let attempts = self.attempts.login_attempts(key, now).await?;
-        if let Some(until) = attempts.locked_until.filter(|until| *until > now) {
-            let milliseconds = (until.datetime() - now.datetime()).whole_milliseconds();
-            let seconds = i64::try_from((milliseconds + 999) / 1000).unwrap_or(i64::MAX).max(1);
-            return Err(AuthError::Locked(seconds));
-        }
+    /// The account of `key` and the number of this attempt, counted before any password check
+    /// (429 when the username is locked, or when the attempts the lockout allows are all being
+    /// checked by parallel calls). An empty key (nothing usable typed) is not counted.
+    async fn load(&self, key: &str, now: Timestamp) -> Result<(Option<Account>, u32), AuthError> {
+        let attempt = if key.is_empty() {
+            0
+        } else {
+            match self.attempts.admit(key, now, MAX_FAILURES).await? {
+                Admission::Check(attempt) => attempt,
+                Admission::Locked(until) => {
+                    let milliseconds = (until.datetime() - now.datetime()).whole_milliseconds();
+                    let seconds = i64::try_from((milliseconds + 999) / 1000).unwrap_or(i64::MAX).max(1);
+                    return Err(AuthError::Locked(seconds));
+                }
+                Admission::Busy => return Err(AuthError::Locked(FIRST_LOCK.whole_seconds())),
+            }
+        };
         let account = match Username::parse(key) {
             Some(username) => self.accounts.account(&username).await?,
             None => None,
         };
-        Ok(account)
+        Ok((account, attempt))
     }
 
-    async fn fail(&self, key: &str, now: Timestamp) -> Result<(), AuthError> {
+    /// A failed `attempt`: from the fifth on, the lock it earns (never shortening a longer one).
+    async fn fail(&self, key: &str, attempt: u32, now: Timestamp) -> Result<(), AuthError> {
         if key.is_empty() {
             return Ok(());
         }
-        let lock = move |failures: u32| lock_duration(failures).map(|d| now.plus(d));
-        let attempts = self.attempts.record_login_failure(key, now, &lock).await?;
-        if attempts.locked_until.is_some_and(|until| until > now) {
-            tracing::warn!(failures = attempts.failures, "login locked after consecutive failures");
+        if let Some(lock) = lock_duration(attempt) {
+            self.attempts.lock(key, attempt, now.plus(lock)).await?;
+            tracing::warn!(failures = attempt, "login locked after consecutive failures");
         }
         Ok(())
     }

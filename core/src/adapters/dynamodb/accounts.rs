@@ -16,14 +16,19 @@ use super::{
 use crate::{
     domain::{Account, Timestamp, TokenHash, Username},
     ports::{
-        AccountStore, ChangeGrant, CreateAccountError, GrantStore, InfraError, LegacyAccountStore, LoginAttemptStore,
-        LoginAttempts, OutboxEmail, TransitionError,
+        AccountStore, Admission, ChangeGrant, CreateAccountError, GrantStore, InfraError, LegacyAccountStore,
+        LoginAttemptStore, OutboxEmail, TransitionError,
     },
     schema::{GSI1, GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUTE},
 };
 
-/// Failures are forgotten a day after the last one.
+/// Attempts are forgotten a day after the last one.
 const LOGIN_MEMORY: time::Duration = time::Duration::days(1);
+
+/// Milliseconds since the Unix epoch: how lock ends are compared in conditions.
+fn millis(at: Timestamp) -> i64 {
+    i64::try_from(at.datetime().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
 
 /// The writes of a new account.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -125,50 +130,91 @@ impl AccountStore for DynamoStore {
 
 #[async_trait]
 impl LoginAttemptStore for DynamoStore {
-    async fn login_attempts(&self, username: &str, now: Timestamp) -> Result<LoginAttempts, InfraError> {
-        let item: Option<LoginItem> = self.get(login_pk(username), "LOGIN").await?;
-        Ok(item
-            .filter(|i| i.ttl.is_none_or(|t| t >= now.unix()))
-            .map(|i| LoginAttempts { failures: i.failures, locked_until: i.locked_until })
-            .unwrap_or_default())
+    async fn admit(&self, username: &str, now: Timestamp, first_allowance: u32) -> Result<Admission, InfraError> {
+        for _ in 0..3 {
+            // Counted in one conditional write, so that parallel attempts get distinct numbers and
+            // none past the allowance; the count lapses a day after the last attempt (`#ttl`).
+            let counted = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(PK, s(login_pk(username)))
+                .key(SK, s("LOGIN"))
+                .update_expression("SET allowance = if_not_exists(allowance, :first), #ttl = :ttl ADD failures :one")
+                .condition_expression(
+                    "attribute_not_exists(PK) OR (#ttl >= :now_s AND failures < allowance \
+                     AND (attribute_not_exists(lock_ends) OR lock_ends <= :now_ms))",
+                )
+                .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+                .expression_attribute_values(":first", n(first_allowance))
+                .expression_attribute_values(":ttl", n(now.plus(LOGIN_MEMORY).unix()))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":now_s", n(now.unix()))
+                .expression_attribute_values(":now_ms", n(millis(now)))
+                .return_values(ReturnValue::UpdatedNew)
+                .send()
+                .await;
+            match counted {
+                Ok(output) => {
+                    let attempt = output
+                        .attributes()
+                        .and_then(|a| a.get("failures"))
+                        .and_then(|v| v.as_n().ok())
+                        .and_then(|v| v.parse().ok())
+                        .ok_or_else(|| InfraError::Unexpected("a login count returned no number".into(), None))?;
+                    return Ok(Admission::Check(attempt));
+                }
+                Err(e) if e.code() == Some("ConditionalCheckFailedException") => {}
+                Err(e) => return Err(classify("DynamoDB", "UpdateItem", e)),
+            }
+            let Some(item) = self.get::<LoginItem>(login_pk(username), "LOGIN").await? else { continue };
+            if item.ttl.is_some_and(|ttl| ttl < now.unix()) {
+                // Lapsed but not yet deleted by TTL: start again from one, unless another attempt did.
+                let fresh = LoginItem::first(username, first_allowance, now.plus(LOGIN_MEMORY).unix());
+                let started = self
+                    .client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(to_item(&fresh)?))
+                    .condition_expression("#ttl < :now_s")
+                    .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+                    .expression_attribute_values(":now_s", n(now.unix()))
+                    .send()
+                    .await;
+                match started {
+                    Ok(_) => return Ok(Admission::Check(1)),
+                    Err(e) if e.code() == Some("ConditionalCheckFailedException") => continue,
+                    Err(e) => return Err(classify("DynamoDB", "PutItem", e)),
+                }
+            }
+            return Ok(match item.locked_until {
+                Some(until) if item.lock_ends.is_some_and(|ends| ends > millis(now)) => Admission::Locked(until),
+                _ => Admission::Busy,
+            });
+        }
+        Ok(Admission::Busy)
     }
 
-    async fn record_login_failure(
-        &self,
-        username: &str,
-        now: Timestamp,
-        lock: &(dyn Fn(u32) -> Option<Timestamp> + Sync),
-    ) -> Result<LoginAttempts, InfraError> {
-        let output = self
+    async fn lock(&self, username: &str, attempt: u32, until: Timestamp) -> Result<(), InfraError> {
+        let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .key(PK, s(login_pk(username)))
             .key(SK, s("LOGIN"))
-            .update_expression("ADD failures :one SET #ttl = :ttl")
-            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":ttl", n(now.plus(LOGIN_MEMORY).unix()))
-            .return_values(ReturnValue::AllNew)
+            .update_expression("SET locked_until = :until, lock_ends = :ends, allowance = :next")
+            .condition_expression("attribute_exists(PK) AND (attribute_not_exists(lock_ends) OR lock_ends < :ends)")
+            .expression_attribute_values(":until", s(until.to_string()))
+            .expression_attribute_values(":ends", n(millis(until)))
+            .expression_attribute_values(":next", n(attempt + 1))
             .send()
-            .await
-            .map_err(|e| classify("DynamoDB", "UpdateItem", e))?;
-        let item: LoginItem = from_item(output.attributes.unwrap_or_default())?;
-        let mut attempts = LoginAttempts { failures: item.failures, locked_until: item.locked_until };
-        if let Some(until) = lock(item.failures) {
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .key(PK, s(login_pk(username)))
-                .key(SK, s("LOGIN"))
-                .update_expression("SET locked_until = :until")
-                .expression_attribute_values(":until", s(until.to_string()))
-                .send()
-                .await
-                .map_err(|e| classify("DynamoDB", "UpdateItem", e))?;
-            attempts.locked_until = Some(until);
+            .await;
+        match result {
+            // A longer lock, from a later attempt, stays.
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(()),
+            Err(e) => Err(classify("DynamoDB", "UpdateItem", e)),
         }
-        Ok(attempts)
     }
 
     async fn clear_login_failures(&self, username: &str) -> Result<(), InfraError> {

@@ -193,6 +193,9 @@ impl AccountItem {
     }
 }
 
+/// The login attempts of a username: counted before each password check (`failures`, reset by a
+/// success), how many may be checked (`allowance`), and the lock (`lock_ends` in milliseconds,
+/// for conditions).
 #[derive(Serialize, Deserialize)]
 pub(super) struct LoginItem {
     #[serde(flatten)]
@@ -200,9 +203,27 @@ pub(super) struct LoginItem {
     #[serde(default)]
     pub(super) failures: u32,
     #[serde(default)]
+    allowance: Option<u32>,
+    #[serde(default)]
     pub(super) locked_until: Option<Timestamp>,
     #[serde(default)]
+    pub(super) lock_ends: Option<i64>,
+    #[serde(default)]
     pub(super) ttl: Option<i64>,
+}
+
+impl LoginItem {
+    /// The first attempt at `username`.
+    pub(super) fn first(username: &str, allowance: u32, ttl: i64) -> Self {
+        Self {
+            keys: Keys::new(login_pk(username), "LOGIN"),
+            failures: 1,
+            allowance: Some(allowance),
+            locked_until: None,
+            lock_ends: None,
+            ttl: Some(ttl),
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
