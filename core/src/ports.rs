@@ -358,6 +358,10 @@ pub enum Admission {
 pub struct ChangeGrant {
     /// Whose password.
     pub username: Username,
+    /// The account's credential it was issued for ([`Account::credential`]): a grant of an older
+    /// one is void.
+    #[serde(default)]
+    pub credential: u64,
     /// When it lapses.
     pub expires_at: Timestamp,
 }

@@ -206,3 +206,39 @@ async fn parallel_guesses_get_no_more_password_checks_than_the_lockout_allows() 
     assert!(checked <= 5, "{checked} passwords were checked: the lockout allows 5");
     assert_eq!(checked + locked, 20);
 }
+
+#[tokio::test]
+async fn an_older_change_token_is_void_once_the_password_is_set() {
+    let app = TestApp::spawn().await;
+    let (username, temporary, _, _) = app.approved().await;
+    let first = app.login(&username, &temporary).await.body["change_token"].clone();
+    let second = app.login(&username, &temporary).await.body["change_token"].clone();
+    let set = app.post("/auth/password", None, &json!({"change_token": second, "new_password": STRONG_PASSWORD})).await;
+    assert_eq!(set.status, 200, "{:#}", set.body);
+    let stale = app
+        .post(
+            "/auth/password",
+            None,
+            &json!({"change_token": first, "new_password": "Lungomare di Napoli al tramonto 2026"}),
+        )
+        .await;
+    assert_eq!((stale.status, stale.body["error"].as_str()), (401, Some("invalid_change_token")));
+    assert_eq!(app.login(&username, STRONG_PASSWORD).await.body["status"], "authenticated", "the password stands");
+}
+
+#[tokio::test]
+async fn re_issued_credentials_void_the_change_tokens_of_the_old_ones() {
+    let app = TestApp::spawn().await;
+    let (username, temporary, address, id) = app.approved().await;
+    let old_token = app.login(&username, &temporary).await.body["change_token"].clone();
+    let operator = app.operator_session().await;
+    let reissued = app.post(&format!("/operator/requests/{id}/reissue-credentials"), Some(&operator), &json!({})).await;
+    assert_eq!(reissued.status, 200, "{:#}", reissued.body);
+    let stale =
+        app.post("/auth/password", None, &json!({"change_token": old_token, "new_password": STRONG_PASSWORD})).await;
+    assert_eq!((stale.status, stale.body["error"].as_str()), (401, Some("invalid_change_token")));
+    let (_, fresh) = app.credentials_sent_to(&address).await;
+    let token = app.login(&username, &fresh).await.body["change_token"].clone();
+    let set = app.post("/auth/password", None, &json!({"change_token": token, "new_password": STRONG_PASSWORD})).await;
+    assert_eq!(set.status, 200, "the new credentials' token works: {:#}", set.body);
+}

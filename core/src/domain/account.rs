@@ -154,6 +154,18 @@ pub struct Account {
     pub password_changed_at: Option<Timestamp>,
     /// The last successful login.
     pub last_login_at: Option<Timestamp>,
+    /// Incremented whenever the account's credential changes (a password set, credentials issued):
+    /// change tokens and activation links carry the one they were issued for, so that every older
+    /// one stops working.
+    #[serde(default)]
+    pub credential: u64,
+}
+
+impl Account {
+    /// The account with a new credential: every outstanding grant stops working.
+    pub fn renew_credential(&mut self) {
+        self.credential += 1;
+    }
 }
 
 impl Account {
@@ -180,6 +192,7 @@ impl Account {
             created_at: now,
             password_changed_at: None,
             last_login_at: None,
+            credential: 0,
         }
     }
 }

@@ -256,6 +256,10 @@ impl AuthService {
                 let hash = TokenHash::of(&token);
                 let grant = self.grants.grant(&hash, now).await?.ok_or(AuthError::InvalidChangeToken)?;
                 let account = self.accounts.account(&grant.username).await?.ok_or(AuthError::InvalidChangeToken)?;
+                // Issued for an older credential: a password set or credentials issued since void it.
+                if grant.credential != account.credential {
+                    return Err(AuthError::InvalidChangeToken);
+                }
                 if let PasswordState::Activation { grant: ref current, .. } = account.password
                     && *current != hash
                 {
@@ -285,6 +289,7 @@ impl AuthService {
         let expected = account.version;
         account.password_hash = Some(self.hasher.hash(chosen).await?);
         account.password = PasswordState::Permanent;
+        account.renew_credential();
         account.password_changed_at = Some(now);
         account.last_login_at = Some(now);
         account.version += 1;
@@ -338,7 +343,11 @@ impl AuthService {
 
     async fn change_required(&self, account: &Account, now: Timestamp) -> Result<ChangeRequired, AuthError> {
         let token = SecretToken::generate().map_err(|e| InfraError::unexpected("no randomness", e))?;
-        let grant = ChangeGrant { username: account.username.clone(), expires_at: now.plus(CHANGE_TOKEN_TTL) };
+        let grant = ChangeGrant {
+            username: account.username.clone(),
+            credential: account.credential,
+            expires_at: now.plus(CHANGE_TOKEN_TTL),
+        };
         self.grants.store_grant(&token.hash(), &grant).await?;
         Ok(ChangeRequired {
             status: "password_change_required",

@@ -112,6 +112,7 @@ impl CredentialIssuer {
             return Err(IssueError::Settled("the account already chose its password"));
         }
         let expires_at = self.clock.now().plus(self.settings.validity);
+        account.renew_credential();
         let randomness = |e: getrandom::Error| InfraError::unexpected("no randomness", e);
         let secret = match self.settings.delivery {
             CredentialDelivery::TemporaryPassword => {
@@ -122,7 +123,8 @@ impl CredentialIssuer {
             }
             CredentialDelivery::ActivationLink => {
                 let token = SecretToken::generate().map_err(randomness)?;
-                let grant = ChangeGrant { username: account.username.clone(), expires_at };
+                let grant =
+                    ChangeGrant { username: account.username.clone(), credential: account.credential, expires_at };
                 self.grants.store_grant(&token.hash(), &grant).await?;
                 account.password_hash = None;
                 account.password = PasswordState::Activation { expires_at, grant: token.hash() };
