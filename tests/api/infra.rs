@@ -349,3 +349,30 @@ async fn the_api_routes_are_exactly_the_routes_the_code_serves() {
         }
     }
 }
+
+/// The `(action, resource)` pairs a function's role allows.
+fn grants(template: &Value, function: &str) -> BTreeSet<(String, String)> {
+    let functions = functions(template);
+    let (_, properties) = functions.get(function).unwrap_or_else(|| panic!("no function {function}"));
+    let role = &template["Resources"][referenced(&text(&properties["Role"]))];
+    let mut grants = BTreeSet::new();
+    for policy in list(&role["Properties"]["Policies"]) {
+        for statement in list(&policy["PolicyDocument"]["Statement"]) {
+            for action in list(&statement["Action"]) {
+                for resource in list(&statement["Resource"]) {
+                    grants.insert((text(action), text(resource)));
+                }
+            }
+        }
+    }
+    grants
+}
+
+#[test]
+fn the_functions_that_show_a_request_may_query_its_audit_trail() {
+    let template = template();
+    let query = ("dynamodb:Query".to_string(), "${RequestsTable.Arn}".to_string());
+    for function in ["requests", "operator"] {
+        assert!(grants(&template, function).contains(&query), "{function} reads the audit trail with a Query");
+    }
+}
