@@ -128,7 +128,8 @@ impl Wiring {
     /// The session token signer and checker.
     pub fn sessions(&self) -> Result<Sessions, StartupError> {
         let key = self.config.session_signing_key.clone();
-        key.map(Sessions::new).ok_or(StartupError::Missing("SESSION_SIGNING_KEY (or SESSION_SIGNING_KEY_PARAMETER)"))
+        let key = key.ok_or(StartupError::Missing("SESSION_SIGNING_KEY (or SESSION_SIGNING_KEY_PARAMETER)"))?;
+        Ok(Sessions::new(key, &self.config.session_issuer, &self.config.session_audience))
     }
 
     /// The outbox sender: DynamoDB, S3 (attachments) and SES.

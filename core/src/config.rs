@@ -14,6 +14,10 @@ pub const DEFAULT_REGION: &str = "eu-south-1";
 /// The secrets a deployment reads from SSM Parameter Store: `<NAME>_PARAMETER` names the
 /// SecureString parameter holding `<NAME>` (see [`crate::app::resolve_secrets`]).
 pub const SECRET_VARIABLES: [&str; 2] = ["SESSION_SIGNING_KEY", "CAPTCHA_SECRET"];
+/// The `iss` of session tokens unless `SESSION_ISSUER` says (a local stack).
+pub const DEFAULT_SESSION_ISSUER: &str = "foreign-user-accreditation";
+/// The `aud` of session tokens unless `SESSION_AUDIENCE` says.
+pub const DEFAULT_SESSION_AUDIENCE: &str = "foreign-user-accreditation-api";
 
 /// Default reCAPTCHA verification endpoint.
 pub const RECAPTCHA_VERIFY_URL: &str = "https://www.google.com/recaptcha/api/siteverify";
@@ -60,6 +64,10 @@ pub struct Config {
     /// The key signing session tokens and cursors (`SESSION_SIGNING_KEY`, at least 32 bytes);
     /// only the functions that log users in or check sessions need it.
     pub session_signing_key: Option<SecretString>,
+    /// The `iss` of session tokens (`SESSION_ISSUER`; the template's: `foreign-users-<stage>`).
+    pub session_issuer: String,
+    /// The `aud` of session tokens (`SESSION_AUDIENCE`; the template's: `foreign-users-<stage>-api`).
+    pub session_audience: String,
 }
 
 /// How CAPTCHA answers are checked.
@@ -193,6 +201,8 @@ impl Config {
             credentials_delivery,
             info_form_key: get("INFO_REQUEST_FORM_KEY"),
             session_signing_key: session_signing_key.map(SecretString::from),
+            session_issuer: get("SESSION_ISSUER").unwrap_or_else(|| DEFAULT_SESSION_ISSUER.into()),
+            session_audience: get("SESSION_AUDIENCE").unwrap_or_else(|| DEFAULT_SESSION_AUDIENCE.into()),
         })
     }
 }

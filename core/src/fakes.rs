@@ -616,7 +616,8 @@ impl World {
         let postman =
             Postman::new(ports, PostmanSettings { retry_base: RETRY, max_attempts: MAX_ATTEMPTS, info_form_key: None });
         let acceptance = DocumentAcceptance::new(store.clone(), bucket.clone(), postman.clone(), clock.clone());
-        let sessions = Sessions::new(SecretString::from("a session signing key of 32 bytes or more"));
+        let sessions =
+            Sessions::new(SecretString::from("a session signing key of 32 bytes or more"), "test", "test-api");
         let operator = OperatorService::new(
             store.clone(),
             store.clone(),
@@ -686,7 +687,8 @@ impl World {
             iat: now,
             exp: now + 900,
             iss: "test".into(),
-            aud: "test".into(),
+            aud: "test-api".into(),
+            jti: "session".into(),
         }
     }
 

@@ -357,9 +357,7 @@ impl AuthService {
     }
 
     fn issue(&self, account: &Account, now: Timestamp) -> Result<Session, AuthError> {
-        self.sessions
-            .issue(&account.username, account.role, now)
-            .map_err(|e| AuthError::Infra(InfraError::unexpected("signing a session token", e)))
+        Ok(self.sessions.issue(&account.username, account.role, now)?)
     }
 }
 

@@ -9,12 +9,15 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use time::Duration;
 
-use crate::domain::{Role, Timestamp, Username};
+use crate::{
+    domain::{Role, Timestamp, Username, random_bytes},
+    ports::InfraError,
+};
 
 /// How long a session lasts.
 pub const SESSION_TTL: Duration = Duration::minutes(15);
-/// Issuer and audience of the tokens.
-const ISSUER: &str = "foreign-user-accreditation";
+/// How far in the future a token's `iat` may be (clocks of two functions differ a little).
+const CLOCK_SKEW: Duration = Duration::seconds(60);
 
 /// What a session token says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +34,8 @@ pub struct Claims {
     pub iss: String,
     /// Audience.
     pub aud: String,
+    /// The session's id (16 random bytes, hex).
+    pub jti: String,
 }
 
 /// A session token as handed to the client.
@@ -52,43 +57,49 @@ pub struct Sessions {
     encoding: EncodingKey,
     decoding: DecodingKey,
     key: SecretString,
+    issuer: String,
+    audience: String,
 }
 
 impl Sessions {
-    /// Sessions signed with `key` (at least 32 bytes of secret).
-    pub fn new(key: SecretString) -> Self {
+    /// Sessions signed with `key` (at least 32 bytes of secret), issued by `issuer` for
+    /// `audience` (`SESSION_ISSUER` / `SESSION_AUDIENCE`: one stage's tokens are refused by another).
+    pub fn new(key: SecretString, issuer: &str, audience: &str) -> Self {
         let bytes = key.expose_secret().as_bytes();
-        Self { encoding: EncodingKey::from_secret(bytes), decoding: DecodingKey::from_secret(bytes), key }
+        let (encoding, decoding) = (EncodingKey::from_secret(bytes), DecodingKey::from_secret(bytes));
+        Self { encoding, decoding, key, issuer: issuer.into(), audience: audience.into() }
     }
 
     /// A 15-minute session for `username`.
-    pub fn issue(
-        &self,
-        username: &Username,
-        role: Role,
-        now: Timestamp,
-    ) -> Result<Session, jsonwebtoken::errors::Error> {
+    pub fn issue(&self, username: &Username, role: Role, now: Timestamp) -> Result<Session, InfraError> {
+        let id = random_bytes::<16>().map_err(|e| InfraError::unexpected("no randomness for a session id", e))?;
         let claims = Claims {
             sub: username.to_string(),
             role,
             iat: now.unix(),
             exp: now.plus(SESSION_TTL).unix(),
-            iss: ISSUER.into(),
-            aud: ISSUER.into(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            jti: hex::encode(id),
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| InfraError::unexpected("signing a session token", e))?;
         Ok(Session { status: "authenticated", token, expires_in: SESSION_TTL.whole_seconds(), role })
     }
 
-    /// The claims of a valid, unexpired token (the clock is the service's, not the system's).
+    /// The claims of a valid, unexpired token of this issuer and audience (the clock is the
+    /// service's, not the system's): issued no later than now (give or take a minute's skew), for
+    /// no longer than a session lasts.
     pub fn verify(&self, token: &str, now: Timestamp) -> Option<Claims> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_exp = false;
-        validation.set_issuer(&[ISSUER]);
-        validation.set_audience(&[ISSUER]);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).ok()?.claims;
-        (claims.exp > now.unix()).then_some(claims)
+        let issued_in_time = claims.iat <= now.plus(CLOCK_SKEW).unix();
+        let lifetime_issued = claims.exp - claims.iat <= SESSION_TTL.whole_seconds();
+        (claims.exp > now.unix() && issued_in_time && lifetime_issued).then_some(claims)
     }
 
     /// `payload` with an HMAC, base64url: an opaque value clients cannot forge.
@@ -126,8 +137,10 @@ impl Sessions {
 mod tests {
     use super::*;
 
+    const KEY: &str = "a test signing key of at least 32 bytes";
+
     fn sessions() -> Sessions {
-        Sessions::new(SecretString::from("a test signing key of at least 32 bytes"))
+        Sessions::new(SecretString::from(KEY), "accreditation-test", "accreditation-test-api")
     }
 
     #[test]
@@ -145,13 +158,45 @@ mod tests {
     fn tokens_signed_with_another_key_or_altered_are_refused() {
         let now = Timestamp::now();
         let user = Username::parse("maria.dangelo").unwrap();
-        let other = Sessions::new(SecretString::from("another key, also long enough, 32+ bytes"));
+        let other = Sessions::new(
+            SecretString::from("another key, also long enough, 32+ bytes"),
+            "accreditation-test",
+            "accreditation-test-api",
+        );
         let token = other.issue(&user, Role::Operator, now).unwrap().token;
         assert!(sessions().verify(&token, now).is_none());
         let mut altered = sessions().issue(&user, Role::Applicant, now).unwrap().token;
         altered.push('x');
         assert!(sessions().verify(&altered, now).is_none());
         assert!(sessions().verify("not.a.jwt", now).is_none());
+    }
+
+    #[test]
+    fn another_stages_tokens_and_tokens_from_the_future_are_refused() {
+        let now = Timestamp::now();
+        let user = Username::parse("maria.dangelo").unwrap();
+        for other in [
+            Sessions::new(SecretString::from(KEY), "accreditation-prod", "accreditation-test-api"),
+            Sessions::new(SecretString::from(KEY), "accreditation-test", "accreditation-prod-api"),
+        ] {
+            let token = other.issue(&user, Role::Operator, now).unwrap().token;
+            assert!(sessions().verify(&token, now).is_none(), "another issuer or audience");
+        }
+        let early = sessions().issue(&user, Role::Operator, now.plus(Duration::minutes(5))).unwrap().token;
+        assert!(sessions().verify(&early, now).is_none(), "issued in the future");
+        let skewed = sessions().issue(&user, Role::Operator, now.plus(Duration::seconds(30))).unwrap().token;
+        assert!(sessions().verify(&skewed, now).is_some(), "a little clock skew is fine");
+    }
+
+    #[test]
+    fn every_session_has_its_own_id() {
+        let now = Timestamp::now();
+        let user = Username::parse("maria.dangelo").unwrap();
+        let ids: std::collections::BTreeSet<String> = (0..20)
+            .map(|_| sessions().verify(&sessions().issue(&user, Role::Applicant, now).unwrap().token, now).unwrap().jti)
+            .collect();
+        assert_eq!(ids.len(), 20);
+        assert!(ids.iter().all(|id| id.len() == 32));
     }
 
     #[test]
