@@ -201,7 +201,7 @@ pub(super) struct LoginItem {
     #[serde(flatten)]
     keys: Keys,
     #[serde(default)]
-    pub(super) failures: u32,
+    failures: u32,
     #[serde(default)]
     allowance: Option<u32>,
     #[serde(default)]
