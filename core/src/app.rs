@@ -26,7 +26,7 @@ use crate::{
         operator::OperatorService,
         passwords::PasswordHasher,
         postman::{Postman, PostmanPorts, PostmanSettings},
-        sessions::Sessions,
+        sessions::{LiveSessions, Sessions},
     },
 };
 
@@ -126,10 +126,16 @@ impl Wiring {
     }
 
     /// The session token signer and checker.
-    pub fn sessions(&self) -> Result<Sessions, StartupError> {
+    pub fn session_tokens(&self) -> Result<Sessions, StartupError> {
         let key = self.config.session_signing_key.clone();
         let key = key.ok_or(StartupError::Missing("SESSION_SIGNING_KEY (or SESSION_SIGNING_KEY_PARAMETER)"))?;
         Ok(Sessions::new(key, &self.config.session_issuer, &self.config.session_audience))
+    }
+
+    /// Sessions kept in the table, checked by every reader of a session.
+    pub fn sessions(&self) -> Result<LiveSessions, StartupError> {
+        let store = self.store();
+        Ok(LiveSessions::new(self.session_tokens()?, store.clone(), store))
     }
 
     /// The outbox sender: DynamoDB, S3 (attachments) and SES.
@@ -242,8 +248,8 @@ pub struct App {
     pub operator: Arc<OperatorService>,
     /// Bounce and complaint recording.
     pub delivery_reports: Arc<DeliveryReports>,
-    /// Session tokens (the authorizer's check).
-    pub sessions: Sessions,
+    /// Sessions (the authorizer's check).
+    pub sessions: LiveSessions,
     /// Accounts.
     pub accounts: Arc<dyn AccountStore>,
     /// The time.

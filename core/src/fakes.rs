@@ -20,7 +20,8 @@ use crate::{
     ports::{
         AccountStore, Admission, ChangeGrant, Clock, CreateAccountError, CreateError, DocumentStore, GrantStore,
         IdempotencyRecord, InfraError, LoginAttemptStore, Mailer, NewRequest, Outbox, OutboxEmail, OutboxStatus,
-        OutgoingEmail, QueuePosition, RequestStore, Transition, TransitionError, UploadForm,
+        OutgoingEmail, QueuePosition, RequestStore, SessionRecord, SessionStore, Transition, TransitionError,
+        UploadForm,
     },
     services::{
         acceptance::{DocumentAcceptance, upload_key},
@@ -28,7 +29,7 @@ use crate::{
         operator::OperatorService,
         passwords::PasswordHasher,
         postman::{Postman, PostmanPorts, PostmanSettings},
-        sessions::{Claims, Sessions},
+        sessions::{Claims, LiveSessions, Sessions},
     },
     workflow::Status,
 };
@@ -81,6 +82,8 @@ pub struct Tables {
     pub logins: HashMap<String, Attempts>,
     /// Grants by token hash.
     pub grants: HashMap<String, ChangeGrant>,
+    /// Open sessions by the hash of their id.
+    pub sessions: HashMap<String, SessionRecord>,
 }
 
 /// The login attempts of one username.
@@ -427,6 +430,23 @@ impl GrantStore for FakeStore {
     }
 }
 
+#[async_trait]
+impl SessionStore for FakeStore {
+    async fn open_session(&self, id: &TokenHash, session: &SessionRecord) -> Result<(), InfraError> {
+        self.enter("open_session")?.sessions.insert(id.as_str().to_string(), session.clone());
+        Ok(())
+    }
+
+    async fn session(&self, id: &TokenHash, now: Timestamp) -> Result<Option<SessionRecord>, InfraError> {
+        Ok(self.enter("session")?.sessions.get(id.as_str()).filter(|s| s.expires_at > now).cloned())
+    }
+
+    async fn end_session(&self, id: &TokenHash) -> Result<(), InfraError> {
+        self.enter("end_session")?.sessions.remove(id.as_str());
+        Ok(())
+    }
+}
+
 /// The document bucket.
 #[derive(Default)]
 pub struct FakeBucket {
@@ -616,8 +636,8 @@ impl World {
         let postman =
             Postman::new(ports, PostmanSettings { retry_base: RETRY, max_attempts: MAX_ATTEMPTS, info_form_key: None });
         let acceptance = DocumentAcceptance::new(store.clone(), bucket.clone(), postman.clone(), clock.clone());
-        let sessions =
-            Sessions::new(SecretString::from("a session signing key of 32 bytes or more"), "test", "test-api");
+        let tokens = Sessions::new(SecretString::from("a session signing key of 32 bytes or more"), "test", "test-api");
+        let sessions = LiveSessions::new(tokens, store.clone(), store.clone());
         let operator = OperatorService::new(
             store.clone(),
             store.clone(),

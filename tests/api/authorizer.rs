@@ -1,10 +1,11 @@
-//! The HTTP API authorizer in front of `/operator/*` lets through live operator sessions only.
+//! The HTTP API authorizer in front of `/operator/*` lets through live operator sessions only:
+//! not an applicant's, nor a well-signed token the server never opened a session for.
 
 use accreditation::{
     domain::{Role, Username},
     ports::Clock,
 };
-use accreditation_tests::{TestApp, read_event};
+use accreditation_tests::{STRONG_PASSWORD, TestApp, read_event};
 use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerSimpleResponse;
 use lambda_runtime::LambdaEvent;
 use serde_json::json;
@@ -31,10 +32,15 @@ async fn only_live_operator_sessions_pass_the_authorizer() {
     assert_eq!(allowed.context["role"], "operator");
     assert!(allowed.context["username"].as_str().unwrap().starts_with("op."));
 
-    let applicant = Username::parse("maria.rossi").unwrap();
-    let session = app.app.sessions.issue(&applicant, Role::Applicant, app.clock.now()).unwrap();
+    let (username, temporary, _, _) = app.approved().await;
+    let first = app.login(&username, &temporary).await;
+    let change = json!({"change_token": first.body["change_token"], "new_password": STRONG_PASSWORD});
+    let applicant = app.post("/auth/password", None, &change).await.body["token"].as_str().unwrap().to_string();
+    let unrecorded = Username::parse(&username).unwrap();
+    let unrecorded = app.app.sessions.tokens().issue(&unrecorded, Role::Operator, app.clock.now()).unwrap().0;
     for denied in [
-        Some(format!("Bearer {}", session.token)),
+        Some(format!("Bearer {applicant}")),
+        Some(format!("Bearer {}", unrecorded.token)),
         Some(format!("Bearer {operator}x")),
         Some(operator.clone()),
         Some("Bearer replace-with-a-session-token".to_string()),

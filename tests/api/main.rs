@@ -16,5 +16,6 @@ mod logs;
 mod operator;
 mod outbox;
 mod secrets;
+mod sessions;
 mod status;
 mod submission;

@@ -151,8 +151,17 @@ test('journey: form in Italian, operator approval, status, credentials', async (
   await dialog.getByRole('button', { name: 'Conferma' }).click();
   await console_.locator('.audit', { hasText: 'Nuove credenziali inviate' }).waitFor();
   assert.equal(await console_.locator('#request-status').getAttribute('data-status'), 'approved');
-  // Expected: the refused weak password (400) and the download leaving the page (aborted navigation).
-  assertNoProblems(console_, [/status of 400/, /request failed: .*x-id=GetObject.* net::ERR_ABORTED/]);
+  // Logging out ends the session on the server: its token no longer opens the queue.
+  const token = await console_.evaluate(() => JSON.parse(sessionStorage.getItem('operator-session')).token);
+  await console_.getByRole('button', { name: 'Esci' }).click();
+  await console_.getByRole('button', { name: 'Accedi' }).waitFor();
+  await console_.waitForFunction(async (token) => {
+    const answer = await fetch('/operator/requests', { headers: { authorization: 'Bearer ' + token } });
+    return answer.status === 401;
+  }, token);
+  // Expected: the refused weak password (400), the download leaving the page (aborted navigation)
+  // and the ended session's token refused (401).
+  assertNoProblems(console_, [/status of 40[01]/, /request failed: .*x-id=GetObject.* net::ERR_ABORTED/]);
 
   // The applicant's private status link shows the approval.
   await page.goto(BASE + statusLink);

@@ -289,15 +289,20 @@ impl TestApp {
 
     /// A new operator who went through the forced first password change: their session token.
     pub async fn operator_session(&self) -> String {
+        self.operator_account().await.1
+    }
+
+    /// A new operator who went through the forced first password change (choosing
+    /// [`STRONG_PASSWORD`]): their username and session token.
+    pub async fn operator_account(&self) -> (String, String) {
         let username = format!("op.{}", unique());
         let address = format!("{username}@assistenza.example.it");
-        let username = accreditation::domain::Username::parse(&username).unwrap();
         let email = accreditation::domain::Email::parse(&address).unwrap();
         accreditation::services::operator::create_operator(
             self.app.accounts.as_ref(),
             &self.app.postman,
             self.app.clock.as_ref(),
-            username,
+            accreditation::domain::Username::parse(&username).unwrap(),
             email,
             accreditation::domain::Language::En,
         )
@@ -318,7 +323,7 @@ impl TestApp {
             .post("/auth/password", None, &json!({"change_token": change_token, "new_password": STRONG_PASSWORD}))
             .await;
         assert_eq!(changed.status, 200, "{:#}", changed.body);
-        changed.body["token"].as_str().unwrap().to_string()
+        (username, changed.body["token"].as_str().unwrap().to_string())
     }
 
     /// Submits `form` (201 expected) and returns what the applicant keeps.

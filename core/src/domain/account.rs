@@ -159,6 +159,9 @@ pub struct Account {
     /// one stops working.
     #[serde(default)]
     pub credential: u64,
+    /// Set by an administrator: no login, and every session ends at once.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 impl Account {
@@ -193,6 +196,7 @@ impl Account {
             password_changed_at: None,
             last_login_at: None,
             credential: 0,
+            disabled: false,
         }
     }
 }

@@ -11,7 +11,7 @@ use time::Duration;
 use super::{
     passwords::PasswordHasher,
     postman::Postman,
-    sessions::{Claims, Session, Sessions},
+    sessions::{Claims, LiveSessions, Session},
 };
 use crate::{
     domain::{
@@ -189,7 +189,7 @@ pub struct AuthService {
     attempts: Arc<dyn LoginAttemptStore>,
     grants: Arc<dyn GrantStore>,
     hasher: PasswordHasher,
-    sessions: Sessions,
+    sessions: LiveSessions,
     postman: Postman,
     clock: Arc<dyn Clock>,
 }
@@ -199,7 +199,7 @@ impl AuthService {
     pub fn new(
         ports: AuthPorts,
         hasher: PasswordHasher,
-        sessions: Sessions,
+        sessions: LiveSessions,
         postman: Postman,
         clock: Arc<dyn Clock>,
     ) -> Self {
@@ -207,9 +207,19 @@ impl AuthService {
         Self { accounts, attempts, grants, hasher, sessions, postman, clock }
     }
 
-    /// The claims of a valid session token.
-    pub fn session(&self, token: Option<&str>) -> Result<Claims, AuthError> {
-        token.and_then(|t| self.sessions.verify(t, self.clock.now())).ok_or(AuthError::Unauthenticated)
+    /// The claims of a valid session token whose session is still open.
+    pub async fn session(&self, token: Option<&str>) -> Result<Claims, AuthError> {
+        self.sessions.live(token, self.clock.now()).await?.ok_or(AuthError::Unauthenticated)
+    }
+
+    /// `POST /auth/logout`: ends the session of `token` on the server (again, if already ended).
+    pub async fn logout(&self, token: Option<&str>) -> Result<(), AuthError> {
+        if self.sessions.end(token, self.clock.now()).await? {
+            tracing::info!(event = "logout", outcome = "ended", "session ended");
+            Ok(())
+        } else {
+            Err(AuthError::Unauthenticated)
+        }
     }
 
     /// `POST /auth/login`.
@@ -224,7 +234,9 @@ impl AuthService {
             return Err(AuthError::InvalidCredentials);
         }
         self.attempts.clear_login_failures(&key).await?;
-        let Some(mut account) = account else { return Err(AuthError::InvalidCredentials) };
+        let Some(mut account) = account.filter(|account| !account.disabled) else {
+            return Err(AuthError::InvalidCredentials);
+        };
         match account.password {
             PasswordState::Temporary { expires_at } if expires_at <= now => Err(AuthError::TemporaryPasswordExpired),
             PasswordState::Temporary { .. } | PasswordState::Legacy { .. } => {
@@ -237,7 +249,7 @@ impl AuthService {
                 if let Err(error) = self.accounts.save_account(&account, expected).await {
                     tracing::warn!(error = %error, "last login time not recorded");
                 }
-                Ok(LoginOutcome::Authenticated(self.issue(&account, now)?))
+                Ok(LoginOutcome::Authenticated(self.sessions.open(&account, now).await?))
             }
             PasswordState::Pending | PasswordState::Activation { .. } => Err(AuthError::InvalidCredentials),
         }
@@ -302,7 +314,7 @@ impl AuthService {
         self.attempts.clear_login_failures(account.username.as_str()).await?;
         tracing::info!(username = %account.username, "password changed");
         self.postman.deliver_now(&email.id).await;
-        self.issue(&account, now)
+        Ok(self.sessions.open(&account, now).await?)
     }
 
     /// The account of `key` and the number of this attempt, counted before any password check
@@ -354,10 +366,6 @@ impl AuthService {
             change_token: token.expose().to_string(),
             expires_in: CHANGE_TOKEN_TTL.whole_seconds(),
         })
-    }
-
-    fn issue(&self, account: &Account, now: Timestamp) -> Result<Session, AuthError> {
-        Ok(self.sessions.issue(&account.username, account.role, now)?)
     }
 }
 

@@ -212,6 +212,7 @@ pub fn account_of(record: &LegacyRecord, now: Timestamp) -> Result<Account, Vec<
         password_changed_at: None,
         last_login_at: None,
         credential: 0,
+        disabled: false,
     })
 }
 

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::{
     credentials::CredentialIssuer,
     postman::{Delivery, Postman},
-    sessions::{Claims, Sessions},
+    sessions::{Claims, LiveSessions},
 };
 use crate::{
     domain::{
@@ -170,7 +170,7 @@ pub struct OperatorService {
     accounts: Arc<dyn AccountStore>,
     documents: Arc<dyn DocumentStore>,
     postman: Postman,
-    sessions: Sessions,
+    sessions: LiveSessions,
     clock: Arc<dyn Clock>,
 }
 
@@ -181,16 +181,16 @@ impl OperatorService {
         accounts: Arc<dyn AccountStore>,
         documents: Arc<dyn DocumentStore>,
         postman: Postman,
-        sessions: Sessions,
+        sessions: LiveSessions,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self { requests, accounts, documents, postman, sessions, clock }
     }
 
-    /// The operator behind a bearer token: 401 without a valid one, 403 for another role.
-    pub fn authorize(&self, token: Option<&str>) -> Result<Claims, OperatorError> {
-        let claims =
-            token.and_then(|t| self.sessions.verify(t, self.clock.now())).ok_or(OperatorError::Unauthenticated)?;
+    /// The operator behind a bearer token: 401 without a valid one whose session is open, 403 for
+    /// another role.
+    pub async fn authorize(&self, token: Option<&str>) -> Result<Claims, OperatorError> {
+        let claims = self.sessions.live(token, self.clock.now()).await?.ok_or(OperatorError::Unauthenticated)?;
         if claims.role == Role::Operator { Ok(claims) } else { Err(OperatorError::Forbidden) }
     }
 
@@ -464,11 +464,11 @@ impl OperatorService {
 
     fn seal_cursor(&self, status: Status, position: &QueuePosition) -> Result<String, OperatorError> {
         let payload = serde_json::to_vec(&(status, position)).map_err(|e| InfraError::unexpected("cursor", e))?;
-        Ok(self.sessions.seal(&payload))
+        Ok(self.sessions.tokens().seal(&payload))
     }
 
     fn open_cursor(&self, cursor: &str, status: Status) -> Result<QueuePosition, OperatorError> {
-        let payload = self.sessions.open(cursor).ok_or(OperatorError::InvalidCursor)?;
+        let payload = self.sessions.tokens().open(cursor).ok_or(OperatorError::InvalidCursor)?;
         let (listed, position): (Status, QueuePosition) =
             serde_json::from_slice(&payload).map_err(|_| OperatorError::InvalidCursor)?;
         if listed == status { Ok(position) } else { Err(OperatorError::InvalidCursor) }

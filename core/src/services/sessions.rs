@@ -1,5 +1,6 @@
 //! Session tokens: JWTs signed with HS256 and a key from configuration, valid 15 minutes; the same
-//! key (through HMAC) signs the operators' paging cursors.
+//! key (through HMAC) signs the operators' paging cursors. [`LiveSessions`] keeps each session on
+//! the server too, so that a session can end before its token expires.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
@@ -9,9 +10,11 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use time::Duration;
 
+use std::sync::Arc;
+
 use crate::{
-    domain::{Role, Timestamp, Username, random_bytes},
-    ports::InfraError,
+    domain::{Account, Role, Timestamp, TokenHash, Username, random_bytes},
+    ports::{AccountStore, InfraError, SessionRecord, SessionStore},
 };
 
 /// How long a session lasts.
@@ -70,8 +73,8 @@ impl Sessions {
         Self { encoding, decoding, key, issuer: issuer.into(), audience: audience.into() }
     }
 
-    /// A 15-minute session for `username`.
-    pub fn issue(&self, username: &Username, role: Role, now: Timestamp) -> Result<Session, InfraError> {
+    /// A 15-minute session token for `username`, with its claims.
+    pub fn issue(&self, username: &Username, role: Role, now: Timestamp) -> Result<(Session, Claims), InfraError> {
         let id = random_bytes::<16>().map_err(|e| InfraError::unexpected("no randomness for a session id", e))?;
         let claims = Claims {
             sub: username.to_string(),
@@ -84,7 +87,7 @@ impl Sessions {
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| InfraError::unexpected("signing a session token", e))?;
-        Ok(Session { status: "authenticated", token, expires_in: SESSION_TTL.whole_seconds(), role })
+        Ok((Session { status: "authenticated", token, expires_in: SESSION_TTL.whole_seconds(), role }, claims))
     }
 
     /// The claims of a valid, unexpired token of this issuer and audience (the clock is the
@@ -133,6 +136,64 @@ impl Sessions {
     }
 }
 
+/// Sessions as the server knows them: a token works while its session is open, its account
+/// enabled and the account's credential unchanged since it opened. Every reader of a session (the
+/// authorizer, the auth and operator functions) asks here, reading consistently, so that an ended
+/// session is refused at once.
+#[derive(Clone)]
+pub struct LiveSessions {
+    tokens: Sessions,
+    store: Arc<dyn SessionStore>,
+    accounts: Arc<dyn AccountStore>,
+}
+
+impl LiveSessions {
+    /// Sessions signed by `tokens`, kept in `store`, checked against `accounts`.
+    pub fn new(tokens: Sessions, store: Arc<dyn SessionStore>, accounts: Arc<dyn AccountStore>) -> Self {
+        Self { tokens, store, accounts }
+    }
+
+    /// The token signer (also the sealer of paging cursors).
+    pub fn tokens(&self) -> &Sessions {
+        &self.tokens
+    }
+
+    /// Opens a session for `account` and answers its token.
+    pub async fn open(&self, account: &Account, now: Timestamp) -> Result<Session, InfraError> {
+        let (session, claims) = self.tokens.issue(&account.username, account.role, now)?;
+        let record = SessionRecord {
+            username: account.username.clone(),
+            credential: account.credential,
+            expires_at: now.plus(SESSION_TTL),
+        };
+        self.store.open_session(&TokenHash::of(&claims.jti), &record).await?;
+        Ok(session)
+    }
+
+    /// The claims of `token` if it is valid and its session still open.
+    pub async fn live(&self, token: Option<&str>, now: Timestamp) -> Result<Option<Claims>, InfraError> {
+        let Some(claims) = token.and_then(|token| self.tokens.verify(token, now)) else { return Ok(None) };
+        let Some(username) = Username::parse(&claims.sub) else { return Ok(None) };
+        let id = TokenHash::of(&claims.jti);
+        let (session, account) = futures::try_join!(self.store.session(&id, now), self.accounts.account(&username))?;
+        let open = match (session, account) {
+            (Some(session), Some(account)) => {
+                session.username == account.username && session.credential == account.credential && !account.disabled
+            }
+            _ => false,
+        };
+        Ok(open.then_some(claims))
+    }
+
+    /// Ends the session of `token` (a logout). False when the token is not a valid one of this
+    /// service; an already ended session ends again without complaint.
+    pub async fn end(&self, token: Option<&str>, now: Timestamp) -> Result<bool, InfraError> {
+        let Some(claims) = token.and_then(|token| self.tokens.verify(token, now)) else { return Ok(false) };
+        self.store.end_session(&TokenHash::of(&claims.jti)).await?;
+        Ok(true)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,7 +208,7 @@ mod tests {
     fn tokens_carry_the_user_and_role_and_expire_after_15_minutes() {
         let now = Timestamp::now();
         let user = Username::parse("maria.dangelo").unwrap();
-        let session = sessions().issue(&user, Role::Operator, now).unwrap();
+        let session = sessions().issue(&user, Role::Operator, now).unwrap().0;
         assert_eq!(session.expires_in, 900);
         let claims = sessions().verify(&session.token, now).unwrap();
         assert_eq!((claims.sub.as_str(), claims.role), ("maria.dangelo", Role::Operator));
@@ -163,9 +224,9 @@ mod tests {
             "accreditation-test",
             "accreditation-test-api",
         );
-        let token = other.issue(&user, Role::Operator, now).unwrap().token;
+        let token = other.issue(&user, Role::Operator, now).unwrap().0.token;
         assert!(sessions().verify(&token, now).is_none());
-        let mut altered = sessions().issue(&user, Role::Applicant, now).unwrap().token;
+        let mut altered = sessions().issue(&user, Role::Applicant, now).unwrap().0.token;
         altered.push('x');
         assert!(sessions().verify(&altered, now).is_none());
         assert!(sessions().verify("not.a.jwt", now).is_none());
@@ -179,12 +240,12 @@ mod tests {
             Sessions::new(SecretString::from(KEY), "accreditation-prod", "accreditation-test-api"),
             Sessions::new(SecretString::from(KEY), "accreditation-test", "accreditation-prod-api"),
         ] {
-            let token = other.issue(&user, Role::Operator, now).unwrap().token;
+            let token = other.issue(&user, Role::Operator, now).unwrap().0.token;
             assert!(sessions().verify(&token, now).is_none(), "another issuer or audience");
         }
-        let early = sessions().issue(&user, Role::Operator, now.plus(Duration::minutes(5))).unwrap().token;
+        let early = sessions().issue(&user, Role::Operator, now.plus(Duration::minutes(5))).unwrap().0.token;
         assert!(sessions().verify(&early, now).is_none(), "issued in the future");
-        let skewed = sessions().issue(&user, Role::Operator, now.plus(Duration::seconds(30))).unwrap().token;
+        let skewed = sessions().issue(&user, Role::Operator, now.plus(Duration::seconds(30))).unwrap().0.token;
         assert!(sessions().verify(&skewed, now).is_some(), "a little clock skew is fine");
     }
 
@@ -193,7 +254,9 @@ mod tests {
         let now = Timestamp::now();
         let user = Username::parse("maria.dangelo").unwrap();
         let ids: std::collections::BTreeSet<String> = (0..20)
-            .map(|_| sessions().verify(&sessions().issue(&user, Role::Applicant, now).unwrap().token, now).unwrap().jti)
+            .map(|_| {
+                sessions().verify(&sessions().issue(&user, Role::Applicant, now).unwrap().0.token, now).unwrap().jti
+            })
             .collect();
         assert_eq!(ids.len(), 20);
         assert!(ids.iter().all(|id| id.len() == 32));

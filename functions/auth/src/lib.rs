@@ -1,8 +1,8 @@
-//! Login and password changes: reads each request into a typed command and calls one method of
+//! Login, logout and password changes: reads each request into a typed command and calls one method of
 //! the auth service with it.
 
 use accreditation::{
-    http::{ApiError, bearer_token, json_object, json_response, path_segments, request_language, respond},
+    http::{ApiError, bearer_token, json_object, json_response, no_content, path_segments, request_language, respond},
     services::auth::{AuthService, ChangeAuthority, ChangeBy, Login, PasswordChange},
 };
 use lambda_http::{
@@ -28,13 +28,19 @@ async fn route(service: &AuthService, request: &Request) -> Result<Response<Body
             let authority = match change.by {
                 ChangeBy::Token(token) => ChangeAuthority::Grant(token),
                 ChangeBy::CurrentPassword(current_password) => ChangeAuthority::Session {
-                    claims: service.session(bearer_token(request.headers()))?,
+                    claims: service.session(bearer_token(request.headers())).await?,
                     current_password,
                 },
             };
             Ok(json_response(StatusCode::OK, &service.change_password(authority, change.new_password).await?))
         }
-        (["auth", "login"] | ["auth", "password"], _) => Err(ApiError::method_not_allowed(&["POST"])),
+        (["auth", "logout"], &Method::POST) => {
+            service.logout(bearer_token(request.headers())).await?;
+            Ok(no_content())
+        }
+        (["auth", "login"] | ["auth", "password"] | ["auth", "logout"], _) => {
+            Err(ApiError::method_not_allowed(&["POST"]))
+        }
         _ => Err(ApiError::no_route(request.uri().path())),
     }
 }

@@ -20,7 +20,7 @@ pub async fn handler(service: &OperatorService, request: Request) -> Result<Resp
 }
 
 async fn route(service: &OperatorService, request: &Request) -> Result<Response<Body>, ApiError> {
-    let operator = service.authorize(bearer_token(request.headers()))?;
+    let operator = service.authorize(bearer_token(request.headers())).await?;
     let segments = path_segments(request.raw_http_path());
     let method = request.method();
     let language = request_language(request);

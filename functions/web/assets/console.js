@@ -296,10 +296,13 @@ function render() {
 }
 
 document.addEventListener('DOMContentLoaded', () => {
-  logoutButton.addEventListener('click', () => {
+  logoutButton.addEventListener('click', async () => {
+    const current = session();
     sessionStorage.removeItem(SESSION_KEY);
     sessionStorage.removeItem(PENDING_KEY);
     showLogin(null);
+    // Ends the session on the server too: its token stops working everywhere at once.
+    if (current) await api('POST', '/auth/logout', { token: current.token });
   });
   dialog.addEventListener('cancel', () => sessionStorage.removeItem(PENDING_KEY));
   window.addEventListener('hashchange', route);

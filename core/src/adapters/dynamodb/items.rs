@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     domain::{Account, AccreditationRequest, AuditEntry, PasswordState, Reference, RequestId, Timestamp, TokenHash},
-    ports::{ChangeGrant, IdempotencyRecord, OutboxEmail, OutboxStatus},
+    ports::{ChangeGrant, IdempotencyRecord, OutboxEmail, OutboxStatus, SessionRecord},
     workflow::Status,
 };
 
@@ -68,6 +68,10 @@ pub(super) fn login_pk(username: &str) -> String {
 
 pub(super) fn grant_pk(token: &TokenHash) -> String {
     format!("GRANT#{}", token.as_str())
+}
+
+pub(super) fn session_pk(id: &TokenHash) -> String {
+    format!("SESSION#{}", id.as_str())
 }
 
 /// The key attributes of an item; the `GSI1` pair only on items in that index.
@@ -238,5 +242,21 @@ pub(super) struct GrantItem {
 impl GrantItem {
     pub(super) fn of(token: &TokenHash, grant: &ChangeGrant) -> Self {
         Self { keys: Keys::new(grant_pk(token), "GRANT"), ttl: grant.expires_at.unix(), grant: grant.clone() }
+    }
+}
+
+/// An open session, forgotten by the table once its token expires.
+#[derive(Serialize, Deserialize)]
+pub(super) struct SessionItem {
+    #[serde(flatten)]
+    keys: Keys,
+    pub(super) ttl: i64,
+    #[serde(flatten)]
+    pub(super) session: SessionRecord,
+}
+
+impl SessionItem {
+    pub(super) fn of(id: &TokenHash, session: &SessionRecord) -> Self {
+        Self { keys: Keys::new(session_pk(id), "SESSION"), ttl: session.expires_at.unix(), session: session.clone() }
     }
 }
