@@ -53,7 +53,12 @@ CAPTCHA_PID=$!
 wait_http "http://127.0.0.1:$CAPTCHA_PORT/" 30 || die "the fake reCAPTCHA server did not start"
 export TEST_AWS_ENDPOINT="$AWS_ENDPOINT_URL"
 export TEST_CAPTCHA_VERIFY_URL="http://127.0.0.1:$CAPTCHA_PORT/siteverify"
+# The functions' AWS calls are noted as they run, then checked against their roles.
+export AWS_CALLS_LOG="$RUN_DIR/aws-calls.jsonl"
+rm -f "$AWS_CALLS_LOG"
 cargo test --workspace --locked "$@"
+log "every AWS call of the functions against their roles"
+cargo test -p accreditation-tests --test iam --locked -- --nocapture
 stop_pid "$CAPTCHA_PID"
 stop_pid "$MOTO_PID"
 

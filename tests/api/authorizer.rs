@@ -5,7 +5,7 @@ use accreditation::{
     domain::{Role, Username},
     ports::Clock,
 };
-use accreditation_tests::{STRONG_PASSWORD, TestApp, read_event};
+use accreditation_tests::{STRONG_PASSWORD, TestApp, aws_calls::as_function, read_event};
 use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerSimpleResponse;
 use lambda_runtime::LambdaEvent;
 use serde_json::json;
@@ -17,9 +17,8 @@ async fn authorize(app: &TestApp, authorization: Option<String>) -> ApiGatewayV2
         None => _ = event["headers"].as_object_mut().unwrap().remove("authorization"),
     }
     let event = serde_json::from_value(event).expect("authorizer event");
-    authorizer::handler(&app.app.sessions, app.clock.now(), LambdaEvent::new(event, Default::default()))
-        .await
-        .expect("the authorizer answers")
+    let response = authorizer::handler(&app.app.sessions, app.clock.now(), LambdaEvent::new(event, Default::default()));
+    as_function("authorizer", response).await.expect("the authorizer answers")
 }
 
 #[tokio::test]

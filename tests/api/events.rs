@@ -1,7 +1,7 @@
 //! Every sample in `events/` is a real event its function handles (the same files work with
 //! `cargo lambda invoke --data-file`).
 
-use accreditation_tests::{TestApp, invoke_function, invoke_requests, read_event};
+use accreditation_tests::{TestApp, aws_calls::as_function, invoke_function, invoke_requests, read_event};
 
 #[tokio::test]
 async fn the_sample_post_creates_a_request() {
@@ -67,9 +67,8 @@ async fn the_sample_operator_events_work_with_a_real_session() {
 async fn the_sample_stream_event_is_handled() {
     let app = TestApp::spawn().await;
     let event = read_event("dynamodb-outbox-stream.json");
-    let report = mailer::handler(&app.app.postman, lambda_runtime::LambdaEvent::new(event, Default::default()))
-        .await
-        .expect("stream event");
+    let event = lambda_runtime::LambdaEvent::new(event, Default::default());
+    let report = as_function("mailer", mailer::handler(&app.app.postman, event)).await.expect("stream event");
     assert_eq!(report.skipped, 1, "an email this table does not hold is not sent: {report:?}");
 }
 

@@ -5,13 +5,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use accreditation::{http::ApiError, schema};
-use accreditation_tests::{ApiResponse, ROOT, TestApp, api_event, invoke_function, unique};
+use accreditation_tests::{
+    ApiResponse, ROOT, TestApp, api_event, invoke_function,
+    template::{functions, grants, list, referenced, template, text},
+    unique,
+};
 use serde_norway::Value;
-
-fn template() -> Value {
-    let text = std::fs::read_to_string(format!("{ROOT}/infra/template.yaml")).expect("infra/template.yaml");
-    serde_norway::from_str(&text).expect("valid YAML")
-}
 
 fn resource_of_type<'a>(template: &'a Value, kind: &str) -> &'a Value {
     let resources = template["Resources"].as_mapping().expect("Resources");
@@ -103,49 +102,6 @@ fn the_bucket_in_the_template_is_the_bucket_the_bootstrap_creates() {
     assert_eq!(decided["TagFilters"][0]["Key"].as_str(), Some(schema::UPLOAD_STATE_TAG));
     assert_eq!(decided["TagFilters"][0]["Value"].as_str(), Some(schema::UPLOAD_DECIDED));
     assert!(bucket["VersioningConfiguration"].is_null(), "versioning would keep deleted documents");
-}
-
-/// A value as text: `!Ref X` and `!GetAtt X.Y` become `${X}` and `${X.Y}` (as `!Sub` writes them).
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Tagged(tagged) => match (tagged.tag.to_string().trim_start_matches('!'), &tagged.value) {
-            ("Ref" | "GetAtt", Value::String(name)) => format!("${{{name}}}"),
-            ("Sub", Value::String(s)) => s.clone(),
-            _ => panic!("unexpected {value:?}"),
-        },
-        other => panic!("unexpected {other:?}"),
-    }
-}
-
-/// `${X}` or `${X.Attribute}` → `X`.
-fn referenced(text: &str) -> &str {
-    let inner = text.strip_prefix("${").and_then(|t| t.strip_suffix('}')).unwrap_or_else(|| panic!("{text}"));
-    inner.split('.').next().unwrap()
-}
-
-fn list(value: &Value) -> Vec<&Value> {
-    match value {
-        Value::Sequence(items) => items.iter().collect(),
-        Value::Null => vec![],
-        single => vec![single],
-    }
-}
-
-/// The Lambda functions of the template by crate name (their `CodeUri` directory).
-fn functions(template: &Value) -> BTreeMap<String, (&str, &Value)> {
-    template["Resources"]
-        .as_mapping()
-        .unwrap()
-        .iter()
-        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
-        .map(|(id, r)| {
-            let code = r["Properties"]["CodeUri"].as_str().expect("a local CodeUri");
-            let name = code.strip_prefix("../functions/").unwrap_or_else(|| panic!("{code} is not under functions/"));
-            (name.to_string(), (id.as_str().unwrap(), &r["Properties"]))
-        })
-        .collect()
 }
 
 fn crates_of_functions() -> BTreeSet<String> {
@@ -350,24 +306,6 @@ async fn the_api_routes_are_exactly_the_routes_the_code_serves() {
             );
         }
     }
-}
-
-/// The `(action, resource)` pairs a function's role allows.
-fn grants(template: &Value, function: &str) -> BTreeSet<(String, String)> {
-    let functions = functions(template);
-    let (_, properties) = functions.get(function).unwrap_or_else(|| panic!("no function {function}"));
-    let role = &template["Resources"][referenced(&text(&properties["Role"]))];
-    let mut grants = BTreeSet::new();
-    for policy in list(&role["Properties"]["Policies"]) {
-        for statement in list(&policy["PolicyDocument"]["Statement"]) {
-            for action in list(&statement["Action"]) {
-                for resource in list(&statement["Resource"]) {
-                    grants.insert((text(action), text(resource)));
-                }
-            }
-        }
-    }
-    grants
 }
 
 #[test]

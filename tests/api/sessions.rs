@@ -2,7 +2,7 @@
 //! every reader of a session (the authorizer, the auth and operator functions) refuses an ended
 //! one at once.
 
-use accreditation_tests::{STRONG_PASSWORD, TestApp, read_event};
+use accreditation_tests::{STRONG_PASSWORD, TestApp, aws_calls::as_function, read_event};
 use lambda_runtime::LambdaEvent;
 use serde_json::json;
 
@@ -13,7 +13,7 @@ async fn authorizer_allows(app: &TestApp, token: &str) -> bool {
     let event = serde_json::from_value(event).expect("authorizer event");
     let clock = accreditation::ports::Clock::now(app.clock.as_ref());
     let response = authorizer::handler(&app.app.sessions, clock, LambdaEvent::new(event, Default::default()));
-    response.await.expect("the authorizer answers").is_authorized
+    as_function("authorizer", response).await.expect("the authorizer answers").is_authorized
 }
 
 /// The status of the operators' queue for `token`.

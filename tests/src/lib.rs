@@ -5,6 +5,9 @@
 // Test support: a failed unwrap is a failed test, reported with its place.
 #![allow(clippy::unwrap_used)]
 
+pub mod aws_calls;
+pub mod template;
+
 use std::collections::HashMap;
 
 use std::sync::{Arc, Mutex};
@@ -192,7 +195,9 @@ impl TestApp {
             bootstrap::verify_sender(&clients.ses, &config.sender_email).await.expect("sender identity");
         }
         let clock = Arc::new(TestClock::default());
-        let wiring = Wiring { config: config.clone(), sdk: clients.sdk.clone(), clock: clock.clone() };
+        // The functions' clients note every AWS call they make (the `iam` test checks the roles).
+        let sdk = clients.sdk.to_builder().http_client(aws_calls::RecordingClient::new()).build();
+        let wiring = Wiring { config: config.clone(), sdk, clock: clock.clone() };
         let app = App::new(&wiring).expect("app wiring");
         Self {
             app,
@@ -348,16 +353,14 @@ impl TestApp {
         event["Records"][0]["s3"]["bucket"]["name"] = json!(self.bucket);
         event["Records"][0]["s3"]["object"]["key"] = json!(key);
         let event: S3Event = serde_json::from_value(event).expect("S3 event");
-        document_uploaded::handler(&self.app.acceptance, lambda_runtime::LambdaEvent::new(event, Default::default()))
-            .await
+        let event = lambda_runtime::LambdaEvent::new(event, Default::default());
+        aws_calls::as_function("document-uploaded", document_uploaded::handler(&self.app.acceptance, event)).await
     }
 
     /// Runs the scheduled outbox sweep.
     pub async fn sweep(&self) -> SweepReport {
-        let event = read_event("scheduled-outbox-sweep.json");
-        mailer::handler(&self.app.postman, lambda_runtime::LambdaEvent::new(event, Default::default()))
-            .await
-            .expect("sweep")
+        let event = lambda_runtime::LambdaEvent::new(read_event("scheduled-outbox-sweep.json"), Default::default());
+        aws_calls::as_function("mailer", mailer::handler(&self.app.postman, event)).await.expect("sweep")
     }
 
     /// Runs the `email-events` handler on the sample SNS bounce, retargeted at `request_id` and `address`.
@@ -370,8 +373,8 @@ impl TestApp {
         message["bounce"]["bouncedRecipients"][0]["emailAddress"] = json!(address);
         sns["Message"] = json!(message.to_string());
         let event = serde_json::from_value(event).expect("SNS event");
-        email_events::handler(&self.app.delivery_reports, lambda_runtime::LambdaEvent::new(event, Default::default()))
-            .await
+        let event = lambda_runtime::LambdaEvent::new(event, Default::default());
+        aws_calls::as_function("email-events", email_events::handler(&self.app.delivery_reports, event)).await
     }
 
     /// The `upload-state` tag of the object `key`.
@@ -420,9 +423,8 @@ impl TestApp {
             })
             .collect();
         event["Records"] = Value::Array(records);
-        mailer::handler(&self.app.postman, lambda_runtime::LambdaEvent::new(event, Default::default()))
-            .await
-            .expect("mailer")
+        let event = lambda_runtime::LambdaEvent::new(event, Default::default());
+        aws_calls::as_function("mailer", mailer::handler(&self.app.postman, event)).await.expect("mailer")
     }
 
     /// The emails the emulator holds for `address`, oldest first.
@@ -506,10 +508,10 @@ pub async fn invoke_requests(app: &App, event: &Value) -> ApiResponse {
 pub async fn invoke_function(app: &App, function: &str, event: &Value) -> ApiResponse {
     let request = lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event");
     let response = match function {
-        "auth" => auth::handler(&app.auth, request).await,
-        "operator" => operator::handler(&app.operator, request).await,
-        "requests" => requests::handler(&app.applicant, request).await,
-        "web" => web::handler(&test_site(), request).await,
+        "auth" => aws_calls::as_function("auth", auth::handler(&app.auth, request)).await,
+        "operator" => aws_calls::as_function("operator", operator::handler(&app.operator, request)).await,
+        "requests" => aws_calls::as_function("requests", requests::handler(&app.applicant, request)).await,
+        "web" => aws_calls::as_function("web", web::handler(&test_site(), request)).await,
         other => panic!("{other} is not an HTTP function"),
     };
     ApiResponse::from(response.expect("the handler never fails"))
