@@ -35,9 +35,9 @@ import-legacy:
 legacy-dormant:
 	@scripts/admin.sh legacy-dormant --days "$(or $(DAYS),90)"
 
-## Legacy import benchmark: rows per second and peak memory for 1,000,000 rows (ROWS=<n>).
+## Benchmarks: legacy import (rows per second, peak memory; ROWS=<n>, default 20,000) and login timing by account kind.
 bench:
-	@ROWS="$(or $(ROWS),1000000)" scripts/bench.sh
+	@ROWS="$(or $(ROWS),20000)" scripts/bench.sh
 
 ## Formatting and lints ([workspace.lints] in Cargo.toml); make test runs them too.
 lint:

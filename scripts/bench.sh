@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# make bench: the legacy import pipeline over a generated export of ROWS rows (default 1,000,000;
+# make bench: the legacy import pipeline over a generated export of ROWS rows (default 20,000;
 # every hash format, 0.1% bad rows, 0.1% repeated usernames): rows per second and peak memory of a
 # dry run and of an import into a store that accepts every batch (core/benches/legacy_import.rs).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-ROWS="${ROWS:-1000000}"
+ROWS="${ROWS:-20000}"
 ensure_venv
 EXPORT="$RUN_DIR/legacy-bench-$ROWS.csv"
 log "generating $EXPORT"
@@ -27,3 +27,5 @@ subprocess.run(sys.argv[1:], check=True)
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(f"peak memory (both passes): {peak} KiB ({peak / 1024:.1f} MiB)")
 PY
+log "login timing by kind of account (wrong passwords; core/benches/login_timing.rs)"
+cargo bench --locked -q -p accreditation --bench login_timing -- "${LOGIN_ROUNDS:-200}"

@@ -90,6 +90,46 @@ async fn first_access(app: &TestApp, username: &str) -> Value {
     changed.body
 }
 
+/// The part of an exported hash that a fast hash gives away: its digest (the last `$` field,
+/// or bcrypt's last 31 characters).
+fn digest_part(hash: &str) -> &str {
+    if hash.starts_with("$2") { &hash[hash.len() - 31..] } else { hash.rsplit('$').next().unwrap() }
+}
+
+#[tokio::test]
+async fn fast_legacy_hashes_are_stored_wrapped_in_argon2id_and_still_log_in() {
+    let app = TestApp::spawn().await;
+    let prefix = format!("ivan{}", &unique()[..8]);
+    let formats = hashes_of(OLD_PASSWORD);
+    let rows: Vec<Value> = formats.iter().map(|(name, hash)| row(&format!("{prefix}.{name}"), hash)).collect();
+    let file = temp_file("csv");
+    write_csv(&file, &rows, &[]);
+    assert_eq!(import(&app, &file, false).await.0.imported, 7);
+    // Run again: every account is recognised as already imported, wrapped or not.
+    let (again, report) = import(&app, &file, false).await;
+    assert_eq!((again.imported, again.skipped), (0, 7));
+    assert!(report.iter().all(|line| line[3] == "already imported"), "{report:?}");
+
+    // OWASP: salted SHA-256, PBKDF2 under 600,000 rounds and bcrypt under cost 10 are too fast to
+    // keep; argon2id, scrypt (and slow enough ones) are kept as exported.
+    let fast = ["bcrypt-2a", "bcrypt-2b", "bcrypt-2y", "pbkdf2-sha256", "sha256"];
+    for (name, exported) in &formats {
+        let username = format!("{prefix}.{name}");
+        let item = dynamo_json(&app.raw_item(&format!("ACCOUNT#{username}"), "ACCOUNT").await.unwrap());
+        let stored = item["password_hash"]["S"].as_str().unwrap();
+        if fast.contains(name) {
+            assert!(stored.starts_with("legacy-wrapped$"), "{name}: {stored}");
+            assert!(stored.contains("$argon2id$v=19$m=19456,t=2,p=1$"), "{name}: {stored}");
+            assert!(!item.to_string().contains(digest_part(exported)), "{name}: the fast digest is not in the table");
+        } else {
+            assert_eq!(stored, exported, "{name}: kept as exported");
+        }
+        assert_eq!(app.login(&username, "not-the-old-password").await.body["error"], "invalid_credentials", "{name}");
+        assert_eq!(first_access(&app, &username).await["status"], "authenticated", "{name}");
+    }
+    std::fs::remove_file(&file).ok();
+}
+
 #[tokio::test]
 async fn every_hash_format_imports_logs_in_once_and_is_replaced_by_argon2id() {
     let app = TestApp::spawn().await;

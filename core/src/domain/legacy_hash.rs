@@ -1,5 +1,9 @@
 //! Password hashes exported by the old portal (Cliclavoro), kept until their owner chooses a new
 //! password at the first login. Each format is verified by its RustCrypto (or `bcrypt`) crate.
+//! Fast ones (salted SHA-256, PBKDF2 under OWASP's 600,000 rounds, bcrypt under cost 10) never
+//! sit in the table as exported: they are wrapped at import in argon2id over their digest (OWASP
+//! Password Storage Cheat Sheet, "upgrading legacy hashes"), and a login recomputes the fast
+//! digest from the password typed, then verifies the argon2id over it.
 
 use std::fmt;
 
@@ -7,6 +11,11 @@ use argon2::{
     Argon2,
     password_hash::{PasswordVerifier, phc::PasswordHash},
 };
+use base64::{
+    Engine, alphabet,
+    engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig, general_purpose::URL_SAFE_NO_PAD},
+};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -16,6 +25,11 @@ const MAX_BCRYPT_COST: u32 = 14;
 const MAX_PBKDF2_ROUNDS: u32 = 2_000_000;
 const MAX_MEMORY_KIB: u64 = 256 * 1024;
 const MAX_ARGON2_PASSES: u32 = 10;
+/// Below these, a hash is too fast to keep (OWASP Password Storage Cheat Sheet): wrapped at import.
+const MIN_PBKDF2_ROUNDS: u32 = 600_000;
+const MIN_BCRYPT_COST: u32 = 10;
+/// How a wrapped hash starts: `legacy-wrapped$<base64url(JSON recipe)>$<argon2id PHC>`.
+const WRAPPED: &str = "legacy-wrapped$";
 
 /// A legacy password hash in one of the formats the export may hold.
 #[derive(Clone, PartialEq, Eq)]
@@ -31,6 +45,75 @@ pub enum LegacyHash {
         /// The digest.
         digest: [u8; 32],
     },
+    /// A fast hash as stored: argon2id over its digest, and how to recompute that digest.
+    Wrapped {
+        /// How the fast digest is made from a password.
+        recipe: Recipe,
+        /// The argon2id PHC string over the hex of the fast digest.
+        argon2: String,
+    },
+}
+
+/// What recomputes a fast legacy digest from a password: the exported hash without its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "format", rename_all = "kebab-case")]
+pub enum Recipe {
+    /// SHA-256 of the salt followed by the password.
+    Sha256 {
+        /// The salt, as exported.
+        salt: String,
+    },
+    /// PBKDF2-HMAC-SHA256.
+    Pbkdf2Sha256 {
+        /// The exported PHC string without its hash (`$pbkdf2-sha256$i=..,l=..$<salt>`).
+        phc: String,
+    },
+    /// bcrypt.
+    Bcrypt {
+        /// The exported hash's first 29 characters: version, cost and salt (`$2b$04$<22>`).
+        setting: String,
+    },
+}
+
+/// bcrypt's own base64 (`./A-Za-z0-9`), its salt's 22 characters ending in unused bits.
+const BCRYPT_BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::BCRYPT,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(true),
+);
+
+impl Recipe {
+    /// The fast digest of `password`, as the exported hash holds it.
+    fn digest(&self, password: &[u8]) -> Option<Vec<u8>> {
+        match self {
+            Self::Sha256 { salt } => {
+                Some(Sha256::new().chain_update(salt.as_bytes()).chain_update(password).finalize().to_vec())
+            }
+            Self::Pbkdf2Sha256 { phc } => {
+                let hash = PasswordHash::new(phc).ok()?;
+                let params = pbkdf2::Params::try_from(&hash).ok()?;
+                let salt = hash.salt?;
+                let mut output = vec![0u8; params.output_len()];
+                pbkdf2::pbkdf2_hmac_with_params(
+                    password,
+                    salt.as_ref(),
+                    pbkdf2::Algorithm::Pbkdf2Sha256,
+                    params,
+                    &mut output,
+                );
+                Some(output)
+            }
+            Self::Bcrypt { setting } => {
+                let parts: bcrypt::HashParts = format!("{setting}{}", ".".repeat(31)).parse().ok()?;
+                let salt: [u8; 16] = BCRYPT_BASE64.decode(setting.get(7..29)?).ok()?.get(..16)?.try_into().ok()?;
+                let hashed = bcrypt::hash_with_salt(password, parts.get_cost(), salt).ok()?;
+                let text = hashed.format_for_version(bcrypt::Version::TwoB);
+                Some(text.as_bytes()[text.len() - 31..].to_vec())
+            }
+        }
+    }
 }
 
 /// Why an exported hash cannot be used.
@@ -51,6 +134,13 @@ impl LegacyHash {
     /// Parses an exported hash, refusing formats it cannot verify and parameters too costly.
     pub fn parse(text: &str) -> Result<Self, LegacyHashError> {
         let text = text.trim();
+        if let Some(rest) = text.strip_prefix(WRAPPED) {
+            let (recipe, argon2) = rest.split_once('$').ok_or(LegacyHashError::Malformed("wrapped"))?;
+            let recipe = URL_SAFE_NO_PAD.decode(recipe).map_err(|_| LegacyHashError::Malformed("wrapped"))?;
+            let recipe = serde_json::from_slice(&recipe).map_err(|_| LegacyHashError::Malformed("wrapped"))?;
+            PasswordHash::new(argon2).map_err(|_| LegacyHashError::Malformed("wrapped"))?;
+            return Ok(Self::Wrapped { recipe, argon2: argon2.to_string() });
+        }
         if ["$2a$", "$2b$", "$2y$"].iter().any(|p| text.starts_with(p)) {
             let parts: bcrypt::HashParts = text.parse().map_err(|_| LegacyHashError::Malformed("bcrypt"))?;
             if parts.get_cost() > MAX_BCRYPT_COST {
@@ -103,11 +193,54 @@ impl LegacyHash {
         Err(LegacyHashError::Unsupported)
     }
 
+    /// The hash's fast digest (hex) and how to recompute it, when the hash is too fast to keep:
+    /// what [`LegacyHash::wrapped`] hashes with argon2id at import.
+    pub fn too_fast(&self) -> Option<(Recipe, String)> {
+        match self {
+            Self::SaltedSha256 { salt, digest } => Some((Recipe::Sha256 { salt: salt.clone() }, hex::encode(digest))),
+            Self::Bcrypt(text) => {
+                let parts: bcrypt::HashParts = text.parse().ok()?;
+                (parts.get_cost() < MIN_BCRYPT_COST)
+                    .then(|| (Recipe::Bcrypt { setting: text[..29].to_string() }, hex::encode(&text.as_bytes()[29..])))
+            }
+            Self::Phc(text) if text.starts_with("$pbkdf2-sha256$") => {
+                let hash = PasswordHash::new(text).ok()?;
+                let rounds = hash.params.get_decimal("i").unwrap_or(0);
+                let (setting, _) = text.rsplit_once('$')?;
+                let digest = hash.hash?;
+                (rounds < MIN_PBKDF2_ROUNDS)
+                    .then(|| (Recipe::Pbkdf2Sha256 { phc: setting.to_string() }, hex::encode(digest.as_ref())))
+            }
+            Self::Phc(_) | Self::Wrapped { .. } => None,
+        }
+    }
+
+    /// The stored form of a fast hash: `argon2` (the argon2id PHC string over its hex digest) with
+    /// the `recipe` that recomputes the digest.
+    pub fn wrapped(recipe: Recipe, argon2: String) -> Self {
+        Self::Wrapped { recipe, argon2 }
+    }
+
+    /// True when both hashes come from the same exported one (a wrapped hash and the fast one it
+    /// wraps share their recipe: salt and parameters), so that importing again changes nothing.
+    pub fn same_origin(&self, exported: &Self) -> bool {
+        match (self, exported.too_fast()) {
+            (Self::Wrapped { recipe, .. }, Some((exported, _))) => *recipe == exported,
+            _ => self == exported,
+        }
+    }
+
     /// True when `password` is the one this hash was made from (constant-time comparison of the
     /// computed and stored hashes in every format).
     pub fn verify(&self, password: &str) -> bool {
         let password = password.as_bytes();
         match self {
+            Self::Wrapped { recipe, argon2 } => {
+                let (Some(digest), Ok(hash)) = (recipe.digest(password), PasswordHash::new(argon2)) else {
+                    return false;
+                };
+                Argon2::default().verify_password(hex::encode(digest).as_bytes(), &hash).is_ok()
+            }
             Self::Bcrypt(hash) => bcrypt::verify(password, hash).unwrap_or(false),
             Self::SaltedSha256 { salt, digest } => {
                 let computed = Sha256::new().chain_update(salt.as_bytes()).chain_update(password).finalize();
@@ -118,7 +251,7 @@ impl LegacyHash {
                 let verified = match hash.algorithm.as_str() {
                     "pbkdf2-sha256" => pbkdf2::Pbkdf2::default().verify_password(password, &hash),
                     "scrypt" => scrypt::Scrypt::default().verify_password(password, &hash),
-                    _ => Argon2::default().verify_password(password, &hash),
+                    _ => return super::argon2_phc::matches_phc(text, password),
                 };
                 verified.is_ok()
             }
@@ -133,16 +266,23 @@ impl LegacyHash {
             Self::Phc(text) if text.starts_with("$pbkdf2") => "pbkdf2-sha256",
             Self::Phc(text) if text.starts_with("$scrypt") => "scrypt",
             Self::Phc(_) => "argon2",
+            Self::Wrapped { recipe: Recipe::Sha256 { .. }, .. } => "sha256 (wrapped in argon2id)",
+            Self::Wrapped { recipe: Recipe::Pbkdf2Sha256 { .. }, .. } => "pbkdf2-sha256 (wrapped in argon2id)",
+            Self::Wrapped { recipe: Recipe::Bcrypt { .. }, .. } => "bcrypt (wrapped in argon2id)",
         }
     }
 }
 
 impl fmt::Display for LegacyHash {
-    /// The hash as stored (the exported text).
+    /// The hash as stored (the exported text, or the wrapped form).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Bcrypt(text) | Self::Phc(text) => f.write_str(text),
             Self::SaltedSha256 { salt, digest } => write!(f, "sha256${salt}${}", hex::encode(digest)),
+            Self::Wrapped { recipe, argon2 } => {
+                let recipe = serde_json::to_vec(recipe).map_err(|_| fmt::Error)?;
+                write!(f, "{WRAPPED}{}${argon2}", URL_SAFE_NO_PAD.encode(recipe))
+            }
         }
     }
 }
@@ -194,6 +334,34 @@ mod tests {
             assert!(hash.verify(PASSWORD), "{sample}");
             assert!(!hash.verify("vecchia-password-2018"), "{sample}");
             assert_eq!(hash.to_string(), *sample, "stored as exported");
+        }
+    }
+
+    #[test]
+    fn fast_hashes_wrap_in_argon2id_and_verify_through_the_wrap() {
+        let cheap = Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(64, 1, 1, None).unwrap(),
+        );
+        let samples = samples();
+        let fast: Vec<bool> = samples.iter().map(|s| LegacyHash::parse(s).unwrap().too_fast().is_some()).collect();
+        assert_eq!(fast, [true, true, true, false, true, false, true], "bcrypt 4, pbkdf2 1000 rounds, sha256");
+        for sample in samples.iter().filter(|s| LegacyHash::parse(s).unwrap().too_fast().is_some()) {
+            let exported = LegacyHash::parse(sample).unwrap();
+            let (recipe, digest) = exported.too_fast().unwrap();
+            let argon2 = cheap.hash_password_with_salt(digest.as_bytes(), SALT).unwrap().to_string();
+            let stored = LegacyHash::wrapped(recipe, argon2).to_string();
+            assert!(stored.starts_with("legacy-wrapped$"), "{stored}");
+            let digest_text = sample.rsplit('$').next().unwrap();
+            assert!(!stored.contains(&digest) && !stored.contains(&digest_text[digest_text.len() - 20..]), "{stored}");
+            let wrapped = LegacyHash::parse(&stored).unwrap();
+            assert!(wrapped.verify(PASSWORD), "{sample}");
+            assert!(!wrapped.verify("vecchia-password-2018"), "{sample}");
+            assert!(wrapped.same_origin(&exported), "{sample}: recognised as the exported hash it wraps");
+            let other = if sample == &samples[6] { &samples[0] } else { &samples[6] };
+            assert!(!wrapped.same_origin(&LegacyHash::parse(other).unwrap()), "{sample}");
+            assert_eq!(wrapped.too_fast(), None, "wrapped once");
         }
     }
 

@@ -27,6 +27,7 @@ macro_rules! text_newtype {
 
 pub mod account;
 pub mod application_form;
+pub mod argon2_phc;
 pub mod birth_date;
 pub mod country;
 pub mod document;

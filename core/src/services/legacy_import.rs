@@ -1,7 +1,8 @@
 //! The one-off migration of the old portal's (Cliclavoro) accounts: a CSV or JSON Lines export is
 //! streamed row by row, each row validated, and the valid ones written in conditional batches that
-//! never overwrite an account (so a second run changes nothing). The first login of an imported
-//! account works with the old password and must choose a new one.
+//! never overwrite an account (so a second run changes nothing). Fast hashes are wrapped in argon2id
+//! before they are written (one argon2id per such row, on every core). The first login of an
+//! imported account works with the old password and must choose a new one.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -14,6 +15,9 @@ use std::{
 use futures::{StreamExt, stream};
 use serde::Deserialize;
 
+use secrecy::SecretString;
+
+use super::passwords::PasswordHasher;
 use crate::{
     domain::{Account, Email, FieldError, Language, LegacyHash, PasswordState, PersonName, Role, Timestamp, Username},
     ports::{IMPORT_BATCH, InfraError, LegacyAccountStore},
@@ -287,7 +291,10 @@ pub async fn import(
         let chunk: Vec<Row> = rows.by_ref().take(IMPORT_BATCH).collect();
         (!chunk.is_empty()).then_some(chunk)
     });
-    let mut settled = stream::iter(chunks).map(|chunk| settle(chunk, store, now)).buffer_unordered(CONCURRENT_BATCHES);
+    let hasher = PasswordHasher::new()?;
+    let hasher = &hasher;
+    let mut settled =
+        stream::iter(chunks).map(|chunk| settle(chunk, store, hasher, now)).buffer_unordered(CONCURRENT_BATCHES);
     let mut totals = Totals::default();
     while let Some(outcomes) = settled.next().await {
         for outcome in outcomes? {
@@ -365,6 +372,7 @@ fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
 async fn settle(
     chunk: Vec<Row>,
     store: Option<&dyn LegacyAccountStore>,
+    hasher: &PasswordHasher,
     now: Timestamp,
 ) -> Result<Vec<RowOutcome>, InfraError> {
     let mut outcomes = Vec::with_capacity(chunk.len());
@@ -388,8 +396,12 @@ async fn settle(
         outcomes.push(RowOutcome { line: row.line, username, outcome });
     }
     if let Some(store) = store.filter(|_| !batch.is_empty()) {
+        let exported = batch.clone();
+        for account in &mut batch {
+            wrap_if_too_fast(account, hasher).await?;
+        }
         let results = store.import(&batch).await?;
-        for ((slot, wanted), existing) in batch_slots.into_iter().zip(&batch).zip(results) {
+        for ((slot, wanted), existing) in batch_slots.into_iter().zip(&exported).zip(results) {
             outcomes[slot].outcome = match existing {
                 None => Outcome::Imported,
                 Some(existing) => Outcome::Skipped(why_kept(&existing, wanted).into()),
@@ -399,11 +411,32 @@ async fn settle(
     Ok(outcomes)
 }
 
-/// Why the account already holding a username is kept instead of the imported one.
+/// `account` with its legacy hash wrapped in argon2id when it is too fast to keep as exported
+/// (the argon2id runs off the async threads; batches run side by side, so every core hashes).
+async fn wrap_if_too_fast(account: &mut Account, hasher: &PasswordHasher) -> Result<(), InfraError> {
+    let legacy = account.password_hash.as_deref().and_then(|text| LegacyHash::parse(text).ok());
+    if let Some((recipe, digest)) = legacy.and_then(|hash| hash.too_fast()) {
+        let argon2 = hasher.hash(SecretString::from(digest)).await?;
+        account.password_hash = Some(LegacyHash::wrapped(recipe, argon2).to_string());
+    }
+    Ok(())
+}
+
+/// True when the stored legacy hash `existing` was imported from the exported `wanted`.
+fn same_legacy_hash(existing: Option<&str>, wanted: Option<&str>) -> bool {
+    match (existing.map(LegacyHash::parse), wanted.map(LegacyHash::parse)) {
+        (Some(Ok(existing)), Some(Ok(wanted))) => existing.same_origin(&wanted),
+        _ => false,
+    }
+}
+
+/// Why the account already holding a username is kept instead of the imported one (`wanted` with
+/// its hash as exported).
 fn why_kept(existing: &Account, wanted: &Account) -> &'static str {
     let legacy = existing.role == Role::Applicant && existing.request_id.is_none();
+    let same_hash = same_legacy_hash(existing.password_hash.as_deref(), wanted.password_hash.as_deref());
     match &existing.password {
-        PasswordState::Legacy { .. } if existing.password_hash == wanted.password_hash => "already imported",
+        PasswordState::Legacy { .. } if same_hash => "already imported",
         PasswordState::Legacy { .. } => "username already imported from another row of the export",
         PasswordState::Permanent if legacy => "already imported, and its owner has changed the password since: kept",
         _ if existing.role == Role::Operator => "username taken by an operator of the new system",

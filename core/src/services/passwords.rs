@@ -2,15 +2,17 @@
 
 use std::sync::Arc;
 
-use argon2::{
-    Algorithm, Argon2, Params, Version,
-    password_hash::{PasswordHasher as _, PasswordVerifier as _, phc::PasswordHash},
-};
+use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::OnceCell;
 
 use crate::{
-    domain::{Account, LegacyHash, PasswordState, password::normalized, temporary_password},
+    domain::{
+        Account, LegacyHash, PasswordState,
+        argon2_phc::{hash_phc, matches_phc},
+        password::normalized,
+        temporary_password,
+    },
     ports::InfraError,
 };
 
@@ -41,7 +43,7 @@ impl PasswordHasher {
     /// The PHC string of `password` (salted from the OS CSPRNG), computed in `spawn_blocking`.
     pub async fn hash(&self, password: SecretString) -> Result<String, InfraError> {
         let argon2 = self.argon2.clone();
-        tokio::task::spawn_blocking(move || hash_with(&argon2, password.expose_secret()))
+        tokio::task::spawn_blocking(move || hash_phc(&argon2, password.expose_secret()))
             .await
             .map_err(|e| InfraError::unexpected("the hashing task failed", e))?
     }
@@ -57,14 +59,9 @@ impl PasswordHasher {
                 self.dummy.get_or_try_init(|| self.hash(random)).await?.clone()
             }
         };
-        let argon2 = self.argon2.clone();
-        let matches = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&phc)
-                .map(|parsed| argon2.verify_password(password.expose_secret().as_bytes(), &parsed).is_ok())
-                .unwrap_or(false)
-        })
-        .await
-        .map_err(|e| InfraError::unexpected("the verifying task failed", e))?;
+        let matches = tokio::task::spawn_blocking(move || matches_phc(&phc, password.expose_secret().as_bytes()))
+            .await
+            .map_err(|e| InfraError::unexpected("the verifying task failed", e))?;
         Ok(known && matches)
     }
 }
@@ -73,19 +70,28 @@ impl PasswordHasher {
     /// True when `password` (as typed: it is NFC-normalised here, as chosen passwords are) is
     /// `account`'s: its argon2id hash, or the hash imported from the old portal while the account is
     /// [`PasswordState::Legacy`] (checked in NFC, then as typed when that differs: the old portal
-    /// hashed what it got). Without an account, a dummy hash is verified and the answer is false; a
-    /// legacy check is followed by a dummy argon2id one, so that no answer comes faster than an
-    /// argon2id verification.
+    /// hashed what it got). The work done tells nothing of the account: without one, a dummy hash
+    /// is verified; a wrapped legacy hash is one argon2id verification like any other; a legacy
+    /// hash kept as exported (slow formats) is followed by a dummy argon2id one, so that no answer
+    /// comes faster than an argon2id verification; and input that NFC changes costs every path a
+    /// second verification, as the legacy check of both forms does.
     pub async fn verify_account(&self, password: SecretString, account: Option<&Account>) -> Result<bool, InfraError> {
         let hash = account.and_then(|a| a.password_hash.clone());
         let typed = password;
         let password = normalized(typed.expose_secret());
+        let two_forms = password.expose_secret() != typed.expose_secret();
         if !account.is_some_and(|a| matches!(a.password, PasswordState::Legacy { .. })) {
-            return self.verify(password, hash).await;
+            let matches = self.verify(password, hash).await?;
+            if two_forms {
+                self.verify(typed, None).await?;
+            }
+            return Ok(matches);
         }
+        let legacy = hash.and_then(|h| LegacyHash::parse(&h).ok());
+        let wrapped = matches!(legacy, Some(LegacyHash::Wrapped { .. }));
         let candidates = [password.clone(), typed];
         let matches = tokio::task::spawn_blocking(move || {
-            hash.and_then(|h| LegacyHash::parse(&h).ok()).is_some_and(|h| {
+            legacy.is_some_and(|h| {
                 let nfc = candidates[0].expose_secret();
                 let raw = candidates[1].expose_secret();
                 h.verify(nfc) || (raw != nfc && h.verify(raw))
@@ -93,16 +99,11 @@ impl PasswordHasher {
         })
         .await
         .map_err(|e| InfraError::unexpected("the verifying task failed", e))?;
-        self.verify(password, None).await?;
+        if !wrapped {
+            self.verify(password, None).await?;
+        }
         Ok(matches)
     }
-}
-
-fn hash_with(argon2: &Argon2<'_>, password: &str) -> Result<String, InfraError> {
-    argon2
-        .hash_password(password.as_bytes())
-        .map(|hash| hash.to_string())
-        .map_err(|e| InfraError::Unexpected(format!("argon2 hashing failed: {e}"), None))
 }
 
 #[cfg(test)]
