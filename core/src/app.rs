@@ -26,6 +26,7 @@ use crate::{
         operator::OperatorService,
         passwords::PasswordHasher,
         postman::{Postman, PostmanPorts, PostmanSettings},
+        recovery::{PasswordRecovery, RecoveryPorts},
         sessions::{LiveSessions, Sessions},
     },
 };
@@ -172,6 +173,7 @@ impl Wiring {
             login_url: self.config.login_url.clone(),
             validity: self.config.credentials_validity,
             delivery: self.config.credentials_delivery,
+            reset_url: self.config.reset_url.clone(),
         };
         let store = self.store();
         Ok(CredentialIssuer::new(store.clone(), store, PasswordHasher::new()?, self.clock.clone(), settings))
@@ -199,6 +201,20 @@ impl Wiring {
         let store = self.store();
         let ports = AuthPorts { accounts: store.clone(), attempts: store.clone(), grants: store };
         Ok(AuthService::new(ports, PasswordHasher::new()?, self.sessions()?, self.postman()?, self.clock.clone()))
+    }
+
+    /// Forgotten passwords.
+    pub fn recovery(&self) -> Result<PasswordRecovery, StartupError> {
+        let store = self.store();
+        let ports = RecoveryPorts {
+            accounts: store.clone(),
+            grants: store.clone(),
+            attempts: store.clone(),
+            outbox: store.clone(),
+            limits: store,
+            clock: self.clock.clone(),
+        };
+        Ok(PasswordRecovery::new(ports, PasswordHasher::new()?, self.postman()?))
     }
 
     /// The operators' use cases.
@@ -244,6 +260,8 @@ pub struct App {
     pub postman: Postman,
     /// Login and password changes.
     pub auth: Arc<AuthService>,
+    /// Forgotten passwords.
+    pub recovery: Arc<PasswordRecovery>,
     /// The operators' use cases.
     pub operator: Arc<OperatorService>,
     /// Bounce and complaint recording.
@@ -264,6 +282,7 @@ impl App {
             acceptance: Arc::new(wiring.document_acceptance()?),
             postman: wiring.postman()?,
             auth: Arc::new(wiring.auth()?),
+            recovery: Arc::new(wiring.recovery()?),
             operator: Arc::new(wiring.operator()?),
             delivery_reports: Arc::new(wiring.delivery_reports()),
             sessions: wiring.sessions()?,

@@ -54,6 +54,9 @@ pub struct Config {
     pub outbox_max_attempts: u32,
     /// The portal's login page, put in credential emails (`LOGIN_URL`).
     pub login_url: String,
+    /// The password reset page, whose links the reset emails carry (`RESET_URL`; by default
+    /// `LOGIN_URL` with `reset` for its last path segment: `https://host/login` → `https://host/reset`).
+    pub reset_url: String,
     /// How long temporary passwords and activation links work (`CREDENTIALS_VALIDITY_DAYS`, default 7).
     pub credentials_validity: Duration,
     /// `CREDENTIALS_DELIVERY`: `password` (default) or `activation_link` (OWASP ASVS 2.5.1).
@@ -165,6 +168,8 @@ impl Config {
         let outbox_retry_seconds = parse_number(&get, "OUTBOX_RETRY_SECONDS", 60u32, &mut problems);
         let outbox_max_attempts = parse_number(&get, "OUTBOX_MAX_ATTEMPTS", 8u32, &mut problems);
         let login_url = required(&get, "LOGIN_URL", &mut problems);
+        let reset_url =
+            get("RESET_URL").filter(|url| !url.trim().is_empty()).unwrap_or_else(|| beside(&login_url, "reset"));
         let credentials_days = parse_number(&get, "CREDENTIALS_VALIDITY_DAYS", 7u32, &mut problems);
         let credentials_delivery = match get("CREDENTIALS_DELIVERY").as_deref() {
             None | Some("password") => CredentialDelivery::TemporaryPassword,
@@ -197,6 +202,7 @@ impl Config {
             outbox_retry: Duration::seconds(outbox_retry_seconds.into()),
             outbox_max_attempts: outbox_max_attempts.max(1),
             login_url,
+            reset_url,
             credentials_validity: Duration::days(credentials_days.into()),
             credentials_delivery,
             info_form_key: get("INFO_REQUEST_FORM_KEY"),
@@ -229,6 +235,19 @@ fn parse_number<T: std::str::FromStr>(
     }
 }
 
+/// `url` with `page` for its last path segment (query and fragment dropped).
+fn beside(url: &str, page: &str) -> String {
+    let base = url.split(['?', '#']).next().unwrap_or_default();
+    match base.rsplit_once('/') {
+        Some((directory, _))
+            if directory.contains("://") && directory.split("://").nth(1).is_some_and(|h| !h.is_empty()) =>
+        {
+            format!("{directory}/{page}")
+        }
+        _ => format!("{}/{page}", base.trim_end_matches('/')),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,6 +265,14 @@ mod tests {
         ("PRIVACY_NOTICE_VERSION", "2026-01"),
         ("LOGIN_URL", "https://portal.example.org/login"),
     ];
+
+    #[test]
+    fn the_reset_page_sits_beside_the_login_page_unless_configured() {
+        assert_eq!(beside("https://portal.example.org/login", "reset"), "https://portal.example.org/reset");
+        assert_eq!(beside("http://127.0.0.1:9000/login?x=1#y", "reset"), "http://127.0.0.1:9000/reset");
+        assert_eq!(beside("https://portal.example.org", "reset"), "https://portal.example.org/reset");
+        assert_eq!(beside("https://portal.example.org/it/accesso", "reset"), "https://portal.example.org/it/reset");
+    }
 
     #[test]
     fn every_missing_variable_is_named_at_once() {

@@ -263,6 +263,39 @@ pub fn password_changed(account: &Account, at: Timestamp) -> OutgoingEmail {
     )
 }
 
+/// The link that lets `account` choose a new password, valid until `expires_at`.
+pub fn password_reset(account: &Account, link: &str, expires_at: Timestamp) -> OutgoingEmail {
+    let language = account.language;
+    let username = account.username.as_str();
+    let until = when(expires_at);
+    let paragraphs = match language {
+        Language::It => vec![
+            greeting(language, &account.display_name),
+            format!(
+                "è stato chiesto di reimpostare la password dell'account {username}. Per sceglierne una nuova apra questo collegamento (funziona una sola volta, fino al {until}):"
+            ),
+            link.to_string(),
+            "Se non l'ha chiesto Lei, ignori questo messaggio: la password non cambia.".into(),
+            no_reply(language),
+        ],
+        Language::En => vec![
+            greeting(language, &account.display_name),
+            format!(
+                "a password reset was asked for the account {username}. To choose a new password, open this link (it works once, until {until}):"
+            ),
+            link.to_string(),
+            "If you did not ask for it, ignore this message: your password does not change.".into(),
+            no_reply(language),
+        ],
+    };
+    let subject = language.pick("Reimpostazione della password", "Reset your password").to_string();
+    Letter { subject, paragraphs, signature: signature(language) }.into_email(
+        account.email.as_str(),
+        language,
+        Vec::new(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,14 +14,14 @@ use secrecy::SecretString;
 use crate::{
     domain::{
         AcceptedDocument, Account, AccreditationRequest, ApplicationForm, AuditEntry, Consent, DocumentSlot,
-        DocumentType, EidasCountries, Event, FormRules, Reference, RequestId, Role, SecretToken, Timestamp, TokenHash,
-        Username,
+        DocumentType, EidasCountries, Email, Event, FormRules, Reference, RequestId, Role, SecretToken, Timestamp,
+        TokenHash, Username,
     },
     ports::{
         AccountStore, Admission, ChangeGrant, Clock, CreateAccountError, CreateError, DocumentStore, GrantStore,
         IdempotencyRecord, InfraError, LoginAttemptStore, Mailer, NewRequest, Outbox, OutboxEmail, OutboxStatus,
-        OutgoingEmail, QueuePosition, RequestStore, SessionRecord, SessionStore, Transition, TransitionError,
-        UploadForm,
+        OutgoingEmail, QueuePosition, RateLimiter, RequestStore, SessionRecord, SessionStore, Transition,
+        TransitionError, UploadForm,
     },
     services::{
         acceptance::{DocumentAcceptance, upload_key},
@@ -84,6 +84,10 @@ pub struct Tables {
     pub grants: HashMap<String, ChangeGrant>,
     /// Open sessions by the hash of their id.
     pub sessions: HashMap<String, SessionRecord>,
+    /// The latest reset token of each account.
+    pub resets: HashMap<Username, TokenHash>,
+    /// Rate-limit counters by scope and window start.
+    pub rates: HashMap<(String, i64), u32>,
 }
 
 /// The login attempts of one username.
@@ -285,6 +289,11 @@ impl RequestStore for FakeStore {
 
 #[async_trait]
 impl Outbox for FakeStore {
+    async fn enqueue(&self, email: &OutboxEmail) -> Result<(), InfraError> {
+        self.enter("enqueue")?.outbox.insert(email.id.clone(), email.clone());
+        Ok(())
+    }
+
     async fn due(&self, now: Timestamp, limit: i32) -> Result<Vec<OutboxEmail>, InfraError> {
         let tables = self.enter("due")?;
         let mut due: Vec<_> =
@@ -374,6 +383,14 @@ impl AccountStore for FakeStore {
         Ok(())
     }
 
+    async fn accounts_with_email(&self, email: &Email) -> Result<Vec<Account>, InfraError> {
+        let tables = self.enter("accounts_with_email")?;
+        let mut found: Vec<Account> =
+            tables.accounts.values().filter(|a| a.email.normalized() == email.normalized()).cloned().collect();
+        found.sort_by(|a, b| a.username.as_str().cmp(b.username.as_str()));
+        Ok(found)
+    }
+
     async fn next_username_number(&self, base: &str) -> Result<u64, InfraError> {
         let mut tables = self.enter("next_username_number")?;
         let counter = tables.counters.entry(format!("USERNAME#{base}")).or_default();
@@ -427,6 +444,33 @@ impl GrantStore for FakeStore {
 
     async fn grant(&self, token: &TokenHash, now: Timestamp) -> Result<Option<ChangeGrant>, InfraError> {
         Ok(self.enter("grant")?.grants.get(token.as_str()).filter(|g| g.expires_at > now).cloned())
+    }
+
+    async fn store_reset(&self, token: &TokenHash, grant: &ChangeGrant) -> Result<(), InfraError> {
+        let mut tables = self.enter("store_reset")?;
+        if let Some(previous) = tables.resets.insert(grant.username.clone(), token.clone()) {
+            tables.grants.remove(previous.as_str());
+        }
+        tables.grants.insert(token.as_str().to_string(), grant.clone());
+        Ok(())
+    }
+
+    async fn latest_reset(&self, username: &Username, now: Timestamp) -> Result<Option<TokenHash>, InfraError> {
+        let tables = self.enter("latest_reset")?;
+        let latest =
+            tables.resets.get(username).filter(|t| tables.grants.get(t.as_str()).is_some_and(|g| g.expires_at > now));
+        Ok(latest.cloned())
+    }
+}
+
+#[async_trait]
+impl RateLimiter for FakeStore {
+    async fn hit(&self, scope: &str, window: i64, limit: u32, now: Timestamp) -> Result<Option<i64>, InfraError> {
+        let mut tables = self.enter("hit")?;
+        let start = now.unix() - now.unix().rem_euclid(window.max(1));
+        let count = tables.rates.entry((scope.to_string(), start)).or_default();
+        *count += 1;
+        Ok((*count > limit).then(|| (start + window - now.unix()).max(1)))
     }
 }
 
@@ -622,6 +666,7 @@ impl World {
             login_url: "https://portal.example/login".into(),
             validity: time::Duration::days(7),
             delivery: CredentialDelivery::TemporaryPassword,
+            reset_url: "https://portal.example/reset".into(),
         };
         let credentials = CredentialIssuer::new(store.clone(), store.clone(), hasher.clone(), clock.clone(), settings);
         let ports = PostmanPorts {

@@ -229,6 +229,17 @@ impl From<AuthError> for ApiError {
                 "invalid_change_token",
                 "The change token is invalid, used or expired: log in again.",
             ),
+            AuthError::InvalidResetToken => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_reset_token",
+                "The reset link is invalid, used, replaced by a newer one or expired: ask for a new one.",
+            ),
+            AuthError::RateLimited(seconds) => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("Too many requests: try again in {seconds} seconds."),
+            )
+            .header(header::RETRY_AFTER, seconds.to_string()),
             AuthError::Unauthenticated => unauthenticated(),
             AuthError::WeakPassword(reasons) => {
                 let message = reasons.iter().map(|r| r.message()).collect::<Vec<_>>().join(" ");

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    Account, AccreditationRequest, AuditEntry, DocumentType, Language, Reference, RequestId, Timestamp, TokenHash,
-    Username,
+    Account, AccreditationRequest, AuditEntry, DocumentType, Email, Language, Reference, RequestId, Timestamp,
+    TokenHash, Username,
 };
 use crate::workflow::Status;
 
@@ -154,6 +154,8 @@ pub enum EmailKind {
     InfoRequest,
     /// "Your password was changed".
     PasswordChanged,
+    /// A password reset link (its token made at send time, replacing earlier ones).
+    PasswordReset,
 }
 
 /// State of an outbox email.
@@ -226,6 +228,9 @@ impl OutboxEmail {
 /// The emails still to send.
 #[async_trait]
 pub trait Outbox: Send + Sync {
+    /// Adds an email that no other write owes (its sender, the mailer, sends it from the table's
+    /// stream or its sweep).
+    async fn enqueue(&self, email: &OutboxEmail) -> Result<(), InfraError>;
     /// Pending emails due at `now`, oldest first.
     async fn due(&self, now: Timestamp, limit: i32) -> Result<Vec<OutboxEmail>, InfraError>;
     /// Takes the email for sending until `lease_until` if it is pending and due; `None` when
@@ -352,12 +357,26 @@ pub enum Admission {
     Busy,
 }
 
-/// A single-use permission to choose a password (after a temporary password, or an activation
-/// link), stored under the hash of its token.
+/// What a grant allows: each token works only where it was issued for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantPurpose {
+    /// `POST /auth/password` (a temporary or legacy password's login, an activation link).
+    #[default]
+    Change,
+    /// `POST /auth/password-reset/confirm` (a forgotten password's emailed link).
+    Reset,
+}
+
+/// A single-use permission to choose a password (after a temporary password, an activation link
+/// or a reset link), stored under the hash of its token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeGrant {
     /// Whose password.
     pub username: Username,
+    /// Where the token works.
+    #[serde(default)]
+    pub purpose: GrantPurpose,
     /// The account's credential it was issued for ([`Account::credential`]): a grant of an older
     /// one is void.
     #[serde(default)]
@@ -397,6 +416,8 @@ pub trait AccountStore: Send + Sync {
     ) -> Result<(), TransitionError>;
     /// The next number for usernames built on `base` (1, 2, ...).
     async fn next_username_number(&self, base: &str) -> Result<u64, InfraError>;
+    /// Every account whose email address is `email` (whatever its case), by username.
+    async fn accounts_with_email(&self, email: &Email) -> Result<Vec<Account>, InfraError>;
 }
 
 /// Login attempts per username, known or not (so that a lockout reveals nothing), counted
@@ -421,6 +442,18 @@ pub trait GrantStore: Send + Sync {
     async fn store_grant(&self, token: &TokenHash, grant: &ChangeGrant) -> Result<(), InfraError>;
     /// The grant of a token, if stored and not lapsed at `now`.
     async fn grant(&self, token: &TokenHash, now: Timestamp) -> Result<Option<ChangeGrant>, InfraError>;
+    /// Stores a reset grant as the account's latest: every earlier reset token stops working.
+    async fn store_reset(&self, token: &TokenHash, grant: &ChangeGrant) -> Result<(), InfraError>;
+    /// The hash of the account's latest reset token, if not lapsed at `now`.
+    async fn latest_reset(&self, username: &Username, now: Timestamp) -> Result<Option<TokenHash>, InfraError>;
+}
+
+/// Counters of requests per window, for rate limits (forgotten by the table after the window).
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Counts one request of `scope` in the window of `window` seconds holding `now`: `None` while
+    /// at most `limit` were counted, or the seconds until the window ends.
+    async fn hit(&self, scope: &str, window: i64, limit: u32, now: Timestamp) -> Result<Option<i64>, InfraError>;
 }
 
 /// A session as the server knows it: it lives while its item exists, its account is enabled and

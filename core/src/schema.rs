@@ -11,6 +11,12 @@ pub const GSI1: &str = "GSI1";
 pub const GSI1PK: &str = "GSI1PK";
 /// Sort key of [`GSI1`].
 pub const GSI1SK: &str = "GSI1SK";
+/// Accounts by email address (a password reset asked for by email).
+pub const GSI2: &str = "GSI2";
+/// Partition key of [`GSI2`].
+pub const GSI2PK: &str = "GSI2PK";
+/// Sort key of [`GSI2`].
+pub const GSI2SK: &str = "GSI2SK";
 /// Epoch-seconds attribute DynamoDB TTL deletes items by.
 pub const TTL_ATTRIBUTE: &str = "ttl";
 
@@ -58,7 +64,10 @@ pub fn table() -> TableSchema {
     TableSchema {
         hash_key: PK,
         range_key: SK,
-        indexes: vec![IndexSchema { name: GSI1, hash_key: GSI1PK, range_key: GSI1SK }],
+        indexes: vec![
+            IndexSchema { name: GSI1, hash_key: GSI1PK, range_key: GSI1SK },
+            IndexSchema { name: GSI2, hash_key: GSI2PK, range_key: GSI2SK },
+        ],
         ttl_attribute: TTL_ATTRIBUTE,
         stream_view_type: "NEW_IMAGE",
     }
@@ -123,6 +132,9 @@ mod tests {
 
     #[test]
     fn attribute_definitions_cover_every_key_once() {
-        assert_eq!(table().attribute_definitions(), [("GSI1PK", "S"), ("GSI1SK", "S"), ("PK", "S"), ("SK", "S")]);
+        assert_eq!(
+            table().attribute_definitions(),
+            [("GSI1PK", "S"), ("GSI1SK", "S"), ("GSI2PK", "S"), ("GSI2SK", "S"), ("PK", "S"), ("SK", "S")]
+        );
     }
 }

@@ -163,6 +163,7 @@ fn allowed_resources(template: &Value, properties: &Value) -> Vec<String> {
         format!("${{{}.Arn}}", referenced(&text(&properties["LoggingConfig"]["LogGroup"]))),
         "${RequestsTable.Arn}".to_string(),
         format!("${{RequestsTable.Arn}}/index/{}", schema::GSI1),
+        format!("${{RequestsTable.Arn}}/index/{}", schema::GSI2),
         "${RequestsTable.Arn}/stream/*".to_string(),
         bucket.clone(),
         format!("{bucket}/uploads/*"),

@@ -15,6 +15,7 @@ mod login;
 mod logs;
 mod operator;
 mod outbox;
+mod recovery;
 mod secrets;
 mod sessions;
 mod status;

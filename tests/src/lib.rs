@@ -508,7 +508,10 @@ pub async fn invoke_requests(app: &App, event: &Value) -> ApiResponse {
 pub async fn invoke_function(app: &App, function: &str, event: &Value) -> ApiResponse {
     let request = lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event");
     let response = match function {
-        "auth" => aws_calls::as_function("auth", auth::handler(&app.auth, request)).await,
+        "auth" => {
+            let services = auth::Services { auth: &app.auth, recovery: &app.recovery };
+            aws_calls::as_function("auth", auth::handler(services, request)).await
+        }
         "operator" => aws_calls::as_function("operator", operator::handler(&app.operator, request)).await,
         "requests" => aws_calls::as_function("requests", requests::handler(&app.applicant, request)).await,
         "web" => aws_calls::as_function("web", web::handler(&test_site(), request)).await,

@@ -45,6 +45,8 @@ pub enum FieldError {
     EmptyDocument,
     /// A document over the size limit.
     DocumentTooLarge(u64),
+    /// Given with the named field, when only one of the two may be.
+    ExclusiveWith(&'static str),
 }
 
 impl FieldError {
@@ -133,6 +135,10 @@ impl FieldError {
             Self::DocumentTooLarge(max) => match lang {
                 Language::It => format!("File troppo grande: al massimo {max} byte (3 MiB)."),
                 Language::En => format!("File too large: at most {max} bytes (3 MiB)."),
+            },
+            Self::ExclusiveWith(other) => match lang {
+                Language::It => format!("Indicare questo campo oppure {other}, non entrambi."),
+                Language::En => format!("Give this field or {other}, not both."),
             },
         }
     }

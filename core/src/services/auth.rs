@@ -19,8 +19,8 @@ use crate::{
         PasswordState, SecretToken, Timestamp, TokenHash, Username, WeakReason,
     },
     ports::{
-        AccountStore, Admission, ChangeGrant, Clock, EmailKind, GrantStore, InfraError, LoginAttemptStore, OutboxEmail,
-        TransitionError,
+        AccountStore, Admission, ChangeGrant, Clock, EmailKind, GrantPurpose, GrantStore, InfraError,
+        LoginAttemptStore, OutboxEmail, TransitionError,
     },
 };
 
@@ -79,6 +79,12 @@ pub enum AuthError {
     /// The change token is unknown, used or lapsed.
     #[error("invalid change token")]
     InvalidChangeToken,
+    /// The reset token is unknown, used, replaced by a newer one or lapsed.
+    #[error("invalid reset token")]
+    InvalidResetToken,
+    /// Too many requests from this source or for this account: retry after this many seconds.
+    #[error("rate limited")]
+    RateLimited(i64),
     /// No valid session token.
     #[error("not authenticated")]
     Unauthenticated,
@@ -170,6 +176,62 @@ pub enum ChangeAuthority {
         /// The current password.
         current_password: SecretString,
     },
+}
+
+/// Why a password could not be set.
+pub(super) enum SetError {
+    /// Refused (policy, or the store failing).
+    Refused(AuthError),
+    /// The grant that allowed it was used (or replaced) meanwhile.
+    GrantUsed,
+}
+
+/// Sets a chosen password: the policy, the permanent argon2id hash, a new credential (so every
+/// other session and grant of the account ends), and the "password changed" email, all in one
+/// transaction that consumes the grant allowing it. Shared by the change and the reset.
+pub(super) struct PasswordSetter<'a> {
+    /// Accounts.
+    pub accounts: &'a dyn AccountStore,
+    /// The hasher.
+    pub hasher: &'a PasswordHasher,
+    /// Sends the "password changed" email.
+    pub postman: &'a Postman,
+}
+
+impl PasswordSetter<'_> {
+    /// `account` with `new_password` set, as saved.
+    pub async fn set(
+        &self,
+        mut account: Account,
+        new_password: SecretString,
+        grant: Option<&TokenHash>,
+        now: Timestamp,
+    ) -> Result<Account, SetError> {
+        let refused = |e: AuthError| SetError::Refused(e);
+        let personal: Vec<&str> = account.display_name.split_whitespace().collect();
+        let context =
+            PasswordContext { username: account.username.as_str(), email: account.email.as_str(), personal: &personal };
+        let chosen = NewPassword::parse(secrecy::ExposeSecret::expose_secret(&new_password), &context)
+            .map_err(|reasons| refused(AuthError::WeakPassword(reasons)))?
+            .into_secret();
+        if self.hasher.verify_account(chosen.clone(), Some(&account)).await.map_err(|e| refused(e.into()))? {
+            return Err(refused(AuthError::WeakPassword(vec![WeakReason::SameAsCurrent])));
+        }
+        let expected = account.version;
+        account.password_hash = Some(self.hasher.hash(chosen).await.map_err(|e| refused(e.into()))?);
+        account.password = PasswordState::Permanent;
+        account.renew_credential();
+        account.password_changed_at = Some(now);
+        account.version += 1;
+        let email = OutboxEmail::about_account(EmailKind::PasswordChanged, &account.username, now);
+        match self.accounts.change_password(&account, expected, grant, &email).await {
+            Ok(()) => {}
+            Err(TransitionError::Infra(e)) => return Err(refused(e.into())),
+            Err(_) => return Err(SetError::GrantUsed),
+        }
+        self.postman.deliver_now(&email.id).await;
+        Ok(account)
+    }
 }
 
 /// The stores the auth service reads and writes.
@@ -266,7 +328,8 @@ impl AuthService {
         let (mut account, grant) = match authority {
             ChangeAuthority::Grant(token) => {
                 let hash = TokenHash::of(&token);
-                let grant = self.grants.grant(&hash, now).await?.ok_or(AuthError::InvalidChangeToken)?;
+                let grant = self.grants.grant(&hash, now).await?;
+                let grant = grant.filter(|g| g.purpose == GrantPurpose::Change).ok_or(AuthError::InvalidChangeToken)?;
                 let account = self.accounts.account(&grant.username).await?.ok_or(AuthError::InvalidChangeToken)?;
                 // Issued for an older credential: a password set or credentials issued since void it.
                 if grant.credential != account.credential {
@@ -289,31 +352,14 @@ impl AuthService {
                 (account.ok_or(AuthError::InvalidCredentials)?, None)
             }
         };
-        let personal: Vec<&str> = account.display_name.split_whitespace().collect();
-        let context =
-            PasswordContext { username: account.username.as_str(), email: account.email.as_str(), personal: &personal };
-        let chosen = NewPassword::parse(secrecy::ExposeSecret::expose_secret(&new_password), &context)
-            .map_err(AuthError::WeakPassword)?
-            .into_secret();
-        if self.hasher.verify_account(chosen.clone(), Some(&account)).await? {
-            return Err(AuthError::WeakPassword(vec![WeakReason::SameAsCurrent]));
-        }
-        let expected = account.version;
-        account.password_hash = Some(self.hasher.hash(chosen).await?);
-        account.password = PasswordState::Permanent;
-        account.renew_credential();
-        account.password_changed_at = Some(now);
+        let setter = PasswordSetter { accounts: &*self.accounts, hasher: &self.hasher, postman: &self.postman };
         account.last_login_at = Some(now);
-        account.version += 1;
-        let email = OutboxEmail::about_account(EmailKind::PasswordChanged, &account.username, now);
-        match self.accounts.change_password(&account, expected, grant.as_ref(), &email).await {
-            Ok(()) => {}
-            Err(TransitionError::Infra(e)) => return Err(e.into()),
-            Err(_) => return Err(AuthError::InvalidChangeToken),
-        }
+        let account = setter.set(account, new_password, grant.as_ref(), now).await.map_err(|e| match e {
+            SetError::Refused(e) => e,
+            SetError::GrantUsed => AuthError::InvalidChangeToken,
+        })?;
         self.attempts.clear_login_failures(account.username.as_str()).await?;
-        tracing::info!(username = %account.username, "password changed");
-        self.postman.deliver_now(&email.id).await;
+        tracing::info!(event = "password_changed", username = %account.username, outcome = "changed", "password changed");
         Ok(self.sessions.open(&account, now).await?)
     }
 
@@ -357,6 +403,7 @@ impl AuthService {
         let token = SecretToken::generate().map_err(|e| InfraError::unexpected("no randomness", e))?;
         let grant = ChangeGrant {
             username: account.username.clone(),
+            purpose: GrantPurpose::Change,
             credential: account.credential,
             expires_at: now.plus(CHANGE_TOKEN_TTL),
         };

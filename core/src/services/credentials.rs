@@ -12,11 +12,13 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 use time::Duration;
 
-use super::passwords::PasswordHasher;
+use super::{passwords::PasswordHasher, recovery::RESET_TOKEN_TTL};
 use crate::{
     domain::{Account, PasswordState, SecretToken, Timestamp, Username, temporary_password},
     email::Credential,
-    ports::{AccountStore, ChangeGrant, Clock, EmailKind, GrantStore, InfraError, OutboxEmail, TransitionError},
+    ports::{
+        AccountStore, ChangeGrant, Clock, EmailKind, GrantPurpose, GrantStore, InfraError, OutboxEmail, TransitionError,
+    },
 };
 
 /// How first access is granted.
@@ -37,6 +39,18 @@ pub struct CredentialSettings {
     pub validity: Duration,
     /// How first access is granted.
     pub delivery: CredentialDelivery,
+    /// The password reset page: the reset links' base.
+    pub reset_url: String,
+}
+
+/// A password reset link minted for the one email that carries it.
+pub struct ResetLink {
+    /// The account.
+    pub account: Account,
+    /// `<reset page>#token=<token>`.
+    pub link: SecretString,
+    /// When it stops working.
+    pub expires_at: Timestamp,
 }
 
 /// Fresh credentials of an account, for the one email that carries them.
@@ -103,6 +117,27 @@ impl CredentialIssuer {
         &self.settings.login_url
     }
 
+    /// A password reset link for `username` (32 bytes from the OS CSPRNG, stored hashed, bound to
+    /// the account's current credential, valid [`RESET_TOKEN_TTL`]), replacing any earlier one.
+    pub async fn reset_link(&self, username: &Username) -> Result<ResetLink, IssueError> {
+        let account =
+            self.accounts.account(username).await?.ok_or(IssueError::Settled("the account no longer exists"))?;
+        if account.disabled {
+            return Err(IssueError::Settled("the account is disabled"));
+        }
+        let token = SecretToken::generate().map_err(|e| InfraError::unexpected("no randomness", e))?;
+        let expires_at = self.clock.now().plus(RESET_TOKEN_TTL);
+        let grant = ChangeGrant {
+            username: account.username.clone(),
+            purpose: GrantPurpose::Reset,
+            credential: account.credential,
+            expires_at,
+        };
+        self.grants.store_reset(&token.hash(), &grant).await?;
+        let link = SecretString::from(format!("{}#token={}", self.settings.reset_url, token.expose()));
+        Ok(ResetLink { account, link, expires_at })
+    }
+
     /// New credentials for `username`, replacing any earlier ones (only their hash is stored), as
     /// long as the account still awaits its first login.
     pub async fn issue(&self, username: &Username) -> Result<Issued, IssueError> {
@@ -123,8 +158,12 @@ impl CredentialIssuer {
             }
             CredentialDelivery::ActivationLink => {
                 let token = SecretToken::generate().map_err(randomness)?;
-                let grant =
-                    ChangeGrant { username: account.username.clone(), credential: account.credential, expires_at };
+                let grant = ChangeGrant {
+                    username: account.username.clone(),
+                    purpose: GrantPurpose::Change,
+                    credential: account.credential,
+                    expires_at,
+                };
                 self.grants.store_grant(&token.hash(), &grant).await?;
                 account.password_hash = None;
                 account.password = PasswordState::Activation { expires_at, grant: token.hash() };

@@ -10,4 +10,5 @@ pub mod legacy_import;
 pub mod operator;
 pub mod passwords;
 pub mod postman;
+pub mod recovery;
 pub mod sessions;

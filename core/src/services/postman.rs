@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use secrecy::ExposeSecret;
 use serde::Serialize;
 use time::Duration;
 
@@ -173,6 +174,16 @@ impl Postman {
     async fn render(&self, email: &OutboxEmail) -> Result<OutgoingEmail, Unsendable> {
         match email.kind {
             EmailKind::Credentials => self.credentials(email).await,
+            EmailKind::PasswordReset => {
+                let username =
+                    email.username.as_ref().ok_or_else(|| Unsendable::Pointless("no account named".into()))?;
+                let reset = self.ports.credentials.reset_link(username).await.map_err(|error| match error {
+                    IssueError::Settled(reason) => Unsendable::Pointless(reason.into()),
+                    IssueError::Infra(error) => Unsendable::Infra(error),
+                })?;
+                let message = email::password_reset(&reset.account, reset.link.expose_secret(), reset.expires_at);
+                Ok(OutgoingEmail { request_id: reset.account.request_id, ..message })
+            }
             EmailKind::PasswordChanged => {
                 let account = self.account_of(email).await?;
                 let at = account.password_changed_at.unwrap_or(email.created_at);

@@ -1,4 +1,4 @@
-//! Lambda entry point of login and password changes.
+//! Lambda entry point of login, logout, password changes and forgotten passwords.
 
 use accreditation::app::Wiring;
 use lambda_http::{Error, run, service_fn};
@@ -6,7 +6,8 @@ use lambda_http::{Error, run, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    let service = Wiring::from_env().await?.auth()?;
-    let service = &service;
-    run(service_fn(|request| auth::handler(service, request))).await
+    let wiring = Wiring::from_env().await?;
+    let (auth, recovery) = (wiring.auth()?, wiring.recovery()?);
+    let (auth, recovery) = (&auth, &recovery);
+    run(service_fn(|request| auth::handler(auth::Services { auth, recovery }, request))).await
 }

@@ -10,16 +10,19 @@ use aws_sdk_dynamodb::{
 
 use super::{
     DynamoStore, Writes, classify, from_item,
-    items::{AccountItem, GrantItem, LEGACY_ACCOUNTS, LoginItem, OutboxItem, account_pk, grant_pk, login_pk},
+    items::{
+        AccountItem, GrantItem, LEGACY_ACCOUNTS, LoginItem, OutboxItem, ResetItem, account_email_key, account_pk,
+        grant_pk, login_pk, reset_pk,
+    },
     key, n, s, to_item,
 };
 use crate::{
-    domain::{Account, Timestamp, TokenHash, Username},
+    domain::{Account, Email, Timestamp, TokenHash, Username},
     ports::{
         AccountStore, Admission, ChangeGrant, CreateAccountError, GrantStore, InfraError, LegacyAccountStore,
         LoginAttemptStore, OutboxEmail, TransitionError,
     },
-    schema::{GSI1, GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUTE},
+    schema::{GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, PK, SK, TTL_ATTRIBUTE},
 };
 
 /// Attempts are forgotten a day after the last one.
@@ -35,6 +38,14 @@ fn millis(at: Timestamp) -> i64 {
 enum NewAccount {
     Account,
     Email,
+}
+
+/// The writes of a password reset's link.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Reset {
+    Grant,
+    Latest,
+    Previous,
 }
 
 /// The writes of a password change.
@@ -121,6 +132,24 @@ impl AccountStore for DynamoStore {
             }
             Err(cancelled) => Err(cancelled.into_infra().into()),
         }
+    }
+
+    async fn accounts_with_email(&self, email: &Email) -> Result<Vec<Account>, InfraError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI2)
+            .key_condition_expression("#pk = :email")
+            .expression_attribute_names("#pk", GSI2PK)
+            .expression_attribute_values(":email", s(account_email_key(email)))
+            .limit(20)
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "Query", e))?;
+        let items: Vec<AccountItem> =
+            output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
+        Ok(items.into_iter().map(|i| i.account).collect())
     }
 
     async fn next_username_number(&self, base: &str) -> Result<u64, InfraError> {
@@ -247,6 +276,25 @@ impl GrantStore for DynamoStore {
     async fn grant(&self, token: &TokenHash, now: Timestamp) -> Result<Option<ChangeGrant>, InfraError> {
         let item: Option<GrantItem> = self.get(grant_pk(token), "GRANT").await?;
         Ok(item.map(|i| i.grant).filter(|g| g.expires_at > now))
+    }
+
+    /// The new grant and the pointer to it in one transaction, deleting the grant the pointer
+    /// named: an older link is then refused by the change's own condition on its grant.
+    async fn store_reset(&self, token: &TokenHash, grant: &ChangeGrant) -> Result<(), InfraError> {
+        let previous: Option<ResetItem> = self.get(reset_pk(grant.username.as_str()), "RESET").await?;
+        let mut writes = Writes::on(&self.table);
+        writes.put(Reset::Grant, to_item(&GrantItem::of(token, grant))?)?;
+        let latest = ResetItem::of(grant.username.as_str(), token, grant.expires_at);
+        writes.put(Reset::Latest, to_item(&latest)?)?;
+        if let Some(previous) = previous.filter(|p| p.token != *token) {
+            writes.delete(Reset::Previous, key(grant_pk(&previous.token), "GRANT"), |delete| delete)?;
+        }
+        self.transact(writes).await.map_err(|cancelled| cancelled.into_infra())
+    }
+
+    async fn latest_reset(&self, username: &Username, now: Timestamp) -> Result<Option<TokenHash>, InfraError> {
+        let item: Option<ResetItem> = self.get(reset_pk(username.as_str()), "RESET").await?;
+        Ok(item.filter(|i| i.ttl > now.unix()).map(|i| i.token))
     }
 }
 

@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    domain::{Account, AccreditationRequest, AuditEntry, PasswordState, Reference, RequestId, Timestamp, TokenHash},
+    domain::{
+        Account, AccreditationRequest, AuditEntry, Email, PasswordState, Reference, RequestId, Timestamp, TokenHash,
+    },
     ports::{ChangeGrant, IdempotencyRecord, OutboxEmail, OutboxStatus, SessionRecord},
     workflow::Status,
 };
@@ -70,6 +72,21 @@ pub(super) fn grant_pk(token: &TokenHash) -> String {
     format!("GRANT#{}", token.as_str())
 }
 
+/// `GSI2PK` of the accounts of an email address, whatever its case (hashed: no PII in keys).
+pub(super) fn account_email_key(email: &Email) -> String {
+    format!("ACCOUNTEMAIL#{}", hex::encode(Sha256::digest(email.normalized().as_bytes())))
+}
+
+/// The latest password reset of an account: the only reset grant that works.
+pub(super) fn reset_pk(username: &str) -> String {
+    format!("RESET#{username}")
+}
+
+/// A rate-limit counter of `scope` in the window starting at `window` (Unix seconds).
+pub(super) fn rate_pk(scope: &str, window: i64) -> String {
+    format!("RATE#{scope}#{window}")
+}
+
 pub(super) fn session_pk(id: &TokenHash) -> String {
     format!("SESSION#{}", id.as_str())
 }
@@ -85,16 +102,20 @@ pub(super) struct Keys {
     gsi1pk: Option<String>,
     #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
     gsi1sk: Option<String>,
+    #[serde(rename = "GSI2PK", default, skip_serializing_if = "Option::is_none")]
+    gsi2pk: Option<String>,
+    #[serde(rename = "GSI2SK", default, skip_serializing_if = "Option::is_none")]
+    gsi2sk: Option<String>,
 }
 
 impl Keys {
     pub(super) fn new(pk: String, sk: &str) -> Self {
-        Self { pk, sk: sk.into(), gsi1pk: None, gsi1sk: None }
+        Self { pk, sk: sk.into(), gsi1pk: None, gsi1sk: None, gsi2pk: None, gsi2sk: None }
     }
 
     fn indexed(pk: String, sk: &str, gsi1: Option<(String, String)>) -> Self {
         let (gsi1pk, gsi1sk) = gsi1.unzip();
-        Self { pk, sk: sk.into(), gsi1pk, gsi1sk }
+        Self { pk, sk: sk.into(), gsi1pk, gsi1sk, gsi2pk: None, gsi2sk: None }
     }
 }
 
@@ -193,7 +214,10 @@ impl AccountItem {
             }
             _ => None,
         };
-        Self { keys: Keys::indexed(account_pk(account.username.as_str()), "ACCOUNT", legacy), account: account.clone() }
+        let mut keys = Keys::indexed(account_pk(account.username.as_str()), "ACCOUNT", legacy);
+        keys.gsi2pk = Some(account_email_key(&account.email));
+        keys.gsi2sk = Some(account.username.as_str().to_string());
+        Self { keys, account: account.clone() }
     }
 }
 
@@ -258,5 +282,21 @@ pub(super) struct SessionItem {
 impl SessionItem {
     pub(super) fn of(id: &TokenHash, session: &SessionRecord) -> Self {
         Self { keys: Keys::new(session_pk(id), "SESSION"), ttl: session.expires_at.unix(), session: session.clone() }
+    }
+}
+
+/// The latest password reset of an account.
+#[derive(Serialize, Deserialize)]
+pub(super) struct ResetItem {
+    #[serde(flatten)]
+    keys: Keys,
+    pub(super) ttl: i64,
+    /// The hash of the only reset token that works.
+    pub(super) token: TokenHash,
+}
+
+impl ResetItem {
+    pub(super) fn of(username: &str, token: &TokenHash, expires_at: Timestamp) -> Self {
+        Self { keys: Keys::new(reset_pk(username), "RESET"), ttl: expires_at.unix(), token: token.clone() }
     }
 }

@@ -2,13 +2,14 @@
 //! one DynamoDB table (layout in `schema` and the README). Every multi-item change is one
 //! `TransactWriteItems`, and every status change is conditional on the version read.
 //!
-//! One module per port (`requests`, `accounts`, `outbox`, `sessions`), the stored shapes in `items`; the
+//! One module per port (`requests`, `accounts`, `outbox`, `sessions`, `rate_limits`), the stored shapes in `items`; the
 //! shared plumbing here: item codecs, conditional puts, and transactions whose writes are named, so
 //! that a failed condition is told by the name of its write, never by its position.
 
 mod accounts;
 mod items;
 mod outbox;
+mod rate_limits;
 mod requests;
 mod sessions;
 

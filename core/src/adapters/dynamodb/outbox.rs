@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::{error::ProvideErrorMetadata, types::ReturnValue};
 use super::{
     DynamoStore, classify, from_item,
     items::{OUTBOX_PENDING, OutboxItem, outbox_due_key, outbox_pk},
-    n, s,
+    n, s, to_item,
 };
 use crate::{
     domain::Timestamp,
@@ -17,6 +17,18 @@ use crate::{
 
 #[async_trait]
 impl Outbox for DynamoStore {
+    async fn enqueue(&self, email: &OutboxEmail) -> Result<(), InfraError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&OutboxItem::of(email))?))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "PutItem", e))?;
+        Ok(())
+    }
+
     async fn due(&self, now: Timestamp, limit: i32) -> Result<Vec<OutboxEmail>, InfraError> {
         let output = self
             .client

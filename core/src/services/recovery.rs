@@ -1,0 +1,241 @@
+//! A way back in after a forgotten password (OWASP ASVS 4.0.3 V2.5, the Forgot Password Cheat
+//! Sheet): a request always answers the same, whether or not an account matches, and only queues
+//! an email; the email's single-use link (its token made at send time, stored hashed, valid 30
+//! minutes, replacing any earlier one) lets the person choose a new password, which ends every
+//! session and grant of the account. Requests are limited per source address and per account as
+//! typed, and never lock an account.
+
+use std::sync::Arc;
+
+use secrecy::SecretString;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use time::Duration;
+
+use super::{
+    auth::{AuthError, PasswordSetter, SetError},
+    passwords::PasswordHasher,
+    postman::Postman,
+};
+use crate::{
+    domain::{Email, FieldError, FieldErrors, FieldReader, InvalidForm, Language, TokenHash, Username},
+    ports::{
+        AccountStore, Clock, EmailKind, GrantPurpose, GrantStore, LoginAttemptStore, Outbox, OutboxEmail, RateLimiter,
+    },
+};
+
+/// How long a reset link works.
+pub const RESET_TOKEN_TTL: Duration = Duration::minutes(30);
+/// The window of the request limits, in seconds.
+pub const RESET_WINDOW_SECONDS: i64 = 15 * 60;
+/// Requests per window for one account, as typed (username or email, whether it exists or not).
+pub const RESETS_PER_ACCOUNT: u32 = 3;
+/// Requests per window from one source address.
+pub const RESETS_PER_ADDRESS: u32 = 20;
+
+/// Whose password is forgotten, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Forgotten {
+    /// By username (any text: an unknown one is answered the same).
+    Username(String),
+    /// By email address.
+    Email(Email),
+}
+
+/// `POST /auth/password-reset` as read at the edge.
+#[derive(Debug, Clone)]
+pub struct ResetRequest {
+    /// Whose password.
+    pub who: Forgotten,
+    /// The client's address, when the API tells it.
+    pub source_ip: Option<String>,
+}
+
+impl ResetRequest {
+    /// Reads exactly one of `username` and `email`; errors told in `language`.
+    pub fn read(body: &Map<String, Value>, source_ip: Option<String>, language: Language) -> Result<Self, InvalidForm> {
+        let mut reader = FieldReader::lenient(body);
+        let username = reader.optional("username", typed).flatten();
+        let email = reader.optional("email", Email::parse).flatten();
+        let who = match (username, email) {
+            (Some(username), None) => Some(Forgotten::Username(username)),
+            (None, Some(email)) => Some(Forgotten::Email(email)),
+            (Some(_), Some(_)) => {
+                reader.refuse("email", FieldError::ExclusiveWith("username"));
+                None
+            }
+            (None, None) => {
+                if reader.errors().get("username").is_none() && reader.errors().get("email").is_none() {
+                    reader.refuse("username", FieldError::Missing);
+                }
+                None
+            }
+        };
+        reader.finish(language)?;
+        who.map(|who| Self { who, source_ip }).ok_or(InvalidForm { language, errors: FieldErrors::default() })
+    }
+}
+
+/// `POST /auth/password-reset/confirm` as read at the edge.
+pub struct ResetConfirm {
+    /// The token of the link.
+    pub token: String,
+    /// The password chosen.
+    pub new_password: SecretString,
+}
+
+impl ResetConfirm {
+    /// Reads `token` and `new_password`, both required; errors told in `language`.
+    pub fn read(body: &Map<String, Value>, language: Language) -> Result<Self, InvalidForm> {
+        let mut reader = FieldReader::lenient(body);
+        let token = reader.required("token", typed);
+        let new_password = reader.required("new_password", typed);
+        reader.finish(language)?;
+        match (token, new_password) {
+            (Some(token), Some(password)) => Ok(Self { token, new_password: SecretString::from(password) }),
+            _ => Err(InvalidForm { language, errors: FieldErrors::default() }),
+        }
+    }
+}
+
+/// Text as typed; empty is missing.
+fn typed(value: &str) -> Result<String, FieldError> {
+    if value.is_empty() { Err(FieldError::Missing) } else { Ok(value.to_string()) }
+}
+
+/// The answer to every reset request.
+#[derive(Debug, Serialize)]
+pub struct ResetRequested {
+    /// Always `reset_requested`.
+    pub status: &'static str,
+}
+
+/// The answer to a confirmed reset (no session: the person logs in).
+#[derive(Debug, Serialize)]
+pub struct PasswordReset {
+    /// Always `password_changed`.
+    pub status: &'static str,
+}
+
+/// The stores the recovery reads and writes.
+#[derive(Clone)]
+pub struct RecoveryPorts {
+    /// Accounts.
+    pub accounts: Arc<dyn AccountStore>,
+    /// Reset grants.
+    pub grants: Arc<dyn GrantStore>,
+    /// Login attempts (cleared by a reset).
+    pub attempts: Arc<dyn LoginAttemptStore>,
+    /// The reset emails.
+    pub outbox: Arc<dyn Outbox>,
+    /// Request counters.
+    pub limits: Arc<dyn RateLimiter>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Forgotten passwords.
+pub struct PasswordRecovery {
+    ports: RecoveryPorts,
+    hasher: PasswordHasher,
+    postman: Postman,
+}
+
+impl PasswordRecovery {
+    /// Wires the service.
+    pub fn new(ports: RecoveryPorts, hasher: PasswordHasher, postman: Postman) -> Self {
+        Self { ports, hasher, postman }
+    }
+
+    /// `POST /auth/password-reset`: queues a reset email for every enabled account that matches
+    /// (none, one, or the accounts sharing an email address), after the limits; the answer and the
+    /// work do not depend on whether any matched (the email leaves from the mailer).
+    pub async fn request(&self, request: ResetRequest) -> Result<ResetRequested, AuthError> {
+        let now = self.ports.clock.now();
+        let typed = match &request.who {
+            Forgotten::Username(username) => format!("username:{}", username.trim().to_ascii_lowercase()),
+            Forgotten::Email(email) => format!("email:{}", email.normalized()),
+        };
+        let account_scope = format!("reset-account#{}", hex::encode(Sha256::digest(typed.as_bytes())));
+        let limits = &self.ports.limits;
+        let mut retry = limits.hit(&account_scope, RESET_WINDOW_SECONDS, RESETS_PER_ACCOUNT, now).await?;
+        if let Some(address) = &request.source_ip {
+            let address_scope = format!("reset-address#{address}");
+            let by_address = limits.hit(&address_scope, RESET_WINDOW_SECONDS, RESETS_PER_ADDRESS, now).await?;
+            retry = retry.max(by_address);
+        }
+        if let Some(seconds) = retry {
+            tracing::warn!(event = "password_reset_requested", outcome = "rate_limited", source_ip = ?request.source_ip);
+            return Err(AuthError::RateLimited(seconds));
+        }
+        let accounts = match &request.who {
+            Forgotten::Username(typed) => match Username::parse(typed) {
+                Some(username) => self.ports.accounts.account(&username).await?.into_iter().collect(),
+                None => Vec::new(),
+            },
+            Forgotten::Email(email) => self.ports.accounts.accounts_with_email(email).await?,
+        };
+        for account in accounts.iter().filter(|account| !account.disabled) {
+            let email = OutboxEmail::about_account(EmailKind::PasswordReset, &account.username, now);
+            self.ports.outbox.enqueue(&email).await?;
+            tracing::info!(event = "password_reset_requested", username = %account.username, outcome = "emailed",
+                source_ip = ?request.source_ip, "password reset link queued");
+        }
+        Ok(ResetRequested { status: "reset_requested" })
+    }
+
+    /// `POST /auth/password-reset/confirm`: sets the new password if the token is the account's
+    /// latest, unused and unexpired, for its current credential; every session and grant of the
+    /// account ends, the failed logins are forgotten, and a "password changed" email goes out.
+    pub async fn confirm(&self, confirm: ResetConfirm) -> Result<PasswordReset, AuthError> {
+        let now = self.ports.clock.now();
+        let hash = TokenHash::of(&confirm.token);
+        let grant = self.ports.grants.grant(&hash, now).await?;
+        let grant = grant.filter(|g| g.purpose == GrantPurpose::Reset).ok_or(AuthError::InvalidResetToken)?;
+        let latest = self.ports.grants.latest_reset(&grant.username, now).await?;
+        let is_latest =
+            latest.is_some_and(|latest| bool::from(latest.as_str().as_bytes().ct_eq(hash.as_str().as_bytes())));
+        let account = self.ports.accounts.account(&grant.username).await?;
+        let account = account
+            .filter(|account| is_latest && account.credential == grant.credential && !account.disabled)
+            .ok_or(AuthError::InvalidResetToken)?;
+        let setter = PasswordSetter { accounts: &*self.ports.accounts, hasher: &self.hasher, postman: &self.postman };
+        let account = setter.set(account, confirm.new_password, Some(&hash), now).await.map_err(|e| match e {
+            SetError::Refused(e) => e,
+            SetError::GrantUsed => AuthError::InvalidResetToken,
+        })?;
+        self.ports.attempts.clear_login_failures(account.username.as_str()).await?;
+        tracing::info!(event = "password_reset_confirmed", username = %account.username, outcome = "changed",
+            "password reset: every session ended");
+        Ok(PasswordReset { status: "password_changed" })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn a_reset_request_names_the_username_or_the_email() {
+        let by_name = ResetRequest::read(&body(serde_json::json!({"username": "Maria"})), None, Language::En).unwrap();
+        assert_eq!(by_name.who, Forgotten::Username("Maria".into()));
+        let by_email =
+            ResetRequest::read(&body(serde_json::json!({"email": "maria@example.org"})), None, Language::En).unwrap();
+        assert!(matches!(by_email.who, Forgotten::Email(_)));
+        for (refused, field) in [
+            (serde_json::json!({}), "username"),
+            (serde_json::json!({"email": "not an address"}), "email"),
+            (serde_json::json!({"username": "m", "email": "maria@example.org"}), "email"),
+            (serde_json::json!({"username": 7}), "username"),
+        ] {
+            let invalid = ResetRequest::read(&body(refused.clone()), None, Language::En).expect_err("refused");
+            assert!(invalid.errors.messages(Language::En).contains_key(field), "{refused}");
+        }
+    }
+}
