@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   BASE, OPERATOR, applicant, assertNoProblems, credentialsSentTo, emailsTo, formControls, idCardPng, launch,
-  openPage, screenshot, submitRequest,
+  openPage, resetLinkSentTo, screenshot, submitRequest,
 } from './support.mjs';
 
 let browser;
@@ -89,6 +89,7 @@ test('journey: form in Italian, operator approval, status, credentials', async (
   const console_ = await openPage(browser);
   await console_.goto(BASE + '/console');
   await screenshot(console_, '05-console-login');
+  await console_.getByRole('link', { name: 'Password dimenticata?' }).waitFor();
   await console_.getByLabel('Nome utente').fill(OPERATOR.username);
   await console_.getByLabel('Password', { exact: true }).fill(temporary);
   await console_.getByRole('button', { name: 'Accedi' }).click();
@@ -199,6 +200,36 @@ test('journey: form in Italian, operator approval, status, credentials', async (
   await page.getByLabel('Password', { exact: true }).fill(chosen);
   await page.getByRole('button', { name: 'Accedi' }).click();
   await page.getByText(`Accesso riuscito come ${credentials.username}.`).waitFor();
+
+  // Forgotten: the login's link, the request by email, the emailed link, a new password.
+  await page.goto(BASE + '/login');
+  await page.getByRole('link', { name: 'Password dimenticata?' }).click();
+  await page.getByRole('heading', { name: 'Password dimenticata' }).waitFor();
+  await page.getByLabel('Nome utente o indirizzo email').fill(person.email);
+  await page.getByRole('button', { name: 'Invia il collegamento' }).click();
+  await page.getByText(/Se un account corrisponde/).waitFor();
+  await screenshot(page, '14-reset-requested');
+  const link = await resetLinkSentTo(person.email);
+  await page.goto(link);
+  await page.getByRole('heading', { name: 'Scegli una nuova password' }).waitFor();
+  assert.equal(new URL(page.url()).hash, '', 'the token leaves the address bar');
+  const recovered = 'Il faro di Genova visto dal mare, 1998';
+  await page.getByLabel('Nuova password', { exact: true }).fill(recovered);
+  await page.getByLabel('Ripeti la nuova password').fill(recovered);
+  await page.getByRole('button', { name: 'Cambia la password' }).click();
+  await page.getByText('Password cambiata: ora può accedere con la nuova password.').waitFor();
+  await screenshot(page, '15-reset-done');
+  await page.goto(BASE + '/login');
+  await page.getByLabel('Nome utente').fill(credentials.username);
+  await page.getByLabel('Password', { exact: true }).fill(recovered);
+  await page.getByRole('button', { name: 'Accedi' }).click();
+  await page.getByText(`Accesso riuscito come ${credentials.username}.`).waitFor();
+  // The link worked once.
+  await page.goto(link);
+  await page.getByLabel('Nuova password', { exact: true }).fill('Ancora un altro faro, 2001 e oltre');
+  await page.getByLabel('Ripeti la nuova password').fill('Ancora un altro faro, 2001 e oltre');
+  await page.getByRole('button', { name: 'Cambia la password' }).click();
+  await page.getByText(/Questo collegamento non è valido/).waitFor();
   assertNoProblems(page, [/status of 40[01]/]);
 });
 

@@ -95,6 +95,21 @@ export async function credentialsSentTo(address) {
   assert.fail(`no credentials email to ${address}`);
 }
 
+/**
+ * Runs the mailer's sweep (EventBridge's every minute on AWS), then the link of the last password
+ * reset email to `address`.
+ */
+export async function resetLinkSentTo(address) {
+  const sweep = await fetch(`${BASE}/2015-03-31/functions/mailer/invocations`, { method: 'POST', body: '{}' });
+  assert.equal(sweep.status, 200, 'the mailer runs');
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const links = (await emailsTo(address)).map((e) => e.body.match(/https?:\/\/\S+\/reset#token=[A-Za-z0-9_-]+/)).filter(Boolean);
+    if (links.length > 0) return links.at(-1)[0];
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.fail(`no password reset email to ${address}`);
+}
+
 /** A unique suffix, so each run's applicants are new people. */
 export function unique() {
   return Math.random().toString(36).slice(2, 10);

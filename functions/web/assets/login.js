@@ -1,5 +1,6 @@
 // Login with the forced password change of a first access (temporary password, legacy password
-// or activation link), shared by the login page and the operators' console.
+// or activation link) and the way to a forgotten password, shared by the login page and the
+// operators' console; the new-password form is the reset page's too.
 import { api } from './api.js';
 import { h, showAlert } from './dom.js';
 import { t } from './i18n.js';
@@ -35,8 +36,9 @@ export function mountLogin(root, onAuthenticated, notice = null) {
     inputField('login-username', 'login.username', { autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false' }),
     inputField('login-password', 'login.password', { type: 'password', autocomplete: 'current-password' }),
     h('button', { type: 'submit', class: 'primary', 'data-t': 'login.submit' }, t('login.submit')));
+  const forgotten = h('p', { class: 'forgotten' }, h('a', { href: '/reset', 'data-t': 'login.forgotten' }, t('login.forgotten')));
   root.replaceChildren(h('section', { class: 'login', 'aria-labelledby': 'login-title' },
-    h('h2', { id: 'login-title', 'data-t': 'login.title' }, t('login.title')), alert, form));
+    h('h2', { id: 'login-title', 'data-t': 'login.title' }, t('login.title')), alert, form, forgotten));
   if (notice) showAlert(alert, notice, null, 'info');
   form.elements['login-username'].focus();
   form.addEventListener('submit', async (event) => {
@@ -81,6 +83,21 @@ function showLoginErrors(form, alert, errors) {
 
 /** The forced change: a new password twice, checked by the server's policy. */
 function showChange(root, changeToken, username, onAuthenticated, introKey) {
+  showNewPassword(root, {
+    introKey,
+    send: (password) => api('POST', '/auth/password', { body: { change_token: changeToken, new_password: password } }),
+    onDone: (answer) => onAuthenticated(answer, username, true),
+    invalidError: 'invalid_change_token',
+    onInvalid: () => mountLogin(root, onAuthenticated, t('change.token')),
+  });
+}
+
+/**
+ * A new password twice, checked here for length and sameness and by the server's policy:
+ * `send(password)` answers the API's reply, `onDone(body)` follows a 200, `onInvalid()` a refusal
+ * of the token (`invalidError`).
+ */
+export function showNewPassword(root, { introKey, send, onDone, invalidError, onInvalid }) {
   const limits = Settings.limits;
   const alert = h('div', { class: 'alert', role: 'alert', hidden: true });
   const form = h('form', { novalidate: true },
@@ -109,17 +126,17 @@ function showChange(root, changeToken, username, onAuthenticated, introKey) {
     }
     const button = form.querySelector('button');
     button.disabled = true;
-    const answer = await api('POST', '/auth/password', { body: { change_token: changeToken, new_password: password } });
+    const answer = await send(password);
     button.disabled = false;
     if (answer.status === 200) {
-      onAuthenticated(answer.body, username, true);
+      onDone(answer.body);
     } else if (answer.body.error === 'weak_password') {
       const reasons = (answer.body.reasons || []).map((reason) => t('change.' + reason)).join(', ');
       form.elements['new-password'].setAttribute('aria-invalid', 'true');
       document.getElementById('e-new-password').textContent = t('change.weak', { reasons });
       showAlert(alert, t('change.weak', { reasons }));
-    } else if (answer.body.error === 'invalid_change_token') {
-      mountLogin(root, onAuthenticated, t('change.token'));
+    } else if (answer.body.error === invalidError) {
+      onInvalid();
     } else {
       showAlert(alert, answer.body.message || t('err.generic'));
     }

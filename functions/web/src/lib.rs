@@ -36,6 +36,7 @@ const ASSETS: &[(&str, &str)] = &[
     ("form.js", include_str!("../assets/form.js")),
     ("status.js", include_str!("../assets/status.js")),
     ("console.js", include_str!("../assets/console.js")),
+    ("reset.js", include_str!("../assets/reset.js")),
 ];
 
 /// The pages, by path.
@@ -43,6 +44,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/", include_str!("../assets/form.html")),
     ("/status", include_str!("../assets/status.html")),
     ("/login", include_str!("../assets/login.html")),
+    ("/reset", include_str!("../assets/reset.html")),
     ("/privacy", include_str!("../assets/privacy.html")),
     ("/console", include_str!("../assets/console.html")),
 ];
