@@ -47,6 +47,8 @@ export LOGIN_URL="http://127.0.0.1:$API_PORT/login"
 export CAPTCHA_MODE=off
 SESSION_SIGNING_KEY="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))')"
 export SESSION_SIGNING_KEY
+MFA_SECRET_KEY="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))')"
+export MFA_SECRET_KEY
 export RUST_LOG="${RUST_LOG:-warn}"
 OPERATOR_USERNAME="giulia.bianchi" OPERATOR_EMAIL="giulia.bianchi@example.org"
 

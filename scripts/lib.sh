@@ -183,6 +183,13 @@ export_dev_settings() {
     SESSION_SIGNING_KEY="$(cat "$key_file")"
     export SESSION_SIGNING_KEY
   fi
+  # The key sealing TOTP secrets, likewise.
+  local mfa_key_file="$RUN_DIR/mfa-secret-key"
+  if [[ -z "${MFA_SECRET_KEY:-}" ]]; then
+    [[ -s "$mfa_key_file" ]] || "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))' > "$mfa_key_file"
+    MFA_SECRET_KEY="$(cat "$mfa_key_file")"
+    export MFA_SECRET_KEY
+  fi
 }
 
 INFRA_VENV="$ROOT/.venv-infra"

@@ -27,6 +27,7 @@ use crate::{
         passwords::PasswordHasher,
         postman::{Postman, PostmanPorts, PostmanSettings},
         recovery::{PasswordRecovery, RecoveryPorts},
+        second_factor::Authenticators,
         sessions::{LiveSessions, Sessions},
     },
 };
@@ -200,7 +201,17 @@ impl Wiring {
     pub fn auth(&self) -> Result<AuthService, StartupError> {
         let store = self.store();
         let ports = AuthPorts { accounts: store.clone(), attempts: store.clone(), grants: store };
-        Ok(AuthService::new(ports, PasswordHasher::new()?, self.sessions()?, self.postman()?, self.clock.clone()))
+        let mfa_key = self.config.mfa_secret_key.as_ref();
+        let authenticators =
+            Authenticators::new(mfa_key.ok_or(StartupError::Missing("MFA_SECRET_KEY (or MFA_SECRET_KEY_PARAMETER)"))?);
+        Ok(AuthService::new(
+            ports,
+            PasswordHasher::new()?,
+            self.sessions()?,
+            authenticators,
+            self.postman()?,
+            self.clock.clone(),
+        ))
     }
 
     /// Forgotten passwords.

@@ -13,7 +13,7 @@ pub const DEFAULT_REGION: &str = "eu-south-1";
 
 /// The secrets a deployment reads from SSM Parameter Store: `<NAME>_PARAMETER` names the
 /// SecureString parameter holding `<NAME>` (see [`crate::app::resolve_secrets`]).
-pub const SECRET_VARIABLES: [&str; 2] = ["SESSION_SIGNING_KEY", "CAPTCHA_SECRET"];
+pub const SECRET_VARIABLES: [&str; 3] = ["SESSION_SIGNING_KEY", "CAPTCHA_SECRET", "MFA_SECRET_KEY"];
 /// The `iss` of session tokens unless `SESSION_ISSUER` says (a local stack).
 pub const DEFAULT_SESSION_ISSUER: &str = "foreign-user-accreditation";
 /// The `aud` of session tokens unless `SESSION_AUDIENCE` says.
@@ -67,6 +67,9 @@ pub struct Config {
     /// The key signing session tokens and cursors (`SESSION_SIGNING_KEY`, at least 32 bytes);
     /// only the functions that log users in or check sessions need it.
     pub session_signing_key: Option<SecretString>,
+    /// The key sealing the TOTP secrets of second factors in the table (`MFA_SECRET_KEY`, at least
+    /// 32 bytes; SSM in AWS): a table dump does not reveal them.
+    pub mfa_secret_key: Option<SecretString>,
     /// The `iss` of session tokens (`SESSION_ISSUER`; the template's: `foreign-users-<stage>`).
     pub session_issuer: String,
     /// The `aud` of session tokens (`SESSION_AUDIENCE`; the template's: `foreign-users-<stage>-api`).
@@ -179,6 +182,10 @@ impl Config {
                 CredentialDelivery::TemporaryPassword
             }
         };
+        let mfa_secret_key = get("MFA_SECRET_KEY");
+        if mfa_secret_key.as_ref().is_some_and(|k| k.len() < MIN_SIGNING_KEY) {
+            problems.push(format!("MFA_SECRET_KEY must have at least {MIN_SIGNING_KEY} bytes"));
+        }
         let session_signing_key = get("SESSION_SIGNING_KEY");
         if session_signing_key.as_ref().is_some_and(|k| k.len() < MIN_SIGNING_KEY) {
             problems.push(format!("SESSION_SIGNING_KEY must have at least {MIN_SIGNING_KEY} bytes"));
@@ -207,6 +214,7 @@ impl Config {
             credentials_delivery,
             info_form_key: get("INFO_REQUEST_FORM_KEY"),
             session_signing_key: session_signing_key.map(SecretString::from),
+            mfa_secret_key: mfa_secret_key.map(SecretString::from),
             session_issuer: get("SESSION_ISSUER").unwrap_or_else(|| DEFAULT_SESSION_ISSUER.into()),
             session_audience: get("SESSION_AUDIENCE").unwrap_or_else(|| DEFAULT_SESSION_AUDIENCE.into()),
         })

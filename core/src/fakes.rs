@@ -446,6 +446,10 @@ impl GrantStore for FakeStore {
         Ok(self.enter("grant")?.grants.get(token.as_str()).filter(|g| g.expires_at > now).cloned())
     }
 
+    async fn consume_grant(&self, token: &TokenHash) -> Result<bool, InfraError> {
+        Ok(self.enter("consume_grant")?.grants.remove(token.as_str()).is_some())
+    }
+
     async fn store_reset(&self, token: &TokenHash, grant: &ChangeGrant) -> Result<(), InfraError> {
         let mut tables = self.enter("store_reset")?;
         if let Some(previous) = tables.resets.insert(grant.username.clone(), token.clone()) {

@@ -229,6 +229,16 @@ impl From<AuthError> for ApiError {
                 "invalid_change_token",
                 "The change token is invalid, used or expired: log in again.",
             ),
+            AuthError::InvalidCode => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_code",
+                "The code is wrong or was already used: type the code the authenticator shows now.",
+            ),
+            AuthError::InvalidMfaToken => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_mfa_token",
+                "The time to give the second factor ran out: log in again.",
+            ),
             AuthError::InvalidResetToken => Self::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_reset_token",

@@ -366,6 +366,10 @@ pub enum GrantPurpose {
     Change,
     /// `POST /auth/password-reset/confirm` (a forgotten password's emailed link).
     Reset,
+    /// `POST /auth/mfa` after a correct password (the account's second factor).
+    SecondFactor,
+    /// `POST /auth/mfa` completing the enrolment of a new second factor.
+    Enrolment,
 }
 
 /// A single-use permission to choose a password (after a temporary password, an activation link
@@ -377,6 +381,9 @@ pub struct ChangeGrant {
     /// Where the token works.
     #[serde(default)]
     pub purpose: GrantPurpose,
+    /// The sealed TOTP secret being enrolled ([`GrantPurpose::Enrolment`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_secret: Option<String>,
     /// The account's credential it was issued for ([`Account::credential`]): a grant of an older
     /// one is void.
     #[serde(default)]
@@ -442,6 +449,8 @@ pub trait GrantStore: Send + Sync {
     async fn store_grant(&self, token: &TokenHash, grant: &ChangeGrant) -> Result<(), InfraError>;
     /// The grant of a token, if stored and not lapsed at `now`.
     async fn grant(&self, token: &TokenHash, now: Timestamp) -> Result<Option<ChangeGrant>, InfraError>;
+    /// Deletes the grant of a token: false when it was already gone (used by another call).
+    async fn consume_grant(&self, token: &TokenHash) -> Result<bool, InfraError>;
     /// Stores a reset grant as the account's latest: every earlier reset token stops working.
     async fn store_reset(&self, token: &TokenHash, grant: &ChangeGrant) -> Result<(), InfraError>;
     /// The hash of the account's latest reset token, if not lapsed at `now`.

@@ -78,6 +78,7 @@ async fn cargo_lambda_watch_serves_the_journey_on_the_api_gateway_paths() {
             ("RECAPTCHA_SITE_KEY", "test-site-key"),
             ("LOGIN_URL", "https://portal.example.org/login"),
             ("SESSION_SIGNING_KEY", "a local signing key for the watch test, 32+ bytes"),
+            ("MFA_SECRET_KEY", "a local key sealing TOTP secrets for the watch test, 32+ bytes"),
         ])
         .stdin(Stdio::null())
         .stdout(output.try_clone().unwrap())

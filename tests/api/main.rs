@@ -16,6 +16,7 @@ mod logs;
 mod operator;
 mod outbox;
 mod recovery;
+mod second_factor;
 mod secrets;
 mod sessions;
 mod status;

@@ -24,8 +24,9 @@ async fn queue_status(app: &TestApp, token: &str) -> u16 {
 #[tokio::test]
 async fn a_logout_ends_that_session_on_the_server_and_no_other() {
     let app = TestApp::spawn().await;
-    let (username, first) = app.operator_account().await;
-    let second = app.login(&username, STRONG_PASSWORD).await.body["token"].as_str().unwrap().to_string();
+    let operator = app.operator_account().await;
+    let first = operator.token.clone();
+    let second = app.operator_login(&operator).await;
     assert_eq!((queue_status(&app, &first).await, queue_status(&app, &second).await), (200, 200));
 
     let logout = app.post("/auth/logout", Some(&first), &json!({})).await;
@@ -48,8 +49,9 @@ async fn a_logout_ends_that_session_on_the_server_and_no_other() {
 #[tokio::test]
 async fn a_password_change_ends_every_other_session_of_the_account() {
     let app = TestApp::spawn().await;
-    let (username, first) = app.operator_account().await;
-    let second = app.login(&username, STRONG_PASSWORD).await.body["token"].as_str().unwrap().to_string();
+    let operator = app.operator_account().await;
+    let first = operator.token.clone();
+    let second = app.operator_login(&operator).await;
     let next = "Lungomare di Napoli al tramonto 2026";
     let change = json!({"current_password": STRONG_PASSWORD, "new_password": next});
     let changed = app.post("/auth/password", Some(&second), &change).await;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   BASE, OPERATOR, applicant, assertNoProblems, credentialsSentTo, emailsTo, formControls, idCardPng, launch,
-  openPage, resetLinkSentTo, screenshot, submitRequest,
+  openPage, resetLinkSentTo, screenshot, submitRequest, totpCode,
 } from './support.mjs';
 
 let browser;
@@ -16,6 +16,16 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
+
+/** The operator's recovery codes, shown at their enrolment in the journey: one per later login. */
+const recoveryCodes = [];
+
+/** The second step of an operator's login: a recovery code (the authenticator's code of a step is accepted once). */
+async function secondFactor(page, { code = 'Codice', verify = 'Verifica' } = {}) {
+  assert.ok(recoveryCodes.length > 0, 'the journey enrolled the operator first');
+  await page.getByLabel(code, { exact: true }).fill(recoveryCodes.shift());
+  await page.getByRole('button', { name: verify }).click();
+}
 
 /** The operator's password after their first login: chosen in the console by the journey. */
 const OPERATOR_PASSWORD = 'Tramonto sul Vesuvio, 1987!';
@@ -103,6 +113,23 @@ test('journey: form in Italian, operator approval, status, credentials', async (
   await console_.getByLabel('Nuova password', { exact: true }).fill(OPERATOR_PASSWORD);
   await console_.getByLabel('Ripeti la nuova password').fill(OPERATOR_PASSWORD);
   await console_.getByRole('button', { name: 'Cambia la password' }).click();
+
+  // Before any session, the operator enrols an authenticator: QR code and key, a first code, then
+  // the recovery codes, shown once (the later logins of this run use them).
+  await console_.getByRole('heading', { name: "Attivi l'autenticazione a due fattori" }).waitFor();
+  await console_.getByRole('img', { name: "Codice QR per l'app di autenticazione" }).waitFor();
+  const secret = await console_.locator('#mfa-secret').textContent();
+  await screenshot(console_, '06b-console-mfa-enrolment');
+  await console_.getByLabel('Codice', { exact: true }).fill('000000');
+  await console_.getByRole('button', { name: 'Verifica' }).click();
+  await console_.getByText('Codice errato o già usato').waitFor();
+  await console_.getByLabel('Codice', { exact: true }).fill(totpCode(secret));
+  await console_.getByRole('button', { name: 'Verifica' }).click();
+  await console_.getByRole('heading', { name: 'I suoi codici di recupero' }).waitFor();
+  recoveryCodes.push(...await console_.locator('#recovery-codes code').allTextContents());
+  assert.equal(recoveryCodes.length, 10);
+  await screenshot(console_, '06c-console-recovery-codes');
+  await console_.getByRole('button', { name: 'Li ho conservati: continua' }).click();
 
   // The queue: find the request by its reference (paging on when the queue is long).
   await console_.getByRole('heading', { name: 'Richieste' }).waitFor();
@@ -241,6 +268,7 @@ test('an expired operator session returns to the login and keeps what was typed'
   await page.getByLabel('Nome utente').fill(OPERATOR.username);
   await page.getByLabel('Password', { exact: true }).fill(OPERATOR_PASSWORD);
   await page.getByRole('button', { name: 'Accedi' }).click();
+  await secondFactor(page);
   await page.getByRole('heading', { name: new RegExp(request.reference) }).waitFor();
   await page.getByRole('button', { name: 'Respingi' }).click();
   // The reason is required: the page says so before asking the server.
@@ -261,6 +289,7 @@ test('an expired operator session returns to the login and keeps what was typed'
   await page.getByLabel('Nome utente').fill(OPERATOR.username);
   await page.getByLabel('Password', { exact: true }).fill(OPERATOR_PASSWORD);
   await page.getByRole('button', { name: 'Accedi' }).click();
+  await secondFactor(page);
 
   // Back on the same request, the confirmation open again with the reason as typed.
   await page.getByRole('dialog').waitFor();
@@ -282,6 +311,7 @@ test('an operator asks for another document; the applicant sends a PDF from the 
   await page.getByLabel('Username').fill(OPERATOR.username);
   await page.getByLabel('Password', { exact: true }).fill(OPERATOR_PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
+  await secondFactor(page, { code: 'Code', verify: 'Verify' });
   await page.getByRole('button', { name: 'Ask for more information' }).click();
   const message = 'Please send the back of the document as well, signed.';
   await page.getByLabel('Message to the applicant').fill(message);
@@ -322,6 +352,7 @@ test('the queue pages through more requests than fit on one page, by status', as
   await page.getByLabel('Nome utente').fill(OPERATOR.username);
   await page.getByLabel('Password', { exact: true }).fill(OPERATOR_PASSWORD);
   await page.getByRole('button', { name: 'Accedi' }).click();
+  await secondFactor(page);
   await page.getByRole('heading', { name: 'Richieste' }).waitFor();
 
   const seen = new Set();

@@ -1,6 +1,7 @@
 // What the browser tests share: Debian's Chromium through playwright-core, the stack's URLs (set by
 // scripts/browser_test.sh), screenshots, the emulator's sent emails, and the applicant's form.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -108,6 +109,20 @@ export async function resetLinkSentTo(address) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   assert.fail(`no password reset email to ${address}`);
+}
+
+/** The code an authenticator app shows now for the base32 `secret` (RFC 6238: SHA-1, 6 digits, 30 s). */
+export function totpCode(secret) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const char of secret.replace(/=+$/, '')) bits += alphabet.indexOf(char).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
+  const digest = createHmac('sha1', key).update(counter).digest();
+  const offset = digest[digest.length - 1] & 0x0f;
+  const value = (digest.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(value).padStart(6, '0');
 }
 
 /** A unique suffix, so each run's applicants are new people. */

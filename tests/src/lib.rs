@@ -97,6 +97,19 @@ pub struct ApiResponse {
     pub body: Value,
 }
 
+/// An operator with an enrolled authenticator, as the tests keep them.
+#[derive(Debug, Clone)]
+pub struct OperatorAccount {
+    /// Username.
+    pub username: String,
+    /// The session the enrolment opened.
+    pub token: String,
+    /// The TOTP secret (base32), as the authenticator app holds it.
+    pub secret: String,
+    /// The recovery codes shown at enrolment.
+    pub recovery_codes: Vec<String>,
+}
+
 /// A submitted request: what the applicant keeps.
 #[derive(Debug, Clone)]
 pub struct Submitted {
@@ -177,6 +190,7 @@ impl TestApp {
             ("OUTBOX_RETRY_SECONDS", "0".to_string()),
             ("LOGIN_URL", "https://portal.example.org/login".to_string()),
             ("SESSION_SIGNING_KEY", format!("test-signing-key-{suffix}-0123456789abcdef")),
+            ("MFA_SECRET_KEY", format!("test-mfa-key-{suffix}-0123456789abcdef")),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -292,14 +306,38 @@ impl TestApp {
         (username, temporary, address, created.id)
     }
 
-    /// A new operator who went through the forced first password change: their session token.
+    /// A new operator who went through the forced first password change and enrolled an
+    /// authenticator: their session token.
     pub async fn operator_session(&self) -> String {
-        self.operator_account().await.1
+        self.operator_account().await.token
+    }
+
+    /// The code `secret`'s authenticator shows at the services' time.
+    pub fn totp_code(&self, secret: &str) -> String {
+        let secret = totp_rs::Secret::try_from_base32(secret).expect("a base32 secret");
+        let totp = totp_rs::Builder::new().with_secret(secret.as_ref().to_vec()).build().expect("a TOTP");
+        totp.generate(u64::try_from(self.app.clock.now().unix()).unwrap()).to_string()
+    }
+
+    /// `POST /auth/mfa`.
+    pub async fn second_factor(&self, mfa_token: &Value, code: &str) -> ApiResponse {
+        self.post("/auth/mfa", None, &json!({"mfa_token": mfa_token, "code": code})).await
+    }
+
+    /// A new login of `operator` with their password and a code of the next time step (the
+    /// services' clock moves 30 s: a code is accepted once): the session token.
+    pub async fn operator_login(&self, operator: &OperatorAccount) -> String {
+        self.clock.advance(time::Duration::seconds(30));
+        let login = self.login(&operator.username, STRONG_PASSWORD).await;
+        assert_eq!(login.body["status"], "second_factor_required", "{:#}", login.body);
+        let done = self.second_factor(&login.body["mfa_token"], &self.totp_code(&operator.secret)).await;
+        assert_eq!(done.status, 200, "{:#}", done.body);
+        done.body["token"].as_str().unwrap().to_string()
     }
 
     /// A new operator who went through the forced first password change (choosing
-    /// [`STRONG_PASSWORD`]): their username and session token.
-    pub async fn operator_account(&self) -> (String, String) {
+    /// [`STRONG_PASSWORD`]) and enrolled an authenticator.
+    pub async fn operator_account(&self) -> OperatorAccount {
         let username = format!("op.{}", unique());
         let address = format!("{username}@assistenza.example.it");
         let email = accreditation::domain::Email::parse(&address).unwrap();
@@ -328,7 +366,22 @@ impl TestApp {
             .post("/auth/password", None, &json!({"change_token": change_token, "new_password": STRONG_PASSWORD}))
             .await;
         assert_eq!(changed.status, 200, "{:#}", changed.body);
-        (username, changed.body["token"].as_str().unwrap().to_string())
+        assert_eq!(changed.body["status"], "mfa_enrolment_required", "{:#}", changed.body);
+        let secret = changed.body["secret"].as_str().unwrap().to_string();
+        let enrolled = self.second_factor(&changed.body["mfa_token"], &self.totp_code(&secret)).await;
+        assert_eq!(enrolled.status, 200, "{:#}", enrolled.body);
+        let recovery_codes = enrolled.body["recovery_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect();
+        OperatorAccount {
+            username,
+            token: enrolled.body["token"].as_str().unwrap().to_string(),
+            secret,
+            recovery_codes,
+        }
     }
 
     /// Submits `form` (201 expected) and returns what the applicant keeps.

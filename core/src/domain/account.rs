@@ -162,6 +162,22 @@ pub struct Account {
     /// Set by an administrator: no login, and every session ends at once.
     #[serde(default)]
     pub disabled: bool,
+    /// The enrolled second factor (TOTP), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_factor: Option<SecondFactor>,
+}
+
+/// An enrolled TOTP authenticator (RFC 6238) with the recovery codes left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactor {
+    /// The TOTP secret, sealed with a key held outside the table (`MFA_SECRET_KEY`).
+    pub sealed_secret: String,
+    /// The last time step a code was accepted for: a code of it or of an earlier one is refused.
+    pub last_step: u64,
+    /// SHA-256 of the recovery codes not used yet (each works once).
+    pub recovery_codes: Vec<TokenHash>,
+    /// When it was enrolled.
+    pub enrolled_at: Timestamp,
 }
 
 impl Account {
@@ -197,6 +213,7 @@ impl Account {
             last_login_at: None,
             credential: 0,
             disabled: false,
+            second_factor: None,
         }
     }
 }

@@ -11,12 +11,13 @@ use time::Duration;
 use super::{
     passwords::PasswordHasher,
     postman::Postman,
+    second_factor::{self, Authenticators, MFA_TOKEN_TTL},
     sessions::{Claims, LiveSessions, Session},
 };
 use crate::{
     domain::{
         Account, FieldError, FieldErrors, FieldReader, InvalidForm, Language, NewPassword, PasswordContext,
-        PasswordState, SecretToken, Timestamp, TokenHash, Username, WeakReason,
+        PasswordState, Role, SecondFactor, SecretToken, Timestamp, TokenHash, Username, WeakReason,
     },
     ports::{
         AccountStore, Admission, ChangeGrant, Clock, EmailKind, GrantPurpose, GrantStore, InfraError,
@@ -54,6 +55,34 @@ pub struct ChangeRequired {
     pub expires_in: i64,
 }
 
+/// The answer when a second factor must follow the password.
+#[derive(Debug, Serialize)]
+pub struct MfaChallenge {
+    /// Always `second_factor_required`.
+    pub status: &'static str,
+    /// The token for `POST /auth/mfa`.
+    pub mfa_token: String,
+    /// Seconds until it lapses.
+    pub expires_in: i64,
+}
+
+/// The answer when an operator must enrol an authenticator before any session.
+#[derive(Debug, Serialize)]
+pub struct MfaEnrolment {
+    /// Always `mfa_enrolment_required`.
+    pub status: &'static str,
+    /// The token for `POST /auth/mfa`, with the first code.
+    pub mfa_token: String,
+    /// The TOTP secret, base32.
+    pub secret: String,
+    /// The `otpauth://totp/...` URI the QR code shows.
+    pub otpauth_uri: String,
+    /// That QR code, an SVG document.
+    pub qr_svg: String,
+    /// Seconds until it lapses.
+    pub expires_in: i64,
+}
+
 /// The outcome of a correct login.
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
@@ -62,6 +91,44 @@ pub enum LoginOutcome {
     Authenticated(Session),
     /// No session until the password is changed.
     ChangeRequired(ChangeRequired),
+    /// No session until the second factor is given.
+    SecondFactorRequired(MfaChallenge),
+    /// No session until an authenticator is enrolled.
+    MfaEnrolmentRequired(MfaEnrolment),
+}
+
+/// `POST /auth/mfa` as read at the edge.
+pub struct MfaAnswer {
+    /// The token of the login's answer.
+    pub mfa_token: String,
+    /// The authenticator's code, or a recovery code.
+    pub code: String,
+}
+
+impl MfaAnswer {
+    /// Reads `mfa_token` and `code`, both required; errors told in `language`.
+    pub fn read(body: &Map<String, Value>, language: Language) -> Result<Self, InvalidForm> {
+        let mut reader = FieldReader::lenient(body);
+        let mfa_token = reader.required("mfa_token", typed);
+        let code = reader.required("code", typed);
+        reader.finish(language)?;
+        match (mfa_token, code) {
+            (Some(mfa_token), Some(code)) => Ok(Self { mfa_token, code }),
+            _ => Err(InvalidForm { language, errors: FieldErrors::default() }),
+        }
+    }
+}
+
+/// The session answer of a completed second factor; after an enrolment, with the recovery codes
+/// (shown this once).
+#[derive(Debug, Serialize)]
+pub struct MfaCompleted {
+    /// The session.
+    #[serde(flatten)]
+    pub session: Session,
+    /// The ten single-use recovery codes of a new enrolment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_codes: Option<Vec<String>>,
 }
 
 /// Why authentication failed.
@@ -82,6 +149,12 @@ pub enum AuthError {
     /// The reset token is unknown, used, replaced by a newer one or lapsed.
     #[error("invalid reset token")]
     InvalidResetToken,
+    /// The second factor's code is wrong or was already used.
+    #[error("invalid code")]
+    InvalidCode,
+    /// The token between password and second factor is unknown, used or lapsed.
+    #[error("invalid mfa token")]
+    InvalidMfaToken,
     /// Too many requests from this source or for this account: retry after this many seconds.
     #[error("rate limited")]
     RateLimited(i64),
@@ -252,6 +325,7 @@ pub struct AuthService {
     grants: Arc<dyn GrantStore>,
     hasher: PasswordHasher,
     sessions: LiveSessions,
+    authenticators: Authenticators,
     postman: Postman,
     clock: Arc<dyn Clock>,
 }
@@ -262,11 +336,12 @@ impl AuthService {
         ports: AuthPorts,
         hasher: PasswordHasher,
         sessions: LiveSessions,
+        authenticators: Authenticators,
         postman: Postman,
         clock: Arc<dyn Clock>,
     ) -> Self {
         let AuthPorts { accounts, attempts, grants } = ports;
-        Self { accounts, attempts, grants, hasher, sessions, postman, clock }
+        Self { accounts, attempts, grants, hasher, sessions, authenticators, postman, clock }
     }
 
     /// The claims of a valid session token whose session is still open.
@@ -295,35 +370,154 @@ impl AuthService {
             self.fail(&key, attempt, now).await?;
             return Err(AuthError::InvalidCredentials);
         }
-        self.attempts.clear_login_failures(&key).await?;
-        let Some(mut account) = account.filter(|account| !account.disabled) else {
+        let Some(account) = account.filter(|account| !account.disabled) else {
+            self.attempts.clear_login_failures(&key).await?;
             return Err(AuthError::InvalidCredentials);
         };
         match account.password {
-            PasswordState::Temporary { expires_at } if expires_at <= now => Err(AuthError::TemporaryPasswordExpired),
+            PasswordState::Temporary { expires_at } if expires_at <= now => {
+                self.attempts.clear_login_failures(&key).await?;
+                Err(AuthError::TemporaryPasswordExpired)
+            }
             PasswordState::Temporary { .. } | PasswordState::Legacy { .. } => {
+                self.attempts.clear_login_failures(&key).await?;
                 Ok(LoginOutcome::ChangeRequired(self.change_required(&account, now).await?))
             }
-            PasswordState::Permanent => {
-                let expected = account.version;
-                account.last_login_at = Some(now);
-                account.version += 1;
-                if let Err(error) = self.accounts.save_account(&account, expected).await {
-                    tracing::warn!(error = %error, "last login time not recorded");
-                }
-                Ok(LoginOutcome::Authenticated(self.sessions.open(&account, now).await?))
-            }
+            PasswordState::Permanent => match self.second_factor_step(&account, now).await? {
+                // The failures are forgotten only once the second factor is right too.
+                Some(challenge) => Ok(challenge),
+                None => Ok(LoginOutcome::Authenticated(self.finish_login(account, now).await?)),
+            },
             PasswordState::Pending | PasswordState::Activation { .. } => Err(AuthError::InvalidCredentials),
         }
     }
 
+    /// `POST /auth/mfa`: the code of the account's authenticator (or one of its recovery codes)
+    /// after a correct password, or the first code of the authenticator being enrolled. A wrong
+    /// or replayed code counts as a failed login.
+    pub async fn second_factor(&self, answer: MfaAnswer) -> Result<MfaCompleted, AuthError> {
+        let now = self.clock.now();
+        let hash = TokenHash::of(&answer.mfa_token);
+        let grant = self.grants.grant(&hash, now).await?;
+        let grant = grant
+            .filter(|g| matches!(g.purpose, GrantPurpose::SecondFactor | GrantPurpose::Enrolment))
+            .ok_or(AuthError::InvalidMfaToken)?;
+        let key = grant.username.as_str().to_string();
+        let (account, attempt) = self.load(&key, now).await?;
+        let mut account =
+            account.filter(|a| a.credential == grant.credential && !a.disabled).ok_or(AuthError::InvalidMfaToken)?;
+        let username = account.username.clone();
+        let mut recovery_codes = None;
+        let accepted = match (&grant.purpose, &mut account.second_factor, &grant.pending_secret) {
+            (GrantPurpose::Enrolment, None, Some(sealed)) => {
+                match self.authenticators.check(sealed, &username, &answer.code, now, None) {
+                    Some(step) => {
+                        let (codes, hashes) = second_factor::recovery_codes()?;
+                        recovery_codes = Some(codes);
+                        account.second_factor = Some(SecondFactor {
+                            sealed_secret: sealed.clone(),
+                            last_step: step,
+                            recovery_codes: hashes,
+                            enrolled_at: now,
+                        });
+                        true
+                    }
+                    None => false,
+                }
+            }
+            (GrantPurpose::SecondFactor, Some(factor), _) if second_factor::is_totp_code(&answer.code) => {
+                let step = self.authenticators.check(
+                    &factor.sealed_secret,
+                    &username,
+                    &answer.code,
+                    now,
+                    Some(factor.last_step),
+                );
+                step.map(|step| factor.last_step = step).is_some()
+            }
+            (GrantPurpose::SecondFactor, Some(factor), _) => second_factor::use_recovery_code(factor, &answer.code),
+            _ => return Err(AuthError::InvalidMfaToken),
+        };
+        if !accepted {
+            self.fail(&key, attempt, now).await?;
+            tracing::warn!(event = "second_factor", username = %username, outcome = "invalid_code", "wrong or replayed code");
+            return Err(AuthError::InvalidCode);
+        }
+        // One acceptance per code: the account's version (its last step, its codes) and the
+        // grant are both conditions; a parallel use of the same code loses here.
+        let expected = account.version;
+        account.version += 1;
+        match self.accounts.save_account(&account, expected).await {
+            Ok(()) => {}
+            Err(TransitionError::Infra(e)) => return Err(e.into()),
+            Err(_) => return Err(AuthError::InvalidCode),
+        }
+        if !self.grants.consume_grant(&hash).await? {
+            return Err(AuthError::InvalidMfaToken);
+        }
+        let event = if recovery_codes.is_some() { "mfa_enrolled" } else { "second_factor" };
+        tracing::info!(event, username = %username, outcome = "accepted", "second factor accepted");
+        let session = self.finish_login(account, now).await?;
+        Ok(MfaCompleted { session, recovery_codes })
+    }
+
+    /// The challenge that must follow a correct password: the account's second factor, or, for an
+    /// operator without one, its enrolment; `None` when a session may open at once.
+    async fn second_factor_step(&self, account: &Account, now: Timestamp) -> Result<Option<LoginOutcome>, AuthError> {
+        let enrolment = match (&account.second_factor, account.role) {
+            (Some(_), _) => None,
+            (None, Role::Operator) => Some(self.authenticators.enrol(&account.username)?),
+            (None, Role::Applicant) => return Ok(None),
+        };
+        let token = SecretToken::generate().map_err(|e| InfraError::unexpected("no randomness", e))?;
+        let grant = ChangeGrant {
+            username: account.username.clone(),
+            purpose: if enrolment.is_some() { GrantPurpose::Enrolment } else { GrantPurpose::SecondFactor },
+            pending_secret: enrolment.as_ref().map(|e| e.sealed_secret.clone()),
+            credential: account.credential,
+            expires_at: now.plus(MFA_TOKEN_TTL),
+        };
+        self.grants.store_grant(&token.hash(), &grant).await?;
+        let mfa_token = token.expose().to_string();
+        let expires_in = MFA_TOKEN_TTL.whole_seconds();
+        Ok(Some(match enrolment {
+            None => LoginOutcome::SecondFactorRequired(MfaChallenge {
+                status: "second_factor_required",
+                mfa_token,
+                expires_in,
+            }),
+            Some(enrolment) => LoginOutcome::MfaEnrolmentRequired(MfaEnrolment {
+                status: "mfa_enrolment_required",
+                mfa_token,
+                secret: enrolment.secret,
+                otpauth_uri: enrolment.otpauth_uri,
+                qr_svg: enrolment.qr_svg,
+                expires_in,
+            }),
+        }))
+    }
+
+    /// A complete login: the failures forgotten, the time recorded, a session opened.
+    async fn finish_login(&self, mut account: Account, now: Timestamp) -> Result<Session, AuthError> {
+        self.attempts.clear_login_failures(account.username.as_str()).await?;
+        let expected = account.version;
+        account.last_login_at = Some(now);
+        account.version += 1;
+        if let Err(error) = self.accounts.save_account(&account, expected).await {
+            tracing::warn!(error = %error, "last login time not recorded");
+        }
+        tracing::info!(event = "login", username = %account.username, outcome = "session", "logged in");
+        Ok(self.sessions.open(&account, now).await?)
+    }
+
     /// `POST /auth/password`: sets a password that meets the policy, sends the "password changed"
-    /// email, and opens a session. The temporary password or link used can never work again.
+    /// email, and opens a session, or, after a first access, asks for the second factor (an
+    /// operator enrols one). The temporary password or link used can never work again.
     pub async fn change_password(
         &self,
         authority: ChangeAuthority,
         new_password: SecretString,
-    ) -> Result<Session, AuthError> {
+    ) -> Result<LoginOutcome, AuthError> {
         let now = self.clock.now();
         let (mut account, grant) = match authority {
             ChangeAuthority::Grant(token) => {
@@ -358,9 +552,14 @@ impl AuthService {
             SetError::Refused(e) => e,
             SetError::GrantUsed => AuthError::InvalidChangeToken,
         })?;
-        self.attempts.clear_login_failures(account.username.as_str()).await?;
         tracing::info!(event = "password_changed", username = %account.username, outcome = "changed", "password changed");
-        Ok(self.sessions.open(&account, now).await?)
+        if grant.is_some()
+            && let Some(challenge) = self.second_factor_step(&account, now).await?
+        {
+            return Ok(challenge);
+        }
+        self.attempts.clear_login_failures(account.username.as_str()).await?;
+        Ok(LoginOutcome::Authenticated(self.sessions.open(&account, now).await?))
     }
 
     /// The account of `key` and the number of this attempt, counted before any password check
@@ -404,6 +603,7 @@ impl AuthService {
         let grant = ChangeGrant {
             username: account.username.clone(),
             purpose: GrantPurpose::Change,
+            pending_secret: None,
             credential: account.credential,
             expires_at: now.plus(CHANGE_TOKEN_TTL),
         };

@@ -130,6 +130,7 @@ impl CredentialIssuer {
         let grant = ChangeGrant {
             username: account.username.clone(),
             purpose: GrantPurpose::Reset,
+            pending_secret: None,
             credential: account.credential,
             expires_at,
         };
@@ -161,6 +162,7 @@ impl CredentialIssuer {
                 let grant = ChangeGrant {
                     username: account.username.clone(),
                     purpose: GrantPurpose::Change,
+                    pending_secret: None,
                     credential: account.credential,
                     expires_at,
                 };

@@ -217,6 +217,7 @@ pub fn account_of(record: &LegacyRecord, now: Timestamp) -> Result<Account, Vec<
         last_login_at: None,
         credential: 0,
         disabled: false,
+        second_factor: None,
     })
 }
 

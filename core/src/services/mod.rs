@@ -11,4 +11,5 @@ pub mod operator;
 pub mod passwords;
 pub mod postman;
 pub mod recovery;
+pub mod second_factor;
 pub mod sessions;

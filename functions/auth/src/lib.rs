@@ -8,7 +8,7 @@ use accreditation::{
         source_ip,
     },
     services::{
-        auth::{AuthService, ChangeAuthority, ChangeBy, Login, PasswordChange},
+        auth::{AuthService, ChangeAuthority, ChangeBy, Login, MfaAnswer, PasswordChange},
         recovery::{PasswordRecovery, ResetConfirm, ResetRequest},
     },
 };
@@ -54,6 +54,10 @@ async fn route(services: Services<'_>, request: &Request) -> Result<Response<Bod
             auth.logout(bearer_token(request.headers())).await?;
             Ok(no_content())
         }
+        (["auth", "mfa"], &Method::POST) => {
+            let answer = MfaAnswer::read(&json_object(request)?.object, language)?;
+            Ok(json_response(StatusCode::OK, &auth.second_factor(answer).await?))
+        }
         (["auth", "password-reset"], &Method::POST) => {
             let reset = ResetRequest::read(&json_object(request)?.object, source_ip(request), language)?;
             Ok(json_response(StatusCode::ACCEPTED, &recovery.request(reset).await?))
@@ -66,6 +70,7 @@ async fn route(services: Services<'_>, request: &Request) -> Result<Response<Bod
             ["auth", "login"]
             | ["auth", "password"]
             | ["auth", "logout"]
+            | ["auth", "mfa"]
             | ["auth", "password-reset"]
             | ["auth", "password-reset", "confirm"],
             _,

@@ -59,7 +59,7 @@ export function mountLogin(root, onAuthenticated, notice = null) {
     if (answer.status === 200 && answer.body.status === 'password_change_required') {
       showChange(root, answer.body.change_token, username, onAuthenticated, 'change.intro');
     } else if (answer.status === 200) {
-      onAuthenticated(answer.body, username, false);
+      proceed(root, answer.body, username, onAuthenticated, false);
     } else {
       form.elements['login-password'].value = '';
       const message = {
@@ -81,12 +81,87 @@ function showLoginErrors(form, alert, errors) {
   showAlert(alert, t('err.summary', { count: Object.keys(errors).length }));
 }
 
+/** What follows a correct password (or a first change): the session, or the second factor. */
+function proceed(root, answer, username, onAuthenticated, changed) {
+  if (answer.status === 'second_factor_required') showCode(root, answer.mfa_token, username, onAuthenticated, changed);
+  else if (answer.status === 'mfa_enrolment_required') showEnrolment(root, answer, username, onAuthenticated, changed);
+  else onAuthenticated(answer, username, changed);
+}
+
+/** The code form of a second factor; `intro` (nodes) above it. Calls `onAccepted(body)` on 200. */
+function codeForm(root, mfaToken, onAuthenticated, onAccepted, titleKey, intro) {
+  const alert = h('div', { class: 'alert', role: 'alert', hidden: true });
+  const form = h('form', { novalidate: true },
+    h('p', { class: 'hint', id: 'mfa-hint', 'data-t': 'mfa.hint' }, t('mfa.hint')),
+    inputField('mfa-code', 'mfa.code', { autocomplete: 'one-time-code', autocapitalize: 'none', spellcheck: 'false', 'aria-describedby': 'mfa-hint e-mfa-code' }),
+    h('button', { type: 'submit', class: 'primary', 'data-t': 'mfa.submit' }, t('mfa.submit')));
+  root.replaceChildren(h('section', { class: 'login', 'aria-labelledby': 'mfa-title' },
+    h('h2', { id: 'mfa-title', 'data-t': titleKey }, t(titleKey)), ...intro, alert, form));
+  form.elements['mfa-code'].focus();
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const code = form.elements['mfa-code'].value.trim();
+    if (!code) {
+      form.elements['mfa-code'].setAttribute('aria-invalid', 'true');
+      document.getElementById('e-mfa-code').textContent = t('err.required');
+      showAlert(alert, t('err.summary', { count: 1 }));
+      return;
+    }
+    const button = form.querySelector('button');
+    button.disabled = true;
+    const answer = await api('POST', '/auth/mfa', { body: { mfa_token: mfaToken, code } });
+    button.disabled = false;
+    form.elements['mfa-code'].value = '';
+    if (answer.status === 200) {
+      onAccepted(answer.body);
+    } else if (answer.body.error === 'invalid_mfa_token') {
+      mountLogin(root, onAuthenticated, t('mfa.expired'));
+    } else if (answer.body.error === 'account_locked') {
+      mountLogin(root, onAuthenticated, t('login.locked', { minutes: retryMinutes(answer.headers) }));
+    } else {
+      form.elements['mfa-code'].setAttribute('aria-invalid', 'true');
+      showAlert(alert, answer.body.error === 'invalid_code' ? t('mfa.invalid') : (answer.body.message || t('err.generic')));
+    }
+  });
+}
+
+/** Every login of an account with a second factor: its code or a recovery code. */
+function showCode(root, mfaToken, username, onAuthenticated, changed) {
+  codeForm(root, mfaToken, onAuthenticated, (body) => onAuthenticated(body, username, changed), 'mfa.title', []);
+}
+
+/**
+ * An operator's enrolment: the QR code and the key for the authenticator app, its first code,
+ * then the recovery codes, shown this once.
+ */
+function showEnrolment(root, answer, username, onAuthenticated, changed) {
+  const qr = 'data:image/svg+xml;base64,' + btoa(answer.qr_svg);
+  const intro = [
+    h('p', { 'data-t': 'mfa.enrol_intro' }, t('mfa.enrol_intro')),
+    h('img', { class: 'qr', src: qr, width: 200, height: 200, alt: t('mfa.qr_alt') }),
+    h('p', {}, h('span', { 'data-t': 'mfa.key' }, t('mfa.key')), ' ', h('code', { id: 'mfa-secret' }, answer.secret)),
+  ];
+  codeForm(root, answer.mfa_token, onAuthenticated, (body) => showRecoveryCodes(root, body, username, onAuthenticated, changed), 'mfa.enrol_title', intro);
+}
+
+function showRecoveryCodes(root, body, username, onAuthenticated, changed) {
+  const next = h('button', { type: 'button', class: 'primary', 'data-t': 'mfa.saved' }, t('mfa.saved'));
+  const section = h('section', { class: 'login', tabindex: '-1', 'aria-labelledby': 'codes-title' },
+    h('h2', { id: 'codes-title', 'data-t': 'mfa.codes_title' }, t('mfa.codes_title')),
+    h('p', { 'data-t': 'mfa.codes_intro' }, t('mfa.codes_intro')),
+    h('ol', { class: 'recovery-codes', id: 'recovery-codes' }, (body.recovery_codes || []).map((code) => h('li', {}, h('code', {}, code)))),
+    next);
+  root.replaceChildren(section);
+  section.focus();
+  next.addEventListener('click', () => onAuthenticated(body, username, changed));
+}
+
 /** The forced change: a new password twice, checked by the server's policy. */
 function showChange(root, changeToken, username, onAuthenticated, introKey) {
   showNewPassword(root, {
     introKey,
     send: (password) => api('POST', '/auth/password', { body: { change_token: changeToken, new_password: password } }),
-    onDone: (answer) => onAuthenticated(answer, username, true),
+    onDone: (answer) => proceed(root, answer, username, onAuthenticated, true),
     invalidError: 'invalid_change_token',
     onInvalid: () => mountLogin(root, onAuthenticated, t('change.token')),
   });

@@ -278,6 +278,23 @@ impl GrantStore for DynamoStore {
         Ok(item.map(|i| i.grant).filter(|g| g.expires_at > now))
     }
 
+    async fn consume_grant(&self, token: &TokenHash) -> Result<bool, InfraError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PK, s(grant_pk(token)))
+            .key(SK, s("GRANT"))
+            .condition_expression("attribute_exists(PK)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(classify("DynamoDB", "DeleteItem", e)),
+        }
+    }
+
     /// The new grant and the pointer to it in one transaction, deleting the grant the pointer
     /// named: an older link is then refused by the change's own condition on its grant.
     async fn store_reset(&self, token: &TokenHash, grant: &ChangeGrant) -> Result<(), InfraError> {
