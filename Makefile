@@ -1,5 +1,5 @@
 # The entry points a person needs. Everything else is in scripts/.
-.PHONY: dev test build deploy lint-infra operator import-legacy legacy-dormant bench lint fmt clean
+.PHONY: dev test build deploy lint-infra operator operator-disable operator-enable operator-unlock operator-reset-mfa import-legacy legacy-dormant bench lint fmt clean
 
 ## Start the local AWS emulator and serve every function (Ctrl-C stops everything).
 dev:
@@ -25,6 +25,11 @@ lint-infra:
 operator:
 	@test -n "$(USERNAME)" -a -n "$(EMAIL)" || { echo "usage: make operator USERNAME=<username> EMAIL=<address> [OPERATOR_LANGUAGE=it|en]"; exit 2; }
 	@scripts/admin.sh operator --username "$(USERNAME)" --email "$(EMAIL)" --language "$(or $(OPERATOR_LANGUAGE),it)"
+
+## Administer an operator on the running stack (audited): make operator-disable|operator-enable|operator-unlock|operator-reset-mfa USERNAME=<u>
+operator-disable operator-enable operator-unlock operator-reset-mfa:
+	@test -n "$(USERNAME)" || { echo "usage: make $@ USERNAME=<username>"; exit 2; }
+	@scripts/admin.sh operator "$(patsubst operator-%,%,$@)" --username "$(USERNAME)"
 
 ## Import the old portal's accounts: make import-legacy FILE=<export.csv|.jsonl> [DRY_RUN=1] [AWS=1]
 import-legacy:

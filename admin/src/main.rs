@@ -6,6 +6,10 @@
 //!   `UPLOAD_ALLOWED_ORIGINS`). Idempotent: existing resources are kept.
 //! - `admin operator --username <u> --email <e> [--language it|en]`: creates an operator account
 //!   and emails its initial credentials; nothing secret is printed.
+//! - `admin operator disable|enable|unlock|reset-mfa --username <u>`: disables an operator (every
+//!   session ends at once), enables them again, lifts their lock, or removes their second factor
+//!   (the next login enrols a new one); each written to the account's audit trail with the
+//!   administrator (`ADMIN_ACTOR`, else the OS user).
 //! - `admin import-legacy <export.csv|export.jsonl> [--dry-run] [--report <path>]`: imports the old
 //!   portal's accounts (`TABLE_NAME`); rows skipped or invalid go to the report
 //!   (`<export>.report.csv` by default). Idempotent: a second run skips what the first imported.
@@ -23,10 +27,11 @@ use accreditation::{
     adapters::{bootstrap, dynamodb::DynamoStore},
     app::{Wiring, s3_client, sdk_config},
     config::DEFAULT_REGION,
-    domain::{Email, Language, PasswordState, Timestamp, Username},
+    domain::{AdminAction, Email, Language, PasswordState, Timestamp, Username},
     http::error_chain,
     ports::{CreateAccountError, InfraError, LegacyAccountStore},
     services::{
+        account_admin::{AdminError, administer},
         legacy_import::{Totals, import_file},
         operator::create_operator,
         postman::Delivery,
@@ -37,6 +42,7 @@ use aws_sdk_dynamodb::config::retry::RetryConfig;
 const USAGE: &str = "usage:
   admin bootstrap
   admin operator --username <username> --email <address> [--language it|en]
+  admin operator disable|enable|unlock|reset-mfa --username <username>
   admin import-legacy <export.csv|export.jsonl> [--dry-run] [--report <path>]
   admin legacy-dormant --days <n>";
 
@@ -45,6 +51,9 @@ async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("bootstrap") if args.len() == 1 => run_bootstrap().await,
+        Some("operator") if args.get(1).and_then(|a| AdminAction::parse(a)).is_some() => {
+            run_administer(&args[1..]).await
+        }
         Some("operator") => run_operator(&args[1..]).await,
         Some("import-legacy") => run_import(&args[1..]).await,
         Some("legacy-dormant") => run_dormant(&args[1..]).await,
@@ -138,6 +147,32 @@ async fn run_operator(args: &[String]) -> Result<(), String> {
         Err(CreateAccountError::UsernameTaken) => Err(format!("the username {username} is taken")),
         Err(CreateAccountError::Infra(e)) => Err(format!("could not create the operator: {}", error_chain(&e))),
     }
+}
+
+async fn run_administer(args: &[String]) -> Result<(), String> {
+    let [word, flag, username] = args else { return Err(USAGE.to_string()) };
+    let action = AdminAction::parse(word).ok_or(USAGE)?;
+    if flag != "--username" {
+        return Err(USAGE.to_string());
+    }
+    let username = Username::parse(username).ok_or_else(|| format!("{username:?} is not a username"))?;
+    let actor = var("ADMIN_ACTOR").or_else(|_| var("USER")).unwrap_or_else(|_| "admin".into());
+    let wiring = Wiring::from_env().await.map_err(|e| e.to_string())?;
+    let store = wiring.store();
+    let account = administer(store.as_ref(), store.as_ref(), wiring.clock.as_ref(), &username, action, &actor)
+        .await
+        .map_err(|e| match e {
+            AdminError::Infra(e) => error_chain(&e),
+            other => other.to_string(),
+        })?;
+    let done = match action {
+        AdminAction::Disable => "disabled: every session ended",
+        AdminAction::Enable => "enabled",
+        AdminAction::Unlock => "unlocked: the failed logins are forgotten",
+        AdminAction::ResetMfa => "second factor removed: the next login enrols a new one; every session ended",
+    };
+    println!("operator {} {done} (audited as {actor})", account.username);
+    Ok(())
 }
 
 /// Seconds between two progress lines of an import.

@@ -18,9 +18,9 @@ use crate::{
         TokenHash, Username,
     },
     ports::{
-        AccountStore, Admission, ChangeGrant, Clock, CreateAccountError, CreateError, DocumentStore, GrantStore,
-        IdempotencyRecord, InfraError, LoginAttemptStore, Mailer, NewRequest, Outbox, OutboxEmail, OutboxStatus,
-        OutgoingEmail, QueuePosition, RateLimiter, RequestStore, SessionRecord, SessionStore, Transition,
+        AccountAuditEntry, AccountStore, Admission, ChangeGrant, Clock, CreateAccountError, CreateError, DocumentStore,
+        GrantStore, IdempotencyRecord, InfraError, LoginAttemptStore, Mailer, NewRequest, Outbox, OutboxEmail,
+        OutboxStatus, OutgoingEmail, QueuePosition, RateLimiter, RequestStore, SessionRecord, SessionStore, Transition,
         TransitionError, UploadForm,
     },
     services::{
@@ -88,6 +88,8 @@ pub struct Tables {
     pub resets: HashMap<Username, TokenHash>,
     /// Rate-limit counters by scope and window start.
     pub rates: HashMap<(String, i64), u32>,
+    /// Administrators' actions by account.
+    pub account_audit: HashMap<Username, Vec<AccountAuditEntry>>,
 }
 
 /// The login attempts of one username.
@@ -381,6 +383,26 @@ impl AccountStore for FakeStore {
         tables.accounts.insert(account.username.clone(), account.clone());
         tables.outbox.insert(email.id.clone(), email.clone());
         Ok(())
+    }
+
+    async fn save_account_audited(
+        &self,
+        account: &Account,
+        expected_version: u64,
+        entry: &AccountAuditEntry,
+    ) -> Result<(), TransitionError> {
+        let mut tables = self.enter("save_account_audited")?;
+        match tables.accounts.get(&account.username) {
+            Some(stored) if stored.version == expected_version => {}
+            _ => return Err(TransitionError::Conflict),
+        }
+        tables.accounts.insert(account.username.clone(), account.clone());
+        tables.account_audit.entry(account.username.clone()).or_default().push(entry.clone());
+        Ok(())
+    }
+
+    async fn account_audit(&self, username: &Username) -> Result<Vec<AccountAuditEntry>, InfraError> {
+        Ok(self.enter("account_audit")?.account_audit.get(username).cloned().unwrap_or_default())
     }
 
     async fn accounts_with_email(&self, email: &Email) -> Result<Vec<Account>, InfraError> {

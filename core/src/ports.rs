@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    Account, AccreditationRequest, AuditEntry, DocumentType, Email, Language, Reference, RequestId, Timestamp,
-    TokenHash, Username,
+    Account, AccreditationRequest, AdminAction, AuditEntry, DocumentType, Email, Language, Reference, RequestId,
+    Timestamp, TokenHash, Username,
 };
 use crate::workflow::Status;
 
@@ -403,6 +403,17 @@ pub enum CreateAccountError {
     Infra(#[from] InfraError),
 }
 
+/// An administrator's action on an account, as its audit trail keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountAuditEntry {
+    /// When.
+    pub at: Timestamp,
+    /// Who (the administrator running the command).
+    pub actor: String,
+    /// What.
+    pub action: AdminAction,
+}
+
 /// Accounts of applicants and operators.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
@@ -423,6 +434,16 @@ pub trait AccountStore: Send + Sync {
     ) -> Result<(), TransitionError>;
     /// The next number for usernames built on `base` (1, 2, ...).
     async fn next_username_number(&self, base: &str) -> Result<u64, InfraError>;
+    /// Saves the account if still at `expected_version`, with the audit entry of the
+    /// administrator's action that changed it: all or nothing.
+    async fn save_account_audited(
+        &self,
+        account: &Account,
+        expected_version: u64,
+        entry: &AccountAuditEntry,
+    ) -> Result<(), TransitionError>;
+    /// The administrators' actions on the account, oldest first.
+    async fn account_audit(&self, username: &Username) -> Result<Vec<AccountAuditEntry>, InfraError>;
     /// Every account whose email address is `email` (whatever its case), by username.
     async fn accounts_with_email(&self, email: &Email) -> Result<Vec<Account>, InfraError>;
 }

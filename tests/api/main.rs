@@ -3,6 +3,7 @@
 // Helpers of the tests too: a failed unwrap is a failed test, reported with its place.
 #![allow(clippy::unwrap_used)]
 
+mod admin;
 mod authorizer;
 mod bounces;
 mod documents;

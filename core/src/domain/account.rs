@@ -167,6 +167,33 @@ pub struct Account {
     pub second_factor: Option<SecondFactor>,
 }
 
+/// An administrator's action on an operator's account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdminAction {
+    /// No login, every session ended.
+    Disable,
+    /// Logins again (sessions ended by the disable stay ended).
+    Enable,
+    /// The failed logins forgotten: the lock lifts.
+    Unlock,
+    /// The second factor removed: the next login enrols a new one; every session ended.
+    ResetMfa,
+}
+
+impl AdminAction {
+    /// Parses the command's word (`disable`, `enable`, `unlock`, `reset-mfa`).
+    pub fn parse(word: &str) -> Option<Self> {
+        match word {
+            "disable" => Some(Self::Disable),
+            "enable" => Some(Self::Enable),
+            "unlock" => Some(Self::Unlock),
+            "reset-mfa" => Some(Self::ResetMfa),
+            _ => None,
+        }
+    }
+}
+
 /// An enrolled TOTP authenticator (RFC 6238) with the recovery codes left.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecondFactor {

@@ -47,7 +47,7 @@ pub mod secret_token;
 pub mod text_field;
 pub mod timestamp;
 
-pub use account::{Account, PasswordState, Role, SecondFactor, Username};
+pub use account::{Account, AdminAction, PasswordState, Role, SecondFactor, Username};
 pub use application_form::{Applicant, ApplicationForm, FormRules, InvalidForm};
 pub use birth_date::BirthDate;
 pub use country::{CountryCode, EidasCountries};

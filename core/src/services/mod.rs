@@ -1,6 +1,7 @@
 //! The use cases, written against the ports.
 
 pub mod acceptance;
+pub mod account_admin;
 pub mod applicant;
 pub mod auth;
 pub mod credentials;

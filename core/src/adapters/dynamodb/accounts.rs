@@ -11,16 +11,16 @@ use aws_sdk_dynamodb::{
 use super::{
     DynamoStore, Writes, classify, from_item,
     items::{
-        AccountItem, GrantItem, LEGACY_ACCOUNTS, LoginItem, OutboxItem, ResetItem, account_email_key, account_pk,
-        grant_pk, login_pk, reset_pk,
+        AccountAuditItem, AccountItem, GrantItem, LEGACY_ACCOUNTS, LoginItem, OutboxItem, ResetItem, account_email_key,
+        account_pk, grant_pk, login_pk, reset_pk,
     },
     key, n, s, to_item,
 };
 use crate::{
     domain::{Account, Email, Timestamp, TokenHash, Username},
     ports::{
-        AccountStore, Admission, ChangeGrant, CreateAccountError, GrantStore, InfraError, LegacyAccountStore,
-        LoginAttemptStore, OutboxEmail, TransitionError,
+        AccountAuditEntry, AccountStore, Admission, ChangeGrant, CreateAccountError, GrantStore, InfraError,
+        LegacyAccountStore, LoginAttemptStore, OutboxEmail, TransitionError,
     },
     schema::{GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, PK, SK, TTL_ATTRIBUTE},
 };
@@ -38,6 +38,13 @@ fn millis(at: Timestamp) -> i64 {
 enum NewAccount {
     Account,
     Email,
+}
+
+/// The writes of an administrator's action.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Administered {
+    Account,
+    Audit,
 }
 
 /// The writes of a password reset's link.
@@ -132,6 +139,42 @@ impl AccountStore for DynamoStore {
             }
             Err(cancelled) => Err(cancelled.into_infra().into()),
         }
+    }
+
+    async fn save_account_audited(
+        &self,
+        account: &Account,
+        expected_version: u64,
+        entry: &AccountAuditEntry,
+    ) -> Result<(), TransitionError> {
+        let mut writes = Writes::on(&self.table);
+        writes.put_versioned(Administered::Account, to_item(&AccountItem::of(account))?, expected_version)?;
+        let audit = AccountAuditItem::of(account.username.as_str(), entry, account.version);
+        writes.put_new(Administered::Audit, to_item(&audit)?)?;
+        match self.transact(writes).await {
+            Ok(()) => Ok(()),
+            Err(cancelled) if cancelled.failed(Administered::Account) => Err(TransitionError::Conflict),
+            Err(cancelled) => Err(cancelled.into_infra().into()),
+        }
+    }
+
+    async fn account_audit(&self, username: &Username) -> Result<Vec<AccountAuditEntry>, InfraError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :audit)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", s(account_pk(username.as_str())))
+            .expression_attribute_values(":audit", s("AUDIT#"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "Query", e))?;
+        let items: Vec<AccountAuditItem> =
+            output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
+        Ok(items.into_iter().map(|i| i.entry).collect())
     }
 
     async fn accounts_with_email(&self, email: &Email) -> Result<Vec<Account>, InfraError> {

@@ -7,7 +7,7 @@ use crate::{
     domain::{
         Account, AccreditationRequest, AuditEntry, Email, PasswordState, Reference, RequestId, Timestamp, TokenHash,
     },
-    ports::{ChangeGrant, IdempotencyRecord, OutboxEmail, OutboxStatus, SessionRecord},
+    ports::{AccountAuditEntry, ChangeGrant, IdempotencyRecord, OutboxEmail, OutboxStatus, SessionRecord},
     workflow::Status,
 };
 
@@ -298,5 +298,23 @@ pub(super) struct ResetItem {
 impl ResetItem {
     pub(super) fn of(username: &str, token: &TokenHash, expires_at: Timestamp) -> Self {
         Self { keys: Keys::new(reset_pk(username), "RESET"), ttl: expires_at.unix(), token: token.clone() }
+    }
+}
+
+/// An administrator's action on an account, beside the account's item.
+#[derive(Serialize, Deserialize)]
+pub(super) struct AccountAuditItem {
+    #[serde(flatten)]
+    keys: Keys,
+    #[serde(flatten)]
+    pub(super) entry: AccountAuditEntry,
+}
+
+impl AccountAuditItem {
+    pub(super) fn of(username: &str, entry: &AccountAuditEntry, version: u64) -> Self {
+        Self {
+            keys: Keys::new(account_pk(username), &format!("AUDIT#{}#{version:06}", entry.at)),
+            entry: entry.clone(),
+        }
     }
 }
