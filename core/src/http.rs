@@ -452,7 +452,19 @@ pub async fn respond(
     request: &Request,
     route: impl Future<Output = Result<Response<Body>, ApiError>>,
 ) -> Response<Body> {
-    let span = tracing::info_span!("request", method = %request.method(), path = %request.uri().path());
+    // Every event of the request (the authentication decisions among them) carries its id and
+    // the client's address.
+    let request_id = match request.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => context.request_id.clone(),
+        _ => None,
+    };
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = request_id.as_deref().unwrap_or_default(),
+        source_ip = source_ip(request).as_deref().unwrap_or_default(),
+    );
     route.instrument(span).await.unwrap_or_else(ApiError::into_response)
 }
 

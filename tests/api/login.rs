@@ -191,7 +191,7 @@ async fn parallel_guesses_get_no_more_password_checks_than_the_lockout_allows() 
     let (username, _, _, _) = app.approved().await;
     let guesses = (0..20).map(|i| {
         let auth = app.app.auth.clone();
-        let login = Login { username: username.clone(), password: format!("wrong guess {i}").into() };
+        let login = Login { username: username.clone(), password: format!("wrong guess {i}").into(), source_ip: None };
         tokio::spawn(async move { auth.login(login).await })
     });
     let mut checked = 0;
@@ -241,4 +241,30 @@ async fn re_issued_credentials_void_the_change_tokens_of_the_old_ones() {
     let token = app.login(&username, &fresh).await.body["change_token"].clone();
     let set = app.post("/auth/password", None, &json!({"change_token": token, "new_password": STRONG_PASSWORD})).await;
     assert_eq!(set.status, 200, "the new credentials' token works: {:#}", set.body);
+}
+
+#[tokio::test]
+async fn a_login_tells_when_and_from_where_the_previous_one_came() {
+    let app = TestApp::spawn().await;
+    let (username, temporary, _, _) = app.approved().await;
+    let first = app.login(&username, &temporary).await;
+    let change = json!({"change_token": first.body["change_token"], "new_password": STRONG_PASSWORD});
+    let changed = app.post("/auth/password", None, &change).await;
+    assert!(changed.body.get("previous_login").is_none(), "a first access has none");
+    let login = |ip: &'static str| {
+        let mut event = accreditation_tests::api_event(
+            "POST",
+            "/auth/login",
+            &[("content-type", "application/json")],
+            Some(&json!({"username": username, "password": STRONG_PASSWORD}).to_string()),
+        );
+        event["requestContext"]["http"]["sourceIp"] = json!(ip);
+        event
+    };
+    let second = accreditation_tests::invoke_function(&app.app, "auth", &login("198.51.100.20")).await;
+    assert!(second.body["previous_login"]["at"].is_string(), "{:#}", second.body);
+    app.clock.advance(time::Duration::minutes(1));
+    let third = accreditation_tests::invoke_function(&app.app, "auth", &login("203.0.113.9")).await;
+    assert_eq!(third.body["previous_login"]["ip"], "198.51.100.20", "{:#}", third.body);
+    assert_ne!(third.body["previous_login"]["at"], second.body["previous_login"]["at"]);
 }

@@ -270,6 +270,8 @@ test('an expired operator session returns to the login and keeps what was typed'
   await page.getByRole('button', { name: 'Accedi' }).click();
   await secondFactor(page);
   await page.getByRole('heading', { name: new RegExp(request.reference) }).waitFor();
+  // The operator sees when and from where their previous login came.
+  assert.match(await page.locator('#previous-login').textContent(), /^Il suo accesso precedente: .+, da \S+\.$/);
   await page.getByRole('button', { name: 'Respingi' }).click();
   // The reason is required: the page says so before asking the server.
   await page.getByRole('dialog').getByRole('button', { name: 'Conferma' }).click();

@@ -154,6 +154,9 @@ pub struct Account {
     pub password_changed_at: Option<Timestamp>,
     /// The last successful login.
     pub last_login_at: Option<Timestamp>,
+    /// The address it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_login_ip: Option<String>,
     /// Incremented whenever the account's credential changes (a password set, credentials issued):
     /// change tokens and activation links carry the one they were issued for, so that every older
     /// one stops working.
@@ -238,6 +241,7 @@ impl Account {
             created_at: now,
             password_changed_at: None,
             last_login_at: None,
+            last_login_ip: None,
             credential: 0,
             disabled: false,
             second_factor: None,

@@ -12,7 +12,7 @@ use super::{
     passwords::PasswordHasher,
     postman::Postman,
     second_factor::{self, Authenticators, MFA_TOKEN_TTL},
-    sessions::{Claims, LiveSessions, Session},
+    sessions::{Claims, LiveSessions, PreviousLogin, Session},
 };
 use crate::{
     domain::{
@@ -103,6 +103,8 @@ pub struct MfaAnswer {
     pub mfa_token: String,
     /// The authenticator's code, or a recovery code.
     pub code: String,
+    /// The client's address, when the API tells it.
+    pub source_ip: Option<String>,
 }
 
 impl MfaAnswer {
@@ -113,7 +115,7 @@ impl MfaAnswer {
         let code = reader.required("code", typed);
         reader.finish(language)?;
         match (mfa_token, code) {
-            (Some(mfa_token), Some(code)) => Ok(Self { mfa_token, code }),
+            (Some(mfa_token), Some(code)) => Ok(Self { mfa_token, code, source_ip: None }),
             _ => Err(InvalidForm { language, errors: FieldErrors::default() }),
         }
     }
@@ -175,6 +177,8 @@ pub struct Login {
     pub username: String,
     /// The password as typed.
     pub password: SecretString,
+    /// The client's address, when the API tells it.
+    pub source_ip: Option<String>,
 }
 
 impl Login {
@@ -185,7 +189,9 @@ impl Login {
         let password = reader.required("password", typed);
         reader.finish(language)?;
         match (username, password) {
-            (Some(username), Some(password)) => Ok(Self { username, password: SecretString::from(password) }),
+            (Some(username), Some(password)) => {
+                Ok(Self { username, password: SecretString::from(password), source_ip: None })
+            }
             _ => Err(InvalidForm { language, errors: FieldErrors::default() }),
         }
     }
@@ -351,17 +357,18 @@ impl AuthService {
 
     /// `POST /auth/logout`: ends the session of `token` on the server (again, if already ended).
     pub async fn logout(&self, token: Option<&str>) -> Result<(), AuthError> {
-        if self.sessions.end(token, self.clock.now()).await? {
-            tracing::info!(event = "logout", outcome = "ended", "session ended");
-            Ok(())
-        } else {
-            Err(AuthError::Unauthenticated)
+        match self.sessions.end(token, self.clock.now()).await? {
+            Some(username) => {
+                tracing::info!(event = "logout", username = %username, outcome = "ended", "session ended");
+                Ok(())
+            }
+            None => Err(AuthError::Unauthenticated),
         }
     }
 
     /// `POST /auth/login`.
     pub async fn login(&self, login: Login) -> Result<LoginOutcome, AuthError> {
-        let Login { username, password } = login;
+        let Login { username, password, source_ip } = login;
         let now = self.clock.now();
         let key = username.trim().to_ascii_lowercase();
         let key = if key.len() > MAX_INPUT { String::new() } else { key };
@@ -381,12 +388,13 @@ impl AuthService {
             }
             PasswordState::Temporary { .. } | PasswordState::Legacy { .. } => {
                 self.attempts.clear_login_failures(&key).await?;
+                tracing::info!(event = "login", username = key, outcome = "password_change_required");
                 Ok(LoginOutcome::ChangeRequired(self.change_required(&account, now).await?))
             }
             PasswordState::Permanent => match self.second_factor_step(&account, now).await? {
                 // The failures are forgotten only once the second factor is right too.
                 Some(challenge) => Ok(challenge),
-                None => Ok(LoginOutcome::Authenticated(self.finish_login(account, now).await?)),
+                None => Ok(LoginOutcome::Authenticated(self.finish_login(account, now, source_ip).await?)),
             },
             PasswordState::Pending | PasswordState::Activation { .. } => Err(AuthError::InvalidCredentials),
         }
@@ -457,7 +465,7 @@ impl AuthService {
         }
         let event = if recovery_codes.is_some() { "mfa_enrolled" } else { "second_factor" };
         tracing::info!(event, username = %username, outcome = "accepted", "second factor accepted");
-        let session = self.finish_login(account, now).await?;
+        let session = self.finish_login(account, now, answer.source_ip).await?;
         Ok(MfaCompleted { session, recovery_codes })
     }
 
@@ -478,6 +486,8 @@ impl AuthService {
             expires_at: now.plus(MFA_TOKEN_TTL),
         };
         self.grants.store_grant(&token.hash(), &grant).await?;
+        let outcome = if enrolment.is_some() { "mfa_enrolment_required" } else { "second_factor_required" };
+        tracing::info!(event = "login", username = %account.username, outcome);
         let mfa_token = token.expose().to_string();
         let expires_in = MFA_TOKEN_TTL.whole_seconds();
         Ok(Some(match enrolment {
@@ -497,17 +507,27 @@ impl AuthService {
         }))
     }
 
-    /// A complete login: the failures forgotten, the time recorded, a session opened.
-    async fn finish_login(&self, mut account: Account, now: Timestamp) -> Result<Session, AuthError> {
+    /// A complete login: the failures forgotten, the time and address recorded, a session opened
+    /// that tells the previous login's.
+    async fn finish_login(
+        &self,
+        mut account: Account,
+        now: Timestamp,
+        ip: Option<String>,
+    ) -> Result<Session, AuthError> {
         self.attempts.clear_login_failures(account.username.as_str()).await?;
+        let previous = account.last_login_at.map(|at| PreviousLogin { at, ip: account.last_login_ip.clone() });
         let expected = account.version;
         account.last_login_at = Some(now);
+        account.last_login_ip = ip;
         account.version += 1;
         if let Err(error) = self.accounts.save_account(&account, expected).await {
             tracing::warn!(error = %error, "last login time not recorded");
         }
         tracing::info!(event = "login", username = %account.username, outcome = "session", "logged in");
-        Ok(self.sessions.open(&account, now).await?)
+        let mut session = self.sessions.open(&account, now).await?;
+        session.previous_login = previous;
+        Ok(session)
     }
 
     /// `POST /auth/password`: sets a password that meets the policy, sends the "password changed"
@@ -572,11 +592,15 @@ impl AuthService {
             match self.attempts.admit(key, now, MAX_FAILURES).await? {
                 Admission::Check(attempt) => attempt,
                 Admission::Locked(until) => {
+                    tracing::warn!(event = "login", username = key, outcome = "refused_locked");
                     let milliseconds = (until.datetime() - now.datetime()).whole_milliseconds();
                     let seconds = i64::try_from((milliseconds + 999) / 1000).unwrap_or(i64::MAX).max(1);
                     return Err(AuthError::Locked(seconds));
                 }
-                Admission::Busy => return Err(AuthError::Locked(FIRST_LOCK.whole_seconds())),
+                Admission::Busy => {
+                    tracing::warn!(event = "login", username = key, outcome = "refused_busy");
+                    return Err(AuthError::Locked(FIRST_LOCK.whole_seconds()));
+                }
             }
         };
         let account = match Username::parse(key) {
@@ -591,9 +615,18 @@ impl AuthService {
         if key.is_empty() {
             return Ok(());
         }
-        if let Some(lock) = lock_duration(attempt) {
-            self.attempts.lock(key, attempt, now.plus(lock)).await?;
-            tracing::warn!(failures = attempt, "login locked after consecutive failures");
+        match lock_duration(attempt) {
+            Some(lock) => {
+                self.attempts.lock(key, attempt, now.plus(lock)).await?;
+                tracing::warn!(
+                    event = "login",
+                    username = key,
+                    failures = attempt,
+                    outcome = "locked",
+                    "login locked after consecutive failures"
+                );
+            }
+            None => tracing::info!(event = "login", username = key, failures = attempt, outcome = "failed"),
         }
         Ok(())
     }

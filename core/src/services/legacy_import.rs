@@ -215,6 +215,7 @@ pub fn account_of(record: &LegacyRecord, now: Timestamp) -> Result<Account, Vec<
         created_at: now,
         password_changed_at: None,
         last_login_at: None,
+        last_login_ip: None,
         credential: 0,
         disabled: false,
         second_factor: None,

@@ -177,6 +177,9 @@ impl PasswordRecovery {
             },
             Forgotten::Email(email) => self.ports.accounts.accounts_with_email(email).await?,
         };
+        if accounts.is_empty() {
+            tracing::info!(event = "password_reset_requested", outcome = "no_account", source_ip = ?request.source_ip);
+        }
         for account in accounts.iter().filter(|account| !account.disabled) {
             let email = OutboxEmail::about_account(EmailKind::PasswordReset, &account.username, now);
             self.ports.outbox.enqueue(&email).await?;

@@ -52,6 +52,18 @@ pub struct Session {
     pub expires_in: i64,
     /// The account's role.
     pub role: Role,
+    /// The login before this one, when there was one (shown to the person, ASVS 2.2.x).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_login: Option<PreviousLogin>,
+}
+
+/// When and where the previous login came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviousLogin {
+    /// When.
+    pub at: Timestamp,
+    /// The client's address, when known.
+    pub ip: Option<String>,
 }
 
 /// Issues and checks session tokens.
@@ -87,7 +99,14 @@ impl Sessions {
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| InfraError::unexpected("signing a session token", e))?;
-        Ok((Session { status: "authenticated", token, expires_in: SESSION_TTL.whole_seconds(), role }, claims))
+        let session = Session {
+            status: "authenticated",
+            token,
+            expires_in: SESSION_TTL.whole_seconds(),
+            role,
+            previous_login: None,
+        };
+        Ok((session, claims))
     }
 
     /// The claims of a valid, unexpired token of this issuer and audience (the clock is the
@@ -185,12 +204,12 @@ impl LiveSessions {
         Ok(open.then_some(claims))
     }
 
-    /// Ends the session of `token` (a logout). False when the token is not a valid one of this
-    /// service; an already ended session ends again without complaint.
-    pub async fn end(&self, token: Option<&str>, now: Timestamp) -> Result<bool, InfraError> {
-        let Some(claims) = token.and_then(|token| self.tokens.verify(token, now)) else { return Ok(false) };
+    /// Ends the session of `token` (a logout): its username, or `None` when the token is not a
+    /// valid one of this service; an already ended session ends again without complaint.
+    pub async fn end(&self, token: Option<&str>, now: Timestamp) -> Result<Option<String>, InfraError> {
+        let Some(claims) = token.and_then(|token| self.tokens.verify(token, now)) else { return Ok(None) };
         self.store.end_session(&TokenHash::of(&claims.jti)).await?;
-        Ok(true)
+        Ok(Some(claims.sub))
     }
 }
 

@@ -36,7 +36,8 @@ async fn route(services: Services<'_>, request: &Request) -> Result<Response<Bod
     let language = request_language(request);
     match (segments.as_slice(), request.method()) {
         (["auth", "login"], &Method::POST) => {
-            let login = Login::read(&json_object(request)?.object, language)?;
+            let login =
+                Login { source_ip: source_ip(request), ..Login::read(&json_object(request)?.object, language)? };
             Ok(json_response(StatusCode::OK, &auth.login(login).await?))
         }
         (["auth", "password"], &Method::POST) => {
@@ -55,7 +56,10 @@ async fn route(services: Services<'_>, request: &Request) -> Result<Response<Bod
             Ok(no_content())
         }
         (["auth", "mfa"], &Method::POST) => {
-            let answer = MfaAnswer::read(&json_object(request)?.object, language)?;
+            let answer = MfaAnswer {
+                source_ip: source_ip(request),
+                ..MfaAnswer::read(&json_object(request)?.object, language)?
+            };
             Ok(json_response(StatusCode::OK, &auth.second_factor(answer).await?))
         }
         (["auth", "password-reset"], &Method::POST) => {

@@ -9,6 +9,7 @@ import { mountLogin } from './login.js';
 const root = document.getElementById('console-root');
 const consoleAlert = document.getElementById('console-alert');
 const logoutButton = document.getElementById('logout');
+const previousLogin = document.getElementById('previous-login');
 const dialog = document.getElementById('confirm-dialog');
 const dialogForm = document.getElementById('confirm-form');
 const dialogNote = document.getElementById('confirm-note');
@@ -68,6 +69,7 @@ function expired() {
 
 function showLogin(notice) {
   logoutButton.hidden = true;
+  previousLogin.hidden = true;
   screen = null;
   hideAlert(consoleAlert);
   mountLogin(root, loggedIn, notice);
@@ -78,9 +80,22 @@ function loggedIn(answer) {
     showLogin(t('console.forbidden'));
     return;
   }
-  sessionStorage.setItem(SESSION_KEY, JSON.stringify({ token: answer.token, expires_at: Date.now() + answer.expires_in * 1000 }));
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify({
+    token: answer.token,
+    expires_at: Date.now() + answer.expires_in * 1000,
+    previous_login: answer.previous_login || null,
+  }));
   logoutButton.hidden = false;
   route();
+}
+
+/** The previous login's time and address, so an operator notices one that was not theirs. */
+function showPreviousLogin() {
+  const previous = session()?.previous_login;
+  previousLogin.hidden = !previous;
+  if (previous) {
+    previousLogin.textContent = t('console.previous_login', { at: formatTime(previous.at), ip: previous.ip || t('console.unknown_ip') });
+  }
 }
 
 /** Draws the screen the URL names: `#/requests/<id>`, else `#/queue/<status>`. */
@@ -90,6 +105,7 @@ function route() {
     return;
   }
   logoutButton.hidden = false;
+  showPreviousLogin();
   hideAlert(consoleAlert);
   const [, kind, value] = location.hash.split('/');
   if (kind === 'requests' && value) {
@@ -291,6 +307,7 @@ function confirmAction(action) {
 }
 
 function render() {
+  if (session()) showPreviousLogin();
   if (screen?.kind === 'queue') renderQueue();
   else if (screen?.kind === 'request') renderRequest();
 }

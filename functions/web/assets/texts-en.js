@@ -144,6 +144,8 @@ export const TEXT_EN = {
   'login.welcome': 'You are logged in as {username}.',
   'console.title': 'Operators’ console',
   'console.logout': 'Log out',
+  'console.previous_login': 'Your previous login: {at}, from {ip}.',
+  'console.unknown_ip': 'an unknown address',
   'console.expired': 'Session expired: please log in again. What you were typing is kept.',
   'console.forbidden': 'This console is for operators only.',
   'queue.title': 'Requests',

@@ -144,6 +144,8 @@ export const TEXT_IT = {
   'login.welcome': 'Accesso riuscito come {username}.',
   'console.title': 'Console operatori',
   'console.logout': 'Esci',
+  'console.previous_login': 'Il suo accesso precedente: {at}, da {ip}.',
+  'console.unknown_ip': 'un indirizzo sconosciuto',
   'console.expired': 'Sessione scaduta: accedi di nuovo. Quanto stavi scrivendo è conservato.',
   'console.forbidden': 'Questa console è riservata agli operatori.',
   'queue.title': 'Richieste',
