@@ -229,6 +229,11 @@ impl From<AuthError> for ApiError {
                 "invalid_change_token",
                 "The change token is invalid, used or expired: log in again.",
             ),
+            AuthError::AlreadyEnrolled => Self::new(
+                StatusCode::CONFLICT,
+                "already_enrolled",
+                "A second factor is already enrolled for this account.",
+            ),
             AuthError::InvalidCode => Self::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_code",

@@ -101,3 +101,31 @@ async fn wrong_codes_count_as_failed_logins_and_lock() {
     assert_eq!((locked.status, locked.body["error"].as_str()), (429, Some("account_locked")));
     assert!(locked.headers.contains_key("retry-after"));
 }
+
+#[tokio::test]
+async fn an_applicant_may_turn_the_second_factor_on() {
+    let app = TestApp::spawn().await;
+    let (username, temporary, _, _) = app.approved().await;
+    let first = app.login(&username, &temporary).await;
+    let change = json!({"change_token": first.body["change_token"], "new_password": STRONG_PASSWORD});
+    let session = app.post("/auth/password", None, &change).await;
+    assert_eq!(session.body["status"], "authenticated", "applicants need no second factor");
+    let token = session.body["token"].as_str().unwrap();
+
+    let nobody = app.post("/auth/mfa/enrol", None, &json!({})).await;
+    assert_eq!((nobody.status, nobody.body["error"].as_str()), (401, Some("unauthorized")));
+    let enrolment = app.post("/auth/mfa/enrol", Some(token), &json!({})).await;
+    assert_eq!(enrolment.body["status"], "mfa_enrolment_required", "{:#}", enrolment.body);
+    let secret = enrolment.body["secret"].as_str().unwrap().to_string();
+    let done = app.second_factor(&enrolment.body["mfa_token"], &app.totp_code(&secret)).await;
+    assert_eq!(done.status, 200, "{:#}", done.body);
+    assert_eq!(done.body["recovery_codes"].as_array().unwrap().len(), 10);
+    let again = app.post("/auth/mfa/enrol", Some(done.body["token"].as_str().unwrap()), &json!({})).await;
+    assert_eq!((again.status, again.body["error"].as_str()), (409, Some("already_enrolled")));
+
+    app.clock.advance(time::Duration::seconds(30));
+    let login = app.login(&username, STRONG_PASSWORD).await;
+    assert_eq!(login.body["status"], "second_factor_required", "{:#}", login.body);
+    let code = app.totp_code(&secret);
+    assert_eq!(app.second_factor(&login.body["mfa_token"], &code).await.body["role"], "applicant");
+}

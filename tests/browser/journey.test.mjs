@@ -251,6 +251,14 @@ test('journey: form in Italian, operator approval, status, credentials', async (
   await page.getByLabel('Password', { exact: true }).fill(recovered);
   await page.getByRole('button', { name: 'Accedi' }).click();
   await page.getByText(`Accesso riuscito come ${credentials.username}.`).waitFor();
+  // The applicant turns the second factor on for themselves.
+  await page.getByRole('button', { name: 'Attiva la verifica in due passaggi' }).click();
+  await page.getByRole('img', { name: "Codice QR per l'app di autenticazione" }).waitFor();
+  await page.getByLabel('Codice', { exact: true }).fill(totpCode(await page.locator('#mfa-secret').textContent()));
+  await page.getByRole('button', { name: 'Verifica' }).click();
+  await page.getByRole('heading', { name: 'I suoi codici di recupero' }).waitFor();
+  await page.getByRole('button', { name: 'Li ho conservati: continua' }).click();
+  await page.getByText('La verifica in due passaggi è attiva: ogni accesso chiederà un codice.').waitFor();
   // The link worked once.
   await page.goto(link);
   await page.getByLabel('Nuova password', { exact: true }).fill('Ancora un altro faro, 2001 e oltre');

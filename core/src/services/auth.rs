@@ -151,6 +151,9 @@ pub enum AuthError {
     /// The reset token is unknown, used, replaced by a newer one or lapsed.
     #[error("invalid reset token")]
     InvalidResetToken,
+    /// A second factor is already enrolled (an administrator resets it).
+    #[error("already enrolled")]
+    AlreadyEnrolled,
     /// The second factor's code is wrong or was already used.
     #[error("invalid code")]
     InvalidCode,
@@ -472,11 +475,38 @@ impl AuthService {
     /// The challenge that must follow a correct password: the account's second factor, or, for an
     /// operator without one, its enrolment; `None` when a session may open at once.
     async fn second_factor_step(&self, account: &Account, now: Timestamp) -> Result<Option<LoginOutcome>, AuthError> {
-        let enrolment = match (&account.second_factor, account.role) {
-            (Some(_), _) => None,
-            (None, Role::Operator) => Some(self.authenticators.enrol(&account.username)?),
-            (None, Role::Applicant) => return Ok(None),
-        };
+        match (&account.second_factor, account.role) {
+            (Some(_), _) => Ok(Some(self.challenge(account, None, now).await?)),
+            (None, Role::Operator) => {
+                let enrolment = self.authenticators.enrol(&account.username)?;
+                Ok(Some(self.challenge(account, Some(enrolment), now).await?))
+            }
+            (None, Role::Applicant) => Ok(None),
+        }
+    }
+
+    /// `POST /auth/mfa/enrol`: the holder of a session without a second factor (an applicant
+    /// opting in) starts enrolling one; `POST /auth/mfa` with its first code completes it, and
+    /// every later login then asks for a code.
+    pub async fn start_enrolment(&self, token: Option<&str>) -> Result<LoginOutcome, AuthError> {
+        let claims = self.session(token).await?;
+        let username = Username::parse(&claims.sub).ok_or(AuthError::Unauthenticated)?;
+        let account = self.accounts.account(&username).await?.ok_or(AuthError::Unauthenticated)?;
+        if account.second_factor.is_some() {
+            return Err(AuthError::AlreadyEnrolled);
+        }
+        let enrolment = self.authenticators.enrol(&account.username)?;
+        self.challenge(&account, Some(enrolment), self.clock.now()).await
+    }
+
+    /// The token between a correct password (or a session) and the code, with the enrolment
+    /// shown when one is being made.
+    async fn challenge(
+        &self,
+        account: &Account,
+        enrolment: Option<second_factor::Enrolment>,
+        now: Timestamp,
+    ) -> Result<LoginOutcome, AuthError> {
         let token = SecretToken::generate().map_err(|e| InfraError::unexpected("no randomness", e))?;
         let grant = ChangeGrant {
             username: account.username.clone(),
@@ -490,7 +520,7 @@ impl AuthService {
         tracing::info!(event = "login", username = %account.username, outcome);
         let mfa_token = token.expose().to_string();
         let expires_in = MFA_TOKEN_TTL.whole_seconds();
-        Ok(Some(match enrolment {
+        Ok(match enrolment {
             None => LoginOutcome::SecondFactorRequired(MfaChallenge {
                 status: "second_factor_required",
                 mfa_token,
@@ -504,7 +534,7 @@ impl AuthService {
                 qr_svg: enrolment.qr_svg,
                 expires_in,
             }),
-        }))
+        })
     }
 
     /// A complete login: the failures forgotten, the time and address recorded, a session opened

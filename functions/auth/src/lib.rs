@@ -62,6 +62,9 @@ async fn route(services: Services<'_>, request: &Request) -> Result<Response<Bod
             };
             Ok(json_response(StatusCode::OK, &auth.second_factor(answer).await?))
         }
+        (["auth", "mfa", "enrol"], &Method::POST) => {
+            Ok(json_response(StatusCode::OK, &auth.start_enrolment(bearer_token(request.headers())).await?))
+        }
         (["auth", "password-reset"], &Method::POST) => {
             let reset = ResetRequest::read(&json_object(request)?.object, source_ip(request), language)?;
             Ok(json_response(StatusCode::ACCEPTED, &recovery.request(reset).await?))
@@ -75,6 +78,7 @@ async fn route(services: Services<'_>, request: &Request) -> Result<Response<Bod
             | ["auth", "password"]
             | ["auth", "logout"]
             | ["auth", "mfa"]
+            | ["auth", "mfa", "enrol"]
             | ["auth", "password-reset"]
             | ["auth", "password-reset", "confirm"],
             _,

@@ -134,10 +134,10 @@ function showCode(root, mfaToken, username, onAuthenticated, changed) {
  * An operator's enrolment: the QR code and the key for the authenticator app, its first code,
  * then the recovery codes, shown this once.
  */
-function showEnrolment(root, answer, username, onAuthenticated, changed) {
+function showEnrolment(root, answer, username, onAuthenticated, changed, introKey = 'mfa.enrol_intro') {
   const qr = 'data:image/svg+xml;base64,' + btoa(answer.qr_svg);
   const intro = [
-    h('p', { 'data-t': 'mfa.enrol_intro' }, t('mfa.enrol_intro')),
+    h('p', { 'data-t': introKey }, t(introKey)),
     h('img', { class: 'qr', src: qr, width: 200, height: 200, alt: t('mfa.qr_alt') }),
     h('p', {}, h('span', { 'data-t': 'mfa.key' }, t('mfa.key')), ' ', h('code', { id: 'mfa-secret' }, answer.secret)),
   ];
@@ -228,11 +228,27 @@ document.addEventListener('DOMContentLoaded', () => {
       location.assign('/console');
       return;
     }
+    // Applicants may turn on the second factor for themselves.
+    const enable = h('button', { type: 'button', id: 'mfa-enable', 'data-t': 'mfa.enable' }, t('mfa.enable'));
+    const note = h('p', { class: 'hint', role: 'status' });
     const done = h('section', { class: 'login', tabindex: '-1', id: 'login-done' },
       h('h2', { 'data-t': 'login.title' }, t('login.title')),
       h('p', { class: 'alert success', role: 'status' }, changed ? t('login.done') : t('login.welcome', { username })),
-      username ? h('p', {}, `${t('login.username')}: `, h('strong', {}, username)) : '');
+      username ? h('p', {}, `${t('login.username')}: `, h('strong', {}, username)) : '',
+      enable, note);
     root.replaceChildren(done);
     done.focus();
+    enable.addEventListener('click', async () => {
+      const started = await api('POST', '/auth/mfa/enrol', { token: answer.token });
+      if (started.status === 200) {
+        showEnrolment(root, started.body, username, () => {
+          root.replaceChildren(h('section', { class: 'login', tabindex: '-1', id: 'mfa-enabled' },
+            h('h2', { 'data-t': 'login.title' }, t('login.title')),
+            h('p', { class: 'alert success', role: 'status', 'data-t': 'mfa.enabled' }, t('mfa.enabled'))));
+        }, false, 'mfa.enrol_intro_applicant');
+      } else {
+        note.textContent = started.body.error === 'already_enrolled' ? t('mfa.already') : (started.body.message || t('err.generic'));
+      }
+    });
   });
 });
