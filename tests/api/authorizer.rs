@@ -5,7 +5,7 @@ use accreditation::{
     domain::{Role, Username},
     ports::Clock,
 };
-use accreditation_tests::{STRONG_PASSWORD, TestApp, aws_calls::as_function, read_event};
+use accreditation_tests::{TestApp, aws_calls::as_function, read_event};
 use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerSimpleResponse;
 use lambda_runtime::LambdaEvent;
 use serde_json::json;
@@ -31,10 +31,7 @@ async fn only_live_operator_sessions_pass_the_authorizer() {
     assert_eq!(allowed.context["role"], "operator");
     assert!(allowed.context["username"].as_str().unwrap().starts_with("op."));
 
-    let (username, temporary, _, _) = app.approved().await;
-    let first = app.login(&username, &temporary).await;
-    let change = json!({"change_token": first.body["change_token"], "new_password": STRONG_PASSWORD});
-    let applicant = app.post("/auth/password", None, &change).await.body["token"].as_str().unwrap().to_string();
+    let (username, _, applicant) = app.applicant_account().await;
     let unrecorded = Username::parse(&username).unwrap();
     let unrecorded = app.app.sessions.tokens().issue(&unrecorded, Role::Operator, app.clock.now()).unwrap().0;
     for denied in [

@@ -251,6 +251,7 @@ async fn a_login_tells_when_and_from_where_the_previous_one_came() {
     let change = json!({"change_token": first.body["change_token"], "new_password": STRONG_PASSWORD});
     let changed = app.post("/auth/password", None, &change).await;
     assert!(changed.body.get("previous_login").is_none(), "a first access has none");
+    assert!(changed.body["token"].is_string());
     let login = |ip: &'static str| {
         let mut event = accreditation_tests::api_event(
             "POST",

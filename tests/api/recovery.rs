@@ -7,16 +7,6 @@ use serde_json::{Value, json};
 
 const NEW_PASSWORD: &str = "Lungomare di Napoli al tramonto 2026";
 
-/// An applicant who chose [`STRONG_PASSWORD`]: username, email address and session token.
-async fn applicant(app: &TestApp) -> (String, String, String) {
-    let (username, temporary, address, _) = app.approved().await;
-    let first = app.login(&username, &temporary).await;
-    let change = json!({"change_token": first.body["change_token"], "new_password": STRONG_PASSWORD});
-    let session = app.post("/auth/password", None, &change).await;
-    assert_eq!(session.status, 200, "{:#}", session.body);
-    (username, address, session.body["token"].as_str().unwrap().to_string())
-}
-
 /// `POST /auth/password-reset` with `body`, from `ip`.
 async fn ask(app: &TestApp, body: &Value, ip: &str) -> accreditation_tests::ApiResponse {
     let mut event =
@@ -47,7 +37,7 @@ async fn confirm(app: &TestApp, token: &str, password: &str) -> accreditation_te
 #[tokio::test]
 async fn a_reset_link_sets_a_new_password_once_and_ends_every_session() {
     let app = TestApp::spawn().await;
-    let (username, address, session) = applicant(&app).await;
+    let (username, address, session) = app.applicant_account().await;
 
     let asked = ask(&app, &json!({"username": username.to_uppercase()}), "198.51.100.7").await;
     assert_eq!((asked.status, &asked.body), (202, &json!({"status": "reset_requested"})));
@@ -80,7 +70,7 @@ async fn a_reset_link_sets_a_new_password_once_and_ends_every_session() {
 #[tokio::test]
 async fn every_request_gets_the_same_answer_and_only_a_matching_account_an_email() {
     let app = TestApp::spawn().await;
-    let (username, address, _) = applicant(&app).await;
+    let (username, address, _) = app.applicant_account().await;
     let nobody = format!("nobody.{}@example.org", unique());
     for body in [
         json!({"username": username}),
@@ -104,7 +94,7 @@ async fn every_request_gets_the_same_answer_and_only_a_matching_account_an_email
 #[tokio::test]
 async fn a_newer_link_replaces_the_older_and_a_link_lapses_after_30_minutes() {
     let app = TestApp::spawn().await;
-    let (username, address, _) = applicant(&app).await;
+    let (username, address, _) = app.applicant_account().await;
     ask(&app, &json!({"username": username}), "198.51.100.9").await;
     ask(&app, &json!({"username": username}), "198.51.100.9").await;
     let tokens = reset_tokens(&app, &address).await;
@@ -133,7 +123,7 @@ async fn a_lapsed_temporary_password_is_recovered_without_an_operator() {
 #[tokio::test]
 async fn requests_are_limited_per_account_and_per_address_and_never_lock_the_account() {
     let app = TestApp::spawn().await;
-    let (username, address, _) = applicant(&app).await;
+    let (username, address, _) = app.applicant_account().await;
     for attempt in 1..=3 {
         assert_eq!(ask(&app, &json!({"username": username}), "198.51.100.11").await.status, 202, "{attempt}");
     }

@@ -105,12 +105,9 @@ async fn wrong_codes_count_as_failed_logins_and_lock() {
 #[tokio::test]
 async fn an_applicant_may_turn_the_second_factor_on() {
     let app = TestApp::spawn().await;
-    let (username, temporary, _, _) = app.approved().await;
-    let first = app.login(&username, &temporary).await;
-    let change = json!({"change_token": first.body["change_token"], "new_password": STRONG_PASSWORD});
-    let session = app.post("/auth/password", None, &change).await;
-    assert_eq!(session.body["status"], "authenticated", "applicants need no second factor");
-    let token = session.body["token"].as_str().unwrap();
+    // Applicants need no second factor: the first change opens a session.
+    let (username, _, token) = app.applicant_account().await;
+    let token = token.as_str();
 
     let nobody = app.post("/auth/mfa/enrol", None, &json!({})).await;
     assert_eq!((nobody.status, nobody.body["error"].as_str()), (401, Some("unauthorized")));

@@ -306,6 +306,17 @@ impl TestApp {
         (username, temporary, address, created.id)
     }
 
+    /// An approved applicant who chose [`STRONG_PASSWORD`] at the first login: username, email
+    /// address and the session the change opened.
+    pub async fn applicant_account(&self) -> (String, String, String) {
+        let (username, temporary, address, _) = self.approved().await;
+        let first = self.login(&username, &temporary).await;
+        let change = json!({"change_token": first.body["change_token"], "new_password": STRONG_PASSWORD});
+        let session = self.post("/auth/password", None, &change).await;
+        assert_eq!(session.body["status"], "authenticated", "{:#}", session.body);
+        (username, address, session.body["token"].as_str().unwrap().to_string())
+    }
+
     /// A new operator who went through the forced first password change and enrolled an
     /// authenticator: their session token.
     pub async fn operator_session(&self) -> String {

@@ -110,14 +110,8 @@ pub struct MfaAnswer {
 impl MfaAnswer {
     /// Reads `mfa_token` and `code`, both required; errors told in `language`.
     pub fn read(body: &Map<String, Value>, language: Language) -> Result<Self, InvalidForm> {
-        let mut reader = FieldReader::lenient(body);
-        let mfa_token = reader.required("mfa_token", typed);
-        let code = reader.required("code", typed);
-        reader.finish(language)?;
-        match (mfa_token, code) {
-            (Some(mfa_token), Some(code)) => Ok(Self { mfa_token, code, source_ip: None }),
-            _ => Err(InvalidForm { language, errors: FieldErrors::default() }),
-        }
+        let (mfa_token, code) = two_texts(body, language, ["mfa_token", "code"])?;
+        Ok(Self { mfa_token, code, source_ip: None })
     }
 }
 
@@ -187,16 +181,8 @@ pub struct Login {
 impl Login {
     /// Reads `username` and `password`, both required; errors told in `language`.
     pub fn read(body: &Map<String, Value>, language: Language) -> Result<Self, InvalidForm> {
-        let mut reader = FieldReader::lenient(body);
-        let username = reader.required("username", typed);
-        let password = reader.required("password", typed);
-        reader.finish(language)?;
-        match (username, password) {
-            (Some(username), Some(password)) => {
-                Ok(Self { username, password: SecretString::from(password), source_ip: None })
-            }
-            _ => Err(InvalidForm { language, errors: FieldErrors::default() }),
-        }
+        let (username, password) = two_texts(body, language, ["username", "password"])?;
+        Ok(Self { username, password: SecretString::from(password), source_ip: None })
     }
 }
 
@@ -242,8 +228,21 @@ impl PasswordChange {
     }
 }
 
+/// The two required text fields `names` of `body`, as typed; every error told in `language`.
+pub(super) fn two_texts(
+    body: &Map<String, Value>,
+    language: Language,
+    names: [&str; 2],
+) -> Result<(String, String), InvalidForm> {
+    let mut reader = FieldReader::lenient(body);
+    let first = reader.required(names[0], typed);
+    let second = reader.required(names[1], typed);
+    reader.finish(language)?;
+    first.zip(second).ok_or(InvalidForm { language, errors: FieldErrors::default() })
+}
+
 /// Text typed as it is (passwords keep their spaces); empty is missing.
-fn typed(value: &str) -> Result<String, FieldError> {
+pub(super) fn typed(value: &str) -> Result<String, FieldError> {
     if value.is_empty() { Err(FieldError::Missing) } else { Ok(value.to_string()) }
 }
 

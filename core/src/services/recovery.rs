@@ -15,7 +15,7 @@ use subtle::ConstantTimeEq;
 use time::Duration;
 
 use super::{
-    auth::{AuthError, PasswordSetter, SetError},
+    auth::{AuthError, PasswordSetter, SetError, two_texts, typed},
     passwords::PasswordHasher,
     postman::Postman,
 };
@@ -89,20 +89,9 @@ pub struct ResetConfirm {
 impl ResetConfirm {
     /// Reads `token` and `new_password`, both required; errors told in `language`.
     pub fn read(body: &Map<String, Value>, language: Language) -> Result<Self, InvalidForm> {
-        let mut reader = FieldReader::lenient(body);
-        let token = reader.required("token", typed);
-        let new_password = reader.required("new_password", typed);
-        reader.finish(language)?;
-        match (token, new_password) {
-            (Some(token), Some(password)) => Ok(Self { token, new_password: SecretString::from(password) }),
-            _ => Err(InvalidForm { language, errors: FieldErrors::default() }),
-        }
+        let (token, new_password) = two_texts(body, language, ["token", "new_password"])?;
+        Ok(Self { token, new_password: SecretString::from(new_password) })
     }
-}
-
-/// Text as typed; empty is missing.
-fn typed(value: &str) -> Result<String, FieldError> {
-    if value.is_empty() { Err(FieldError::Missing) } else { Ok(value.to_string()) }
 }
 
 /// The answer to every reset request.
