@@ -27,7 +27,8 @@ fn with_memory<R>(blocks: usize, work: impl FnOnce(&mut [Block]) -> R) -> R {
     result
 }
 
-/// The PHC string of `password` under `argon2`, with a random salt.
+/// The PHC string of `password` under `argon2` (an argon2id, version 0x13 hasher: the string names
+/// that algorithm), with a random salt.
 pub fn hash_phc(argon2: &Argon2<'_>, password: &str) -> Result<String, InfraError> {
     let salt = random_bytes::<16>().map_err(|e| InfraError::unexpected("no randomness for a salt", e))?;
     let mut output = [0u8; 32];

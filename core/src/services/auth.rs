@@ -379,25 +379,24 @@ impl AuthService {
             self.fail(&key, attempt, now).await?;
             return Err(AuthError::InvalidCredentials);
         }
-        let Some(account) = account.filter(|account| !account.disabled) else {
-            self.attempts.clear_login_failures(&key).await?;
-            return Err(AuthError::InvalidCredentials);
-        };
+        let account = account.filter(|account| !account.disabled);
+        if let Some(account) = account.as_ref().filter(|a| a.password == PasswordState::Permanent)
+            && let Some(challenge) = self.second_factor_step(account, now).await?
+        {
+            // The failures are forgotten only once the second factor is right too.
+            return Ok(challenge);
+        }
+        self.attempts.clear_login_failures(&key).await?;
+        let Some(account) = account else { return Err(AuthError::InvalidCredentials) };
         match account.password {
-            PasswordState::Temporary { expires_at } if expires_at <= now => {
-                self.attempts.clear_login_failures(&key).await?;
-                Err(AuthError::TemporaryPasswordExpired)
-            }
+            PasswordState::Temporary { expires_at } if expires_at <= now => Err(AuthError::TemporaryPasswordExpired),
             PasswordState::Temporary { .. } | PasswordState::Legacy { .. } => {
-                self.attempts.clear_login_failures(&key).await?;
                 tracing::info!(event = "login", username = key, outcome = "password_change_required");
                 Ok(LoginOutcome::ChangeRequired(self.change_required(&account, now).await?))
             }
-            PasswordState::Permanent => match self.second_factor_step(&account, now).await? {
-                // The failures are forgotten only once the second factor is right too.
-                Some(challenge) => Ok(challenge),
-                None => Ok(LoginOutcome::Authenticated(self.finish_login(account, now, source_ip).await?)),
-            },
+            PasswordState::Permanent => {
+                Ok(LoginOutcome::Authenticated(self.finish_login(account, now, source_ip).await?))
+            }
             PasswordState::Pending | PasswordState::Activation { .. } => Err(AuthError::InvalidCredentials),
         }
     }
@@ -467,6 +466,7 @@ impl AuthService {
         }
         let event = if recovery_codes.is_some() { "mfa_enrolled" } else { "second_factor" };
         tracing::info!(event, username = %username, outcome = "accepted", "second factor accepted");
+        self.attempts.clear_login_failures(&key).await?;
         let session = self.finish_login(account, now, answer.source_ip).await?;
         Ok(MfaCompleted { session, recovery_codes })
     }
@@ -536,15 +536,14 @@ impl AuthService {
         })
     }
 
-    /// A complete login: the failures forgotten, the time and address recorded, a session opened
-    /// that tells the previous login's.
+    /// A complete login (its failures already forgotten): the time and address recorded, a
+    /// session opened that tells the previous login's.
     async fn finish_login(
         &self,
         mut account: Account,
         now: Timestamp,
         ip: Option<String>,
     ) -> Result<Session, AuthError> {
-        self.attempts.clear_login_failures(account.username.as_str()).await?;
         let previous = account.last_login_at.map(|at| PreviousLogin { at, ip: account.last_login_ip.clone() });
         let expected = account.version;
         account.last_login_at = Some(now);

@@ -27,3 +27,9 @@ export async function api(method, path, { body, token, headers = {} } = {}) {
   return { status: response.status, body: parsed, headers: response.headers };
 }
 
+
+/** The minutes of a `Retry-After` header, at least one. */
+export function retryMinutes(headers) {
+  const seconds = Number(headers.get('retry-after')) || 60;
+  return Math.max(1, Math.ceil(seconds / 60));
+}

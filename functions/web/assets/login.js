@@ -1,19 +1,13 @@
 // Login with the forced password change of a first access (temporary password, legacy password
 // or activation link) and the way to a forgotten password, shared by the login page and the
 // operators' console; the new-password form is the reset page's too.
-import { api } from './api.js';
+import { api, retryMinutes } from './api.js';
 import { h, showAlert } from './dom.js';
 import { t } from './i18n.js';
 import { Settings } from './settings.js';
 
-/** The minutes of a `Retry-After` header, at least one. */
-function retryMinutes(headers) {
-  const seconds = Number(headers.get('retry-after')) || 60;
-  return Math.max(1, Math.ceil(seconds / 60));
-}
-
 /** A labelled input with its error slot; the label follows the language switch. */
-function inputField(id, labelKey, attributes) {
+export function inputField(id, labelKey, attributes) {
   return h('div', { class: 'field' },
     h('label', { for: id, 'data-t': labelKey }, t(labelKey)),
     h('input', { id, name: id, required: true, 'aria-required': 'true', 'aria-describedby': `e-${id}`, ...attributes }),

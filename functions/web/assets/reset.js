@@ -1,24 +1,15 @@
 // The password reset page: without a token, the request (a username or an email address); with
 // the token of an emailed link (`/reset#token=…`, taken off the address bar at once), the new
 // password, then the way to the login.
-import { api } from './api.js';
+import { api, retryMinutes } from './api.js';
 import { h, showAlert } from './dom.js';
 import { t } from './i18n.js';
-import { showNewPassword } from './login.js';
-
-/** The minutes of a `Retry-After` header, at least one. */
-function retryMinutes(headers) {
-  const seconds = Number(headers.get('retry-after')) || 60;
-  return Math.max(1, Math.ceil(seconds / 60));
-}
+import { inputField, showNewPassword } from './login.js';
 
 function showRequest(root, notice) {
   const alert = h('div', { class: 'alert', role: 'alert', hidden: true });
   const form = h('form', { novalidate: true },
-    h('div', { class: 'field' },
-      h('label', { for: 'reset-who', 'data-t': 'reset.who' }, t('reset.who')),
-      h('input', { id: 'reset-who', name: 'reset-who', required: true, 'aria-required': 'true', 'aria-describedby': 'e-reset-who', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false' }),
-      h('p', { class: 'error', id: 'e-reset-who' })),
+    inputField('reset-who', 'reset.who', { autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false' }),
     h('button', { type: 'submit', class: 'primary', 'data-t': 'reset.submit' }, t('reset.submit')));
   root.replaceChildren(h('section', { class: 'login', 'aria-labelledby': 'reset-title' },
     h('h2', { id: 'reset-title', 'data-t': 'reset.title' }, t('reset.title')),
