@@ -1,5 +1,5 @@
 # The entry points a person needs. Everything else is in scripts/.
-.PHONY: dev test build deploy lint-infra operator operator-disable operator-enable operator-unlock operator-reset-mfa import-legacy legacy-dormant bench lint fmt clean
+.PHONY: dev test build deploy lint-infra operator client client-list client-disable client-rotate-secret operator-disable operator-enable operator-unlock operator-reset-mfa import-legacy legacy-dormant bench lint fmt clean
 
 ## Start the local AWS emulator and serve every function (Ctrl-C stops everything).
 dev:
@@ -30,6 +30,20 @@ operator:
 operator-disable operator-enable operator-unlock operator-reset-mfa:
 	@test -n "$(USERNAME)" || { echo "usage: make $@ USERNAME=<username>"; exit 2; }
 	@scripts/admin.sh operator "$(patsubst operator-%,%,$@)" --username "$(USERNAME)"
+
+## Register an OpenID Connect relying party: make client NAME=<n> REDIRECT_URI=<uri> [POST_LOGOUT_REDIRECT_URI=<uri>] [PUBLIC=1] [AWS=1]
+client:
+	@test -n "$(NAME)" -a -n "$(REDIRECT_URI)" || { echo "usage: make client NAME=<name> REDIRECT_URI=<uri> [POST_LOGOUT_REDIRECT_URI=<uri>] [PUBLIC=1] [AWS=1]"; exit 2; }
+	@scripts/admin.sh client register --name "$(NAME)" $(foreach uri,$(REDIRECT_URI),--redirect-uri "$(uri)") $(foreach uri,$(POST_LOGOUT_REDIRECT_URI),--post-logout-redirect-uri "$(uri)") $(if $(PUBLIC),--public)
+
+## The relying parties (CSV): make client-list [AWS=1]
+client-list:
+	@scripts/admin.sh client list
+
+## Disable a relying party or give it a new secret: make client-disable|client-rotate-secret CLIENT_ID=<id> [AWS=1]
+client-disable client-rotate-secret:
+	@test -n "$(CLIENT_ID)" || { echo "usage: make $@ CLIENT_ID=<client_id>"; exit 2; }
+	@scripts/admin.sh client "$(patsubst client-%,%,$@)" --client-id "$(CLIENT_ID)"
 
 ## Import the old portal's accounts: make import-legacy FILE=<export.csv|.jsonl> [DRY_RUN=1] [AWS=1]
 import-legacy:

@@ -49,6 +49,8 @@ SESSION_SIGNING_KEY="$("$VENV/bin/python" -c 'import secrets; print(secrets.toke
 export SESSION_SIGNING_KEY
 MFA_SECRET_KEY="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))')"
 export MFA_SECRET_KEY
+SUBJECT_KEY="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))')"
+export SUBJECT_KEY OIDC_SIGNING_KEY="alias/browser-oidc-signing"
 export RUST_LOG="${RUST_LOG:-warn}"
 OPERATOR_USERNAME="giulia.bianchi" OPERATOR_EMAIL="giulia.bianchi@example.org"
 

@@ -183,6 +183,15 @@ export_dev_settings() {
     SESSION_SIGNING_KEY="$(cat "$key_file")"
     export SESSION_SIGNING_KEY
   fi
+  # The key of pairwise subject identifiers (OpenID Connect), likewise.
+  local subject_key_file="$RUN_DIR/subject-key"
+  if [[ -z "${SUBJECT_KEY:-}" ]]; then
+    [[ -s "$subject_key_file" ]] || "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))' > "$subject_key_file"
+    SUBJECT_KEY="$(cat "$subject_key_file")"
+    export SUBJECT_KEY
+  fi
+  # The emulator's KMS key signing ID tokens (admin bootstrap creates it under this alias).
+  export OIDC_SIGNING_KEY="${OIDC_SIGNING_KEY:-alias/foreign-users-oidc-signing}"
   # The key sealing TOTP secrets, likewise.
   local mfa_key_file="$RUN_DIR/mfa-secret-key"
   if [[ -z "${MFA_SECRET_KEY:-}" ]]; then

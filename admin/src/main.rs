@@ -3,13 +3,18 @@
 //!
 //! - `admin bootstrap`: creates the DynamoDB table, the document bucket and the SES sender
 //!   identity (`TABLE_NAME`, `DOCUMENT_BUCKET`, `SENDER_EMAIL`, `AWS_REGION`, `AWS_ENDPOINT_URL`,
-//!   `UPLOAD_ALLOWED_ORIGINS`). Idempotent: existing resources are kept.
+//!   `UPLOAD_ALLOWED_ORIGINS`), and the KMS key signing ID tokens when `OIDC_SIGNING_KEY` names an
+//!   alias. Idempotent: existing resources are kept.
 //! - `admin operator --username <u> --email <e> [--language it|en]`: creates an operator account
 //!   and emails its initial credentials; nothing secret is printed.
 //! - `admin operator disable|enable|unlock|reset-mfa --username <u>`: disables an operator (every
 //!   session ends at once), enables them again, lifts their lock, or removes their second factor
 //!   (the next login enrols a new one); each written to the account's audit trail with the
 //!   administrator (`ADMIN_ACTOR`, else the OS user).
+//! - `admin client register --name <n> --redirect-uri <uri>... [--post-logout-redirect-uri <uri>...]
+//!   [--public]`: registers an OpenID Connect relying party and prints its `client_id` and, this
+//!   once, its `client_secret` (stored as a SHA-256); `admin client list`, `admin client disable
+//!   --client-id <id>`, `admin client rotate-secret --client-id <id>` (prints the new secret once).
 //! - `admin import-legacy <export.csv|export.jsonl> [--dry-run] [--report <path>]`: imports the old
 //!   portal's accounts (`TABLE_NAME`); rows skipped or invalid go to the report
 //!   (`<export>.report.csv` by default). Idempotent: a second run skips what the first imported.
@@ -32,6 +37,7 @@ use accreditation::{
     ports::{CreateAccountError, InfraError, LegacyAccountStore},
     services::{
         account_admin::{AdminError, administer},
+        clients::{NewClient, register_client, rotate_secret, set_disabled},
         legacy_import::{Totals, import_file},
         operator::create_operator,
         postman::Delivery,
@@ -43,6 +49,9 @@ const USAGE: &str = "usage:
   admin bootstrap
   admin operator --username <username> --email <address> [--language it|en]
   admin operator disable|enable|unlock|reset-mfa --username <username>
+  admin client register --name <name> --redirect-uri <uri> [--redirect-uri <uri>...] [--post-logout-redirect-uri <uri>...] [--public]
+  admin client list
+  admin client disable|enable|rotate-secret --client-id <id>
   admin import-legacy <export.csv|export.jsonl> [--dry-run] [--report <path>]
   admin legacy-dormant --days <n>";
 
@@ -55,6 +64,7 @@ async fn main() -> ExitCode {
             run_administer(&args[1..]).await
         }
         Some("operator") => run_operator(&args[1..]).await,
+        Some("client") => run_client(&args[1..]).await,
         Some("import-legacy") => run_import(&args[1..]).await,
         Some("legacy-dormant") => run_dormant(&args[1..]).await,
         Some("--help" | "-h" | "help") => {
@@ -101,12 +111,88 @@ async fn run_bootstrap() -> Result<(), String> {
     println!("bucket  {bucket} (browser uploads allowed from {})", origins.join(", "));
     bootstrap::verify_sender(&aws_sdk_sesv2::Client::new(&sdk), &sender).await.map_err(infra("sender"))?;
     println!("sender  {sender}");
+    if let Ok(alias) = var("OIDC_SIGNING_KEY")
+        && alias.starts_with("alias/")
+    {
+        bootstrap::create_signing_key(&aws_sdk_kms::Client::new(&sdk), &alias).await.map_err(infra("signing key"))?;
+        println!("key     {alias} (RSA 2048, signs ID tokens)");
+    }
     Ok(())
 }
 
 /// The value after `--name` in `args`.
 fn option<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
+}
+
+/// Every value after `--name` in `args`.
+fn options(args: &[String], name: &str) -> Vec<String> {
+    args.windows(2).filter(|pair| pair[0] == name).map(|pair| pair[1].clone()).collect()
+}
+
+async fn run_client(args: &[String]) -> Result<(), String> {
+    let wiring = Wiring::from_env().await.map_err(|e| e.to_string())?;
+    let store = wiring.store();
+    let client_id = || option(args, "--client-id").ok_or_else(|| USAGE.to_string());
+    match args.first().map(String::as_str) {
+        Some("register") => {
+            let known = ["--name", "--redirect-uri", "--post-logout-redirect-uri", "--public"];
+            let mut rest = args[1..].iter();
+            while let Some(arg) = rest.next() {
+                if !known.contains(&arg.as_str()) || (arg != "--public" && rest.next().is_none()) {
+                    return Err(USAGE.to_string());
+                }
+            }
+            let new = NewClient {
+                name: option(args, "--name").ok_or(USAGE)?,
+                redirect_uris: options(args, "--redirect-uri"),
+                post_logout_redirect_uris: options(args, "--post-logout-redirect-uri"),
+                public: args.iter().any(|a| a == "--public"),
+            };
+            let (client, secret) =
+                register_client(store.as_ref(), new, wiring.clock.now()).await.map_err(|e| error_chain(&e))?;
+            println!("client_id      {}", client.client_id);
+            match secret {
+                Some(secret) => println!(
+                    "client_secret  {}  (shown this once: keep it in the relying party's secret store)",
+                    secret.expose()
+                ),
+                None => println!("public client: no secret, PKCE only"),
+            }
+            println!("redirect_uris  {}", client.redirect_uris.join(" "));
+            Ok(())
+        }
+        Some("list") if args.len() == 1 => {
+            println!("client_id,name,kind,disabled,redirect_uris,post_logout_redirect_uris,created_at");
+            for client in
+                accreditation::ports::ProviderStore::clients(store.as_ref()).await.map_err(infra("clients"))?
+            {
+                let kind = if client.secret.is_some() { "confidential" } else { "public" };
+                println!(
+                    "{},{},{kind},{},{},{},{}",
+                    client.client_id,
+                    client.name.replace(',', " "),
+                    client.disabled,
+                    client.redirect_uris.join(" "),
+                    client.post_logout_redirect_uris.join(" "),
+                    client.created_at
+                );
+            }
+            Ok(())
+        }
+        Some(action @ ("disable" | "enable")) if args.len() == 3 => {
+            let client =
+                set_disabled(store.as_ref(), client_id()?, action == "disable").await.map_err(|e| error_chain(&e))?;
+            println!("client {} {}", client.client_id, if client.disabled { "disabled" } else { "enabled" });
+            Ok(())
+        }
+        Some("rotate-secret") if args.len() == 3 => {
+            let secret = rotate_secret(store.as_ref(), client_id()?).await.map_err(|e| error_chain(&e))?;
+            println!("client_secret  {}  (shown this once; the previous secret no longer works)", secret.expose());
+            Ok(())
+        }
+        _ => Err(USAGE.to_string()),
+    }
 }
 
 async fn run_operator(args: &[String]) -> Result<(), String> {

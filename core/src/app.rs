@@ -11,6 +11,7 @@ use crate::{
     adapters::{
         captcha::{CaptchaDisabled, Recaptcha},
         dynamodb::DynamoStore,
+        kms::KmsSigner,
         s3::S3DocumentStore,
         ses::SesMailer,
         ssm,
@@ -23,9 +24,11 @@ use crate::{
         auth::{AuthPorts, AuthService},
         credentials::{CredentialIssuer, CredentialSettings},
         delivery_reports::DeliveryReports,
+        id_tokens::{IdTokens, PairwiseSubjects},
         operator::OperatorService,
         passwords::PasswordHasher,
         postman::{Postman, PostmanPorts, PostmanSettings},
+        provider::{OpenIdProvider, ProviderPorts, ProviderSettings},
         recovery::{PasswordRecovery, RecoveryPorts},
         second_factor::Authenticators,
         sessions::{LiveSessions, Sessions},
@@ -233,6 +236,32 @@ impl Wiring {
         let store = self.store();
         let documents = self.documents()?;
         Ok(OperatorService::new(store.clone(), store, documents, self.postman()?, self.sessions()?, self.clock.clone()))
+    }
+
+    /// The OpenID Connect provider, signing with the KMS key of `OIDC_SIGNING_KEY`.
+    pub fn provider(&self) -> Result<OpenIdProvider, StartupError> {
+        let oidc = &self.config.oidc;
+        let key = oidc.signing_key.as_deref().ok_or(StartupError::Missing("OIDC_SIGNING_KEY"))?;
+        let subject_key = oidc.subject_key.clone();
+        let subject_key = subject_key.ok_or(StartupError::Missing("SUBJECT_KEY (or SUBJECT_KEY_PARAMETER)"))?;
+        let signer = KmsSigner::new(aws_sdk_kms::Client::new(&self.sdk), key, oidc.previous_signing_key.as_deref());
+        let store = self.store();
+        let ports =
+            ProviderPorts { store: store.clone(), accounts: store.clone(), requests: store, clock: self.clock.clone() };
+        let settings = ProviderSettings {
+            issuer: oidc.issuer.clone(),
+            login_url: self.config.login_url.clone(),
+            access_token_ttl: oidc.access_token_ttl,
+            id_token_ttl: oidc.id_token_ttl,
+            sso_ttl: oidc.sso_ttl,
+        };
+        Ok(OpenIdProvider::new(
+            ports,
+            self.sessions()?,
+            IdTokens::new(Arc::new(signer)),
+            PairwiseSubjects::new(subject_key),
+            settings,
+        ))
     }
 
     /// Bounces and complaints recorded on the requests they concern.

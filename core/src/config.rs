@@ -13,7 +13,7 @@ pub const DEFAULT_REGION: &str = "eu-south-1";
 
 /// The secrets a deployment reads from SSM Parameter Store: `<NAME>_PARAMETER` names the
 /// SecureString parameter holding `<NAME>` (see [`crate::app::resolve_secrets`]).
-pub const SECRET_VARIABLES: [&str; 3] = ["SESSION_SIGNING_KEY", "CAPTCHA_SECRET", "MFA_SECRET_KEY"];
+pub const SECRET_VARIABLES: [&str; 4] = ["SESSION_SIGNING_KEY", "CAPTCHA_SECRET", "MFA_SECRET_KEY", "SUBJECT_KEY"];
 /// The `iss` of session tokens unless `SESSION_ISSUER` says (a local stack).
 pub const DEFAULT_SESSION_ISSUER: &str = "foreign-user-accreditation";
 /// The `aud` of session tokens unless `SESSION_AUDIENCE` says.
@@ -74,6 +74,28 @@ pub struct Config {
     pub session_issuer: String,
     /// The `aud` of session tokens (`SESSION_AUDIENCE`; the template's: `foreign-users-<stage>-api`).
     pub session_audience: String,
+    /// The OpenID Connect provider's settings.
+    pub oidc: OidcConfig,
+}
+
+/// The OpenID Connect provider's settings (only its function needs the keys).
+#[derive(Debug, Clone)]
+pub struct OidcConfig {
+    /// The issuer (`ISSUER_URL`, the public base URL, no trailing slash; by default the origin of
+    /// `LOGIN_URL`).
+    pub issuer: String,
+    /// The KMS key signing ID tokens (`OIDC_SIGNING_KEY`: id, ARN or alias).
+    pub signing_key: Option<String>,
+    /// The previous signing key, still published during a rotation (`OIDC_PREVIOUS_SIGNING_KEY`).
+    pub previous_signing_key: Option<String>,
+    /// The key of pairwise subject identifiers (`SUBJECT_KEY`, at least 32 bytes; SSM in AWS).
+    pub subject_key: Option<SecretString>,
+    /// How long access tokens work (`OIDC_ACCESS_TOKEN_SECONDS`, default 300).
+    pub access_token_ttl: Duration,
+    /// How long ID tokens are valid (`OIDC_ID_TOKEN_SECONDS`, default 300).
+    pub id_token_ttl: Duration,
+    /// How long a single sign-on session, and the refresh tokens it gave, last (`OIDC_SSO_HOURS`, default 8).
+    pub sso_ttl: Duration,
 }
 
 /// How CAPTCHA answers are checked.
@@ -190,6 +212,26 @@ impl Config {
         if session_signing_key.as_ref().is_some_and(|k| k.len() < MIN_SIGNING_KEY) {
             problems.push(format!("SESSION_SIGNING_KEY must have at least {MIN_SIGNING_KEY} bytes"));
         }
+        let subject_key = get("SUBJECT_KEY");
+        if subject_key.as_ref().is_some_and(|k| k.len() < MIN_SIGNING_KEY) {
+            problems.push(format!("SUBJECT_KEY must have at least {MIN_SIGNING_KEY} bytes"));
+        }
+        let issuer = get("ISSUER_URL").unwrap_or_else(|| origin_of(&login_url)).trim_end_matches('/').to_string();
+        let loopback = issuer.starts_with("http://127.0.0.1") || issuer.starts_with("http://localhost");
+        if !(issuer.is_empty() || issuer.starts_with("https://") || loopback) {
+            problems.push("ISSUER_URL must be an https URL (http only on a loopback address)".into());
+        }
+        let oidc = OidcConfig {
+            issuer,
+            signing_key: get("OIDC_SIGNING_KEY"),
+            previous_signing_key: get("OIDC_PREVIOUS_SIGNING_KEY"),
+            subject_key: subject_key.map(SecretString::from),
+            access_token_ttl: Duration::seconds(
+                parse_number(&get, "OIDC_ACCESS_TOKEN_SECONDS", 300u32, &mut problems).into(),
+            ),
+            id_token_ttl: Duration::seconds(parse_number(&get, "OIDC_ID_TOKEN_SECONDS", 300u32, &mut problems).into()),
+            sso_ttl: Duration::hours(parse_number(&get, "OIDC_SSO_HOURS", 8u32, &mut problems).into()),
+        };
 
         if !problems.is_empty() {
             return Err(ConfigError(problems));
@@ -217,6 +259,7 @@ impl Config {
             mfa_secret_key: mfa_secret_key.map(SecretString::from),
             session_issuer: get("SESSION_ISSUER").unwrap_or_else(|| DEFAULT_SESSION_ISSUER.into()),
             session_audience: get("SESSION_AUDIENCE").unwrap_or_else(|| DEFAULT_SESSION_AUDIENCE.into()),
+            oidc,
         })
     }
 }
@@ -240,6 +283,14 @@ fn parse_number<T: std::str::FromStr>(
             problems.push(format!("{name} must be a number, not {text:?}"));
             default
         }),
+    }
+}
+
+/// The scheme and authority of `url` (`https://host:port/login` → `https://host:port`).
+fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split(['/', '?', '#']).next().unwrap_or_default()),
+        None => url.to_string(),
     }
 }
 

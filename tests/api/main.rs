@@ -14,6 +14,7 @@ mod legacy;
 mod local_stack;
 mod login;
 mod logs;
+mod oidc;
 mod operator;
 mod outbox;
 mod recovery;

@@ -11,8 +11,8 @@ use accreditation_tests::{
 use serde_norway::Value;
 
 /// The functions that call AWS: each must have been seen calling it.
-const CALLING_AWS: [&str; 7] =
-    ["auth", "authorizer", "document-uploaded", "email-events", "mailer", "operator", "requests"];
+const CALLING_AWS: [&str; 8] =
+    ["auth", "authorizer", "document-uploaded", "email-events", "mailer", "oidc", "operator", "requests"];
 
 /// A recorded resource as the template's roles name it.
 fn template_resource(template: &Value, resource: &str) -> String {
@@ -27,6 +27,7 @@ fn template_resource(template: &Value, resource: &str) -> String {
         None if resource == "configuration-set" => {
             format!("{ses}:configuration-set/{}", text(&resources["EmailConfigurationSet"]["Properties"]["Name"]))
         }
+        Some(("key", "signing")) => "${OidcSigningKey.Arn}".into(),
         Some(("index", index)) => format!("${{RequestsTable.Arn}}/index/{index}"),
         Some(("object", prefix)) => format!("{bucket}/{prefix}/*"),
         _ => panic!("no template resource for {resource:?}: teach this test how the template names it"),

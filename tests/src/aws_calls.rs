@@ -123,6 +123,10 @@ fn actions(request: &HttpRequest) -> Vec<(String, String)> {
             let name = body["Name"].as_str().unwrap_or_default();
             vec![(ssm_action(request), format!("parameter/{}", name.trim_start_matches('/')))]
         }
+        "kms" => {
+            let target = request.headers().get("x-amz-target").unwrap_or_default();
+            vec![(format!("kms:{}", target.rsplit('.').next().unwrap_or_default()), "key/signing".to_string())]
+        }
         other => vec![(format!("{other}:unrecognised"), request.uri().to_string())],
     }
 }

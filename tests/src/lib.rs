@@ -134,6 +134,8 @@ pub struct Clients {
     pub ses: aws_sdk_sesv2::Client,
     /// SSM Parameter Store.
     pub ssm: aws_sdk_ssm::Client,
+    /// KMS (the ID token signing keys).
+    pub kms: aws_sdk_kms::Client,
 }
 
 impl Clients {
@@ -145,6 +147,7 @@ impl Clients {
             s3: s3_client(&sdk, true),
             ses: aws_sdk_sesv2::Client::new(&sdk),
             ssm: aws_sdk_ssm::Client::new(&sdk),
+            kms: aws_sdk_kms::Client::new(&sdk),
             sdk,
         }
     }
@@ -164,6 +167,10 @@ pub struct TestApp {
     pub bucket: String,
     /// The emulator endpoint.
     pub endpoint: String,
+    /// The OpenID Connect provider, signing with a KMS key of its own on the emulator.
+    pub provider: Arc<accreditation::services::provider::OpenIdProvider>,
+    /// The wiring the services were built from (another provider, e.g. after a key rotation).
+    pub wiring: Wiring,
     http: reqwest::Client,
 }
 
@@ -191,6 +198,8 @@ impl TestApp {
             ("LOGIN_URL", "https://portal.example.org/login".to_string()),
             ("SESSION_SIGNING_KEY", format!("test-signing-key-{suffix}-0123456789abcdef")),
             ("MFA_SECRET_KEY", format!("test-mfa-key-{suffix}-0123456789abcdef")),
+            ("SUBJECT_KEY", format!("test-subject-key-{suffix}-0123456789abcdef")),
+            ("OIDC_SIGNING_KEY", format!("alias/test-oidc-{suffix}")),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -205,6 +214,9 @@ impl TestApp {
             bootstrap::create_bucket(&clients.s3, &config.bucket_name, &config.region, &["*".to_string()]).await
         };
         created.await.unwrap_or_else(|e| panic!("the emulator at {endpoint} refused the test resources: {e:?}"));
+        if let Some(alias) = config.oidc.signing_key.as_deref().filter(|key| key.starts_with("alias/")) {
+            bootstrap::create_signing_key(&clients.kms, alias).await.expect("signing key");
+        }
         if !overrides.iter().any(|(name, _)| *name == "SENDER_EMAIL") {
             bootstrap::verify_sender(&clients.ses, &config.sender_email).await.expect("sender identity");
         }
@@ -213,8 +225,11 @@ impl TestApp {
         let sdk = clients.sdk.to_builder().http_client(aws_calls::RecordingClient::new()).build();
         let wiring = Wiring { config: config.clone(), sdk, clock: clock.clone() };
         let app = App::new(&wiring).expect("app wiring");
+        let provider = Arc::new(wiring.provider().expect("provider wiring"));
         Self {
             app,
+            provider,
+            wiring,
             clock,
             clients,
             table: config.table_name.clone(),
@@ -228,6 +243,26 @@ impl TestApp {
     pub async fn call(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> ApiResponse {
         let event = api_event(method, path, headers, body);
         invoke_requests(&self.app, &event).await
+    }
+
+    /// Invokes the `oidc` handler (the OpenID Connect provider).
+    pub async fn oidc(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> ApiResponse {
+        self.oidc_of(&self.provider, method, path, headers, body).await
+    }
+
+    /// Invokes the `oidc` handler of `provider`.
+    pub async fn oidc_of(
+        &self,
+        provider: &accreditation::services::provider::OpenIdProvider,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> ApiResponse {
+        let event = api_event(method, path, headers, body);
+        let request = lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event");
+        let response = aws_calls::as_function("oidc", oidc::handler(provider, request)).await;
+        ApiResponse::from(response.expect("the handler never fails"))
     }
 
     /// `POST path` with a JSON body.
@@ -588,11 +623,15 @@ impl From<Response<Body>> for ApiResponse {
     /// The answer as a test reads it.
     fn from(response: Response<Body>) -> Self {
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
-            .collect();
+        // A header sent more than once (Set-Cookie) keeps every value, one per line.
+        let mut headers: HashMap<String, String> = HashMap::new();
+        for (name, value) in response.headers() {
+            let value = value.to_str().unwrap_or_default();
+            headers
+                .entry(name.as_str().to_string())
+                .and_modify(|v| *v = format!("{v}\n{value}"))
+                .or_insert_with(|| value.to_string());
+        }
         let body = match response.body() {
             // Pages and assets are kept as text; every API answer is JSON.
             Body::Text(text) if !response.headers()["content-type"].to_str().unwrap_or_default().contains("json") => {

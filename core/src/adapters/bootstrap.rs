@@ -139,3 +139,30 @@ pub async fn verify_sender(client: &aws_sdk_sesv2::Client, sender: &str) -> Resu
         Err(e) => Err(classify("SES", "CreateEmailIdentity", e)),
     }
 }
+
+/// Creates the `RSA_2048` signing key of ID tokens under `alias` (`alias/...`) unless the alias
+/// exists; answers the key's id. In AWS the template creates it (with its key policy).
+pub async fn create_signing_key(client: &aws_sdk_kms::Client, alias: &str) -> Result<String, InfraError> {
+    if let Ok(found) = client.describe_key().key_id(alias).send().await
+        && let Some(id) = found.key_metadata().map(|m| m.key_id().to_string())
+    {
+        return Ok(id);
+    }
+    let created = client
+        .create_key()
+        .key_spec(aws_sdk_kms::types::KeySpec::Rsa2048)
+        .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
+        .description("ID token signing key (RS256) of the foreign users' OpenID Connect provider")
+        .send()
+        .await
+        .map_err(|e| classify("KMS", "CreateKey", e))?;
+    let id = created.key_metadata().map(|m| m.key_id().to_string()).unwrap_or_default();
+    client
+        .create_alias()
+        .alias_name(alias)
+        .target_key_id(&id)
+        .send()
+        .await
+        .map_err(|e| classify("KMS", "CreateAlias", e))?;
+    Ok(id)
+}

@@ -1,8 +1,9 @@
-//! Implementations of the ports on AWS (DynamoDB, S3, SES, SSM) and reCAPTCHA.
+//! Implementations of the ports on AWS (DynamoDB, S3, SES, SSM, KMS) and reCAPTCHA.
 
 pub mod bootstrap;
 pub mod captcha;
 pub mod dynamodb;
+pub mod kms;
 pub mod post_policy;
 pub mod s3;
 pub mod ses;

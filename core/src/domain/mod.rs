@@ -39,9 +39,11 @@ pub mod identification_code;
 pub mod language;
 pub mod legacy_hash;
 pub mod note;
+pub mod oidc;
 pub mod password;
 pub mod person_name;
 pub mod phone;
+pub mod relying_party;
 pub mod request;
 pub mod secret_token;
 pub mod text_field;
@@ -63,6 +65,7 @@ pub use note::{MAX_NOTE, Note};
 pub use password::{NewPassword, PasswordContext, WeakReason, temporary_password};
 pub use person_name::PersonName;
 pub use phone::PhoneNumber;
+pub use relying_party::RelyingParty;
 pub use request::{
     AcceptedDocument, AccreditationRequest, Actor, AuditAction, AuditEntry, Consent, DeliveryProblem,
     DeliveryProblemKind, DocumentSlot, Event, Reference, RequestId,

@@ -2,11 +2,11 @@
 import { t } from './i18n.js';
 
 /**
- * Calls the API. Answers `{status, body, headers}`; a network failure is status 0 with a
+ * Calls the API (cookies only with `credentials: 'same-origin'`: the provider's login). Answers `{status, body, headers}`; a network failure is status 0 with a
  * `network` error, so callers handle every outcome the same way and keep what was typed.
  */
-export async function api(method, path, { body, token, headers = {} } = {}) {
-  const init = { method, headers: { ...headers }, credentials: 'omit' };
+export async function api(method, path, { body, token, headers = {}, credentials = 'omit' } = {}) {
+  const init = { method, headers: { ...headers }, credentials };
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);

@@ -3,7 +3,7 @@
 // operators' console; the new-password form is the reset page's too.
 import { api, retryMinutes } from './api.js';
 import { h, showAlert } from './dom.js';
-import { t } from './i18n.js';
+import { setLanguage, t } from './i18n.js';
 import { Settings } from './settings.js';
 
 /** A labelled input with its error slot; the label follows the language switch. */
@@ -212,10 +212,37 @@ export function showNewPassword(root, { introKey, send, onDone, invalidError, on
   });
 }
 
-// The login page: operators go on to their console; applicants are told their account is ready.
+/**
+ * The sign-in of a site (an OpenID Connect relying party): the same login, then its session is
+ * handed to the provider, which sends the browser back to the site with a code.
+ */
+function mountSignIn(root, authorization) {
+  const query = new URLSearchParams(location.search);
+  if (query.get('lang') === 'it' || query.get('lang') === 'en') setLanguage(query.get('lang'));
+  const intro = h('p', { class: 'alert info', id: 'sign-in-intro', 'data-t': 'oidc.intro' }, t('oidc.intro'));
+  mountLogin(root, async (answer) => {
+    const handed = await api('POST', '/oidc/login', { body: { authorization }, token: answer.token, credentials: 'same-origin' });
+    if (handed.status === 200 && handed.body.redirect_to) {
+      location.assign(handed.body.redirect_to);
+      return;
+    }
+    const message = handed.body.error === 'login_expired' ? t('oidc.expired') : (handed.body.message || t('err.generic'));
+    root.replaceChildren(h('section', { class: 'login', tabindex: '-1', id: 'sign-in-failed' },
+      h('h2', { 'data-t': 'login.title' }, t('login.title')), h('p', { class: 'alert', role: 'alert' }, message)));
+  });
+  root.prepend(intro);
+}
+
+// The login page: a site's sign-in (`?authorization=`), or the service's own login: operators go
+// on to their console; applicants are told their account is ready.
 document.addEventListener('DOMContentLoaded', () => {
   const root = document.getElementById('login-root');
   if (!root) return;
+  const authorization = new URLSearchParams(location.search).get('authorization');
+  if (authorization) {
+    mountSignIn(root, authorization);
+    return;
+  }
   mountLogin(root, (answer, username, changed) => {
     if (answer.role === 'operator') {
       sessionStorage.setItem('operator-session', JSON.stringify({ token: answer.token, expires_at: Date.now() + answer.expires_in * 1000 }));

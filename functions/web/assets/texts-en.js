@@ -100,6 +100,8 @@ export const TEXT_EN = {
   'login.invalid': 'Wrong username or password.',
   'login.expired': 'The temporary password has expired: ask the assistance service for new credentials.',
   'login.locked': 'Too many attempts. Try again in {minutes} minutes.',
+  'oidc.intro': 'A site asks you to sign in with your Foreign User credentials. You will go back to it once logged in.',
+  'oidc.expired': 'This sign-in is no longer in progress: go back to the site you came from and sign in again.',
   'login.forgotten': 'Forgot your password?',
   'mfa.title': 'Verification code',
   'mfa.hint': 'The 6-digit code your authenticator app shows now, or one of your recovery codes.',

@@ -100,6 +100,8 @@ export const TEXT_IT = {
   'login.invalid': 'Nome utente o password non corretti.',
   'login.expired': 'La password temporanea è scaduta: chiedi nuove credenziali al servizio di assistenza.',
   'login.locked': 'Troppi tentativi. Riprova tra {minutes} minuti.',
+  'oidc.intro': "Un sito ti chiede di accedere con le credenziali Utente Estero. Dopo l'accesso tornerai a quel sito.",
+  'oidc.expired': 'Questo accesso non è più in corso: torna al sito da cui arrivi e accedi di nuovo.',
   'login.forgotten': 'Password dimenticata?',
   'mfa.title': 'Codice di verifica',
   'mfa.hint': "Il codice di 6 cifre che l'app di autenticazione mostra ora, oppure uno dei codici di recupero.",

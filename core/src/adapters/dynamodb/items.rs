@@ -113,7 +113,7 @@ impl Keys {
         Self { pk, sk: sk.into(), gsi1pk: None, gsi1sk: None, gsi2pk: None, gsi2sk: None }
     }
 
-    fn indexed(pk: String, sk: &str, gsi1: Option<(String, String)>) -> Self {
+    pub(super) fn indexed(pk: String, sk: &str, gsi1: Option<(String, String)>) -> Self {
         let (gsi1pk, gsi1sk) = gsi1.unzip();
         Self { pk, sk: sk.into(), gsi1pk, gsi1sk, gsi2pk: None, gsi2sk: None }
     }

@@ -9,6 +9,7 @@
 mod accounts;
 mod items;
 mod outbox;
+mod provider;
 mod rate_limits;
 mod requests;
 mod sessions;
