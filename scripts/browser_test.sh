@@ -21,13 +21,13 @@ ensure_chromium() {
   [[ -x "$CHROMIUM" ]] || die "chromium was installed but $CHROMIUM is not there"
 }
 
-# playwright-core, exactly as package-lock.json pins it, once per change of the lock file.
+# playwright-core and openid-client, exactly as package-lock.json pins them, once per change of the lock file.
 ensure_node_modules() {
   command -v npm >/dev/null || die "npm (Node.js 20+) is required for the browser tests"
   local stamp="$BROWSER_DIR/node_modules/.lock.sha256" want
   want="$(sha256sum "$BROWSER_DIR/package-lock.json" | cut -d' ' -f1)"
   [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && return 0
-  log "installing playwright-core into tests/browser/node_modules (first run only)"
+  log "installing playwright-core and openid-client into tests/browser/node_modules (first run only)"
   (cd "$BROWSER_DIR" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in tests/browser"
   echo "$want" > "$stamp"
 }
@@ -67,6 +67,20 @@ cd "$ROOT"
 cargo run --quiet --locked -p admin -- bootstrap >/dev/null
 cargo run --quiet --locked -p admin -- operator --username "$OPERATOR_USERNAME" --email "$OPERATOR_EMAIL" --language it >/dev/null
 
+# Two relying parties of the OpenID Connect provider, served by the test itself (demo-portal.mjs):
+# a confidential one (client_secret_basic) and a public one (PKCE only).
+DEMO_PORT="$(free_port)"
+DEMO_BASE="http://127.0.0.1:$DEMO_PORT"
+registered="$(cargo run --quiet --locked -p admin -- client register --name "Portale dimostrativo" \
+  --redirect-uri "$DEMO_BASE/demo-portal/callback" --post-logout-redirect-uri "$DEMO_BASE/demo-portal/logged-out")"
+DEMO_CLIENT_ID="$(awk '$1 == "client_id" {print $2}' <<<"$registered")"
+DEMO_CLIENT_SECRET="$(awk '$1 == "client_secret" {print $2}' <<<"$registered")"
+registered="$(cargo run --quiet --locked -p admin -- client register --name "Altro portale" --public \
+  --redirect-uri "$DEMO_BASE/altro-portale/callback" --post-logout-redirect-uri "$DEMO_BASE/altro-portale/logged-out")"
+PUBLIC_CLIENT_ID="$(awk '$1 == "client_id" {print $2}' <<<"$registered")"
+[[ -n "$DEMO_CLIENT_ID" && -n "$DEMO_CLIENT_SECRET" && -n "$PUBLIC_CLIENT_ID" ]] || die "the relying parties could not be registered"
+export DEMO_PORT DEMO_CLIENT_ID DEMO_CLIENT_SECRET PUBLIC_CLIENT_ID
+
 LOG="$RUN_DIR/browser-watch-$API_PORT.log"
 log "serving the functions with cargo lambda watch behind the local API Gateway on 127.0.0.1:$API_PORT (log: ${LOG#"$ROOT"/})"
 start_local_api "$API_PORT" "$(free_port)" "$LOG" --ignore-changes
@@ -76,7 +90,7 @@ if ! wait_http "http://127.0.0.1:$API_PORT/" 600; then
 fi
 # Each function's first call starts its process (`cargo run`): done here one at a time, as on a
 # warm stack, rather than by the browser's parallel requests.
-for path in /requests /auth/login /operator/requests; do
+for path in /requests /auth/login /operator/requests /oidc/jwks; do
   wait_http "http://127.0.0.1:$API_PORT$path" 300 || die "cargo lambda watch did not serve $path (log: $LOG)"
 done
 

@@ -4,6 +4,8 @@
 // in and change the password.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import * as oidc from 'openid-client';
+import { startDemoPortal } from './demo-portal.mjs';
 import {
   BASE, OPERATOR, applicant, assertNoProblems, credentialsSentTo, emailsTo, formControls, idCardPng, launch,
   openPage, resetLinkSentTo, screenshot, submitRequest, totpCode,
@@ -406,3 +408,108 @@ async function nextPageHas(page, reference, seen, readPage) {
   }
   return seen.has(reference);
 }
+
+/** An operator session through the API, with one of the journey's recovery codes. */
+async function operatorToken() {
+  const post = (path, body) => fetch(BASE + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const login = await (await post('/auth/login', { username: OPERATOR.username, password: OPERATOR_PASSWORD })).json();
+  assert.equal(login.status, 'second_factor_required', JSON.stringify(login));
+  assert.ok(recoveryCodes.length > 0, 'the journey enrolled the operator first');
+  const session = await (await post('/auth/mfa', { mfa_token: login.mfa_token, code: recoveryCodes.shift() })).json();
+  assert.ok(session.token, JSON.stringify(session));
+  return session.token;
+}
+
+test('sites sign the applicant in with OpenID Connect (openid-client): first login, single sign-on, refresh, logout', async () => {
+  const demo = await startDemoPortal({
+    issuer: BASE, port: Number(process.env.DEMO_PORT), portals: [
+      { path: '/demo-portal', name: 'Portale dimostrativo', clientId: process.env.DEMO_CLIENT_ID, clientSecret: process.env.DEMO_CLIENT_SECRET },
+      { path: '/altro-portale', name: 'Altro portale', clientId: process.env.PUBLIC_CLIENT_ID },
+    ],
+  });
+  try {
+    // An approved applicant, whose credentials arrive by email.
+    const page = await openPage(browser);
+    await page.goto(BASE + '/privacy');
+    const person = applicant();
+    const request = await submitRequest(page, person);
+    const approved = await fetch(`${BASE}/operator/requests/${request.id}/approve`, {
+      method: 'POST', headers: { authorization: `Bearer ${await operatorToken()}`, 'content-type': 'application/json' }, body: '{}',
+    });
+    assert.equal(approved.status, 200, await approved.text());
+    const credentials = await credentialsSentTo(person.email);
+
+    // Discovery, as the library reads it.
+    const portal = demo.portals['/demo-portal'];
+    const config = await portal.configuration();
+    assert.equal(config.serverMetadata().issuer, BASE);
+    assert.deepEqual(config.serverMetadata().code_challenge_methods_supported, ['S256']);
+
+    // The portal's sign-in: the provider's login page (in Italian, as ui_locales asked), the
+    // temporary password, the forced change, then back to the portal with verified claims.
+    const navigations = [];
+    page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) navigations.push(frame.url()); });
+    await page.goto(`${demo.url}/demo-portal`);
+    await page.getByRole('link', { name: /Accedi con credenziali Utente Estero \/ Sign in with Foreign User credentials/ }).click();
+    await page.waitForURL(/\/login\?authorization=/);
+    await page.locator('#sign-in-intro').waitFor();
+    await screenshot(page, '30-oidc-login');
+    await page.getByLabel('Nome utente').fill(credentials.username);
+    await page.getByLabel('Password', { exact: true }).fill(credentials.password);
+    await page.getByRole('button', { name: 'Accedi' }).click();
+    const chosen = 'Una password nuova per il portale, 2026!';
+    await page.getByLabel('Nuova password', { exact: true }).fill(chosen);
+    await page.getByLabel('Ripeti la nuova password').fill(chosen);
+    await page.getByRole('button', { name: 'Cambia la password' }).click();
+    await page.locator('#signed-in').waitFor();
+    await screenshot(page, '31-oidc-portal-claims');
+    const first = portal.last;
+    assert.equal(first.claims.iss, BASE);
+    assert.equal(first.claims.aud, process.env.DEMO_CLIENT_ID);
+    assert.ok(first.claims.nonce && first.claims.sid && first.claims.at_hash && first.claims.auth_time, JSON.stringify(first.claims));
+    assert.deepEqual(first.claims.amr, ['pwd']);
+    assert.notEqual(first.claims.sub, credentials.username);
+    assert.equal(first.userinfo.given_name, person.name);
+    assert.equal(first.userinfo.family_name, person.surname);
+    assert.equal(first.userinfo.email, person.email);
+    assert.equal(first.userinfo['urn:it:lavoro:utente-estero:accreditation'].reference, request.reference);
+    assert.match(await page.locator('#userinfo').textContent(), new RegExp(request.reference));
+    assertNoProblems(page);
+
+    // A second site signs the person in through the single sign-on session: no login page.
+    const other = demo.portals['/altro-portale'];
+    navigations.length = 0;
+    await page.goto(`${demo.url}/altro-portale`);
+    await page.getByRole('link', { name: /Accedi con credenziali Utente Estero/ }).click();
+    await page.locator('#signed-in').waitFor();
+    assert.ok(!navigations.some((url) => url.includes('/login')), `no login page: ${navigations.join(' ')}`);
+    assert.equal(other.last.claims.sid, first.claims.sid);
+    assert.equal(other.last.claims.auth_time, first.claims.auth_time);
+
+    // Refresh: rotated; the old refresh token, presented again, is refused by the provider.
+    const before = portal.last.tokens.refresh_token;
+    await page.goto(`${demo.url}/demo-portal`);
+    await page.locator('#refresh').click();
+    await page.getByText('token refreshed').waitFor();
+    assert.notEqual(portal.last.tokens.refresh_token, before);
+    await assert.rejects(oidc.refreshTokenGrant(config, before), (error) => error.error === 'invalid_grant');
+
+    // An ID token with a changed byte is refused by the library.
+    other.tamperNext = true;
+    await page.goto(`${demo.url}/altro-portale/login`);
+    await page.locator('#error').waitFor();
+    const refusal = `${other.lastError.code} ${other.lastError.message} ${other.lastError.cause?.message ?? ''}`;
+    assert.match(refusal, /signature/i, refusal);
+
+    // Logout at the portal ends the provider's session: the other site has to log in again.
+    await page.goto(`${demo.url}/demo-portal`);
+    await page.locator('#sign-out').click();
+    await page.locator('#signed-out').waitFor();
+    await page.goto(`${demo.url}/altro-portale/login`);
+    await page.waitForURL(/\/login\?authorization=/);
+    await page.getByLabel('Nome utente').waitFor();
+    await page.close();
+  } finally {
+    await demo.close();
+  }
+});
