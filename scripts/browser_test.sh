@@ -21,17 +21,6 @@ ensure_chromium() {
   [[ -x "$CHROMIUM" ]] || die "chromium was installed but $CHROMIUM is not there"
 }
 
-# playwright-core and openid-client, exactly as package-lock.json pins them, once per change of the lock file.
-ensure_node_modules() {
-  command -v npm >/dev/null || die "npm (Node.js 20+) is required for the browser tests"
-  local stamp="$BROWSER_DIR/node_modules/.lock.sha256" want
-  want="$(sha256sum "$BROWSER_DIR/package-lock.json" | cut -d' ' -f1)"
-  [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && return 0
-  log "installing playwright-core and openid-client into tests/browser/node_modules (first run only)"
-  (cd "$BROWSER_DIR" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in tests/browser"
-  echo "$want" > "$stamp"
-}
-
 ensure_venv
 ensure_chromium
 ensure_node_modules

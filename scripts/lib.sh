@@ -201,6 +201,18 @@ export_dev_settings() {
   fi
 }
 
+# playwright-core and openid-client, exactly as package-lock.json pins them, once per change of the lock file.
+# (the browser tests, and the demo portal of make dev)
+ensure_node_modules() {
+  command -v npm >/dev/null || die "npm (Node.js 20+) is required for the browser tests and the demo portal"
+  local dir="$ROOT/tests/browser" stamp="$ROOT/tests/browser/node_modules/.lock.sha256" want
+  want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && return 0
+  log "installing playwright-core and openid-client into tests/browser/node_modules (first run only)"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in tests/browser"
+  echo "$want" > "$stamp"
+}
+
 INFRA_VENV="$ROOT/.venv-infra"
 DEPLOY_VENV="$ROOT/.venv-deploy"
 
