@@ -306,6 +306,8 @@ pub struct App {
     pub operator: Arc<OperatorService>,
     /// Bounce and complaint recording.
     pub delivery_reports: Arc<DeliveryReports>,
+    /// The OpenID Connect provider.
+    pub provider: Arc<OpenIdProvider>,
     /// Sessions (the authorizer's check).
     pub sessions: LiveSessions,
     /// Accounts.
@@ -325,6 +327,7 @@ impl App {
             recovery: Arc::new(wiring.recovery()?),
             operator: Arc::new(wiring.operator()?),
             delivery_reports: Arc::new(wiring.delivery_reports()),
+            provider: Arc::new(wiring.provider()?),
             sessions: wiring.sessions()?,
             accounts: wiring.store(),
             clock: wiring.clock.clone(),

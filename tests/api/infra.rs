@@ -173,6 +173,8 @@ fn allowed_resources(template: &Value, properties: &Value) -> Vec<String> {
         format!(
             "arn:${{AWS::Partition}}:ses:${{AWS::Region}}:${{AWS::AccountId}}:configuration-set/{configuration_set}"
         ),
+        "${OidcSigningKey.Arn}".to_string(),
+        "${PreviousOidcSigningKeyArn}".to_string(),
     ];
     if let Some(variables) = properties["Environment"]["Variables"].as_mapping() {
         for (name, value) in variables {
@@ -307,6 +309,25 @@ async fn the_api_routes_are_exactly_the_routes_the_code_serves() {
             );
         }
     }
+}
+
+#[test]
+fn only_the_provider_signs_with_its_kms_key_whose_private_half_stays_in_kms() {
+    let template = template();
+    let key = &template["Resources"]["OidcSigningKey"];
+    assert_eq!(key["Type"].as_str(), Some("AWS::KMS::Key"));
+    assert_eq!(key["Properties"]["KeySpec"].as_str(), Some("RSA_2048"));
+    assert_eq!(key["Properties"]["KeyUsage"].as_str(), Some("SIGN_VERIFY"));
+    assert_eq!(key["DeletionPolicy"].as_str(), Some("Retain"), "tokens verify against it after the stack");
+    let sign = ("kms:Sign".to_string(), "${OidcSigningKey.Arn}".to_string());
+    for function in functions(&template).keys() {
+        assert_eq!(grants(&template, function).contains(&sign), function == "oidc", "{function} and kms:Sign");
+        let kms = grants(&template, function).into_iter().filter(|(action, _)| action.starts_with("kms:")).count();
+        assert!(function == "oidc" || kms == 0, "{function} uses no KMS key");
+    }
+    let oidc = &functions(&template)["oidc"].1["Environment"]["Variables"];
+    assert_eq!(text(&oidc["OIDC_SIGNING_KEY"]), "${OidcSigningKey.Arn}");
+    assert!(matches!(oidc["SUBJECT_KEY_PARAMETER"], Value::Tagged(_)), "the subject key comes from SSM");
 }
 
 #[test]

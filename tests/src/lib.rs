@@ -167,8 +167,6 @@ pub struct TestApp {
     pub bucket: String,
     /// The emulator endpoint.
     pub endpoint: String,
-    /// The OpenID Connect provider, signing with a KMS key of its own on the emulator.
-    pub provider: Arc<accreditation::services::provider::OpenIdProvider>,
     /// The wiring the services were built from (another provider, e.g. after a key rotation).
     pub wiring: Wiring,
     http: reqwest::Client,
@@ -225,10 +223,8 @@ impl TestApp {
         let sdk = clients.sdk.to_builder().http_client(aws_calls::RecordingClient::new()).build();
         let wiring = Wiring { config: config.clone(), sdk, clock: clock.clone() };
         let app = App::new(&wiring).expect("app wiring");
-        let provider = Arc::new(wiring.provider().expect("provider wiring"));
         Self {
             app,
-            provider,
             wiring,
             clock,
             clients,
@@ -247,7 +243,8 @@ impl TestApp {
 
     /// Invokes the `oidc` handler (the OpenID Connect provider).
     pub async fn oidc(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> ApiResponse {
-        self.oidc_of(&self.provider, method, path, headers, body).await
+        let event = api_event(method, path, headers, body);
+        invoke_function(&self.app, "oidc", &event).await
     }
 
     /// Invokes the `oidc` handler of `provider`.
@@ -261,8 +258,9 @@ impl TestApp {
     ) -> ApiResponse {
         let event = api_event(method, path, headers, body);
         let request = lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event");
-        let response = aws_calls::as_function("oidc", oidc::handler(provider, request)).await;
-        ApiResponse::from(response.expect("the handler never fails"))
+        ApiResponse::from(
+            aws_calls::as_function("oidc", oidc::handler(provider, request)).await.expect("the handler never fails"),
+        )
     }
 
     /// `POST path` with a JSON body.
@@ -614,6 +612,7 @@ pub async fn invoke_function(app: &App, function: &str, event: &Value) -> ApiRes
         "operator" => aws_calls::as_function("operator", operator::handler(&app.operator, request)).await,
         "requests" => aws_calls::as_function("requests", requests::handler(&app.applicant, request)).await,
         "web" => aws_calls::as_function("web", web::handler(&test_site(), request)).await,
+        "oidc" => aws_calls::as_function("oidc", oidc::handler(&app.provider, request)).await,
         other => panic!("{other} is not an HTTP function"),
     };
     ApiResponse::from(response.expect("the handler never fails"))

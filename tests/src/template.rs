@@ -33,9 +33,13 @@ pub fn referenced(text: &str) -> &str {
     inner.split('.').next().unwrap()
 }
 
-/// A value that may be one item or a list, as a list.
+/// A value that may be one item or a list, as a list; `!If [condition, a, b]` is both `a` and `b`
+/// (either may be in force).
 pub fn list(value: &Value) -> Vec<&Value> {
     match value {
+        Value::Tagged(tagged) if tagged.tag.to_string().trim_start_matches('!') == "If" => {
+            tagged.value.as_sequence().map(|parts| parts.iter().skip(1).flat_map(list).collect()).unwrap_or_default()
+        }
         Value::Sequence(items) => items.iter().collect(),
         Value::Null => vec![],
         single => vec![single],
