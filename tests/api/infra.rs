@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use accreditation::{http::ApiError, schema};
 use accreditation_tests::{
     ApiResponse, ROOT, TestApp, api_event, invoke_function,
-    template::{functions, grants, list, referenced, template, text},
+    template::{functions, grants, list, policies, referenced, role_of, template, text},
     unique,
 };
 use serde_norway::Value;
@@ -173,16 +173,19 @@ fn allowed_resources(template: &Value, properties: &Value) -> Vec<String> {
         format!(
             "arn:${{AWS::Partition}}:ses:${{AWS::Region}}:${{AWS::AccountId}}:configuration-set/{configuration_set}"
         ),
-        "${OidcSigningKey.Arn}".to_string(),
-        "${PreviousOidcSigningKeyArn}".to_string(),
     ];
     if let Some(variables) = properties["Environment"]["Variables"].as_mapping() {
         for (name, value) in variables {
-            if name.as_str().unwrap().ends_with("_PARAMETER") {
+            let name = name.as_str().unwrap();
+            if name.ends_with("_PARAMETER") {
                 allowed.push(format!(
                     "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{}",
                     text(value)
                 ));
+            }
+            // The KMS keys the function signs with or publishes (the provider's).
+            if name.ends_with("_SIGNING_KEY") {
+                allowed.push(text(value));
             }
         }
     }
@@ -196,13 +199,13 @@ fn allowed_resources(template: &Value, properties: &Value) -> Vec<String> {
 fn each_role_names_only_actions_and_resources_of_its_own_function() {
     let template = template();
     for (name, (_, function)) in functions(&template) {
-        let role = &template["Resources"][referenced(&text(&function["Role"]))];
+        let role = &template["Resources"][role_of(function)];
         assert_eq!(role["Type"].as_str(), Some("AWS::IAM::Role"), "{name}: its own role");
         assert!(role["Properties"]["ManagedPolicyArns"].is_null(), "{name}: no managed policy");
         let allowed = allowed_resources(&template, function);
         let mut secrets_read = BTreeSet::new();
-        for policy in list(&role["Properties"]["Policies"]) {
-            for statement in list(&policy["PolicyDocument"]["Statement"]) {
+        for policy in policies(&template, &role_of(function)) {
+            for statement in list(&policy["Statement"]) {
                 assert_eq!(statement["Effect"].as_str(), Some("Allow"), "{name}");
                 for action in list(&statement["Action"]) {
                     let action = text(action);
@@ -319,6 +322,8 @@ fn only_the_provider_signs_with_its_kms_key_whose_private_half_stays_in_kms() {
     assert_eq!(key["Properties"]["KeySpec"].as_str(), Some("RSA_2048"));
     assert_eq!(key["Properties"]["KeyUsage"].as_str(), Some("SIGN_VERIFY"));
     assert_eq!(key["DeletionPolicy"].as_str(), Some("Retain"), "tokens verify against it after the stack");
+    assert_eq!(key["UpdateReplacePolicy"].as_str(), Some("Retain"), "tokens verify against it after a replacement");
+    assert!(key["Properties"]["EnableKeyRotation"].is_null(), "KMS rotates only symmetric keys");
     let sign = ("kms:Sign".to_string(), "${OidcSigningKey.Arn}".to_string());
     for function in functions(&template).keys() {
         assert_eq!(grants(&template, function).contains(&sign), function == "oidc", "{function} and kms:Sign");
@@ -328,6 +333,160 @@ fn only_the_provider_signs_with_its_kms_key_whose_private_half_stays_in_kms() {
     let oidc = &functions(&template)["oidc"].1["Environment"]["Variables"];
     assert_eq!(text(&oidc["OIDC_SIGNING_KEY"]), "${OidcSigningKey.Arn}");
     assert!(matches!(oidc["SUBJECT_KEY_PARAMETER"], Value::Tagged(_)), "the subject key comes from SSM");
+}
+
+/// Whether an IAM action pattern (`kms:*`, `kms:Get*`, `*`) covers `action`.
+fn covers(pattern: &str, action: &str) -> bool {
+    pattern.strip_suffix('*').map_or(pattern == action, |prefix| action.starts_with(prefix))
+}
+
+/// The actions of a policy statement.
+fn actions(statement: &Value) -> BTreeSet<String> {
+    list(&statement["Action"]).into_iter().map(text).collect()
+}
+
+/// The AWS principals a key policy statement names.
+fn principals(statement: &Value) -> Vec<String> {
+    list(&statement["Principal"]["AWS"]).into_iter().map(text).collect()
+}
+
+#[test]
+fn the_signing_key_policy_lets_only_the_provider_sign_and_keeps_the_key_administered() {
+    let template = template();
+    let role = format!("${{{}.Arn}}", role_of(functions(&template)["oidc"].1));
+    let root = "arn:${AWS::Partition}:iam::${AWS::AccountId}:root";
+    let statements = list(&template["Resources"]["OidcSigningKey"]["Properties"]["KeyPolicy"]["Statement"]);
+
+    let allowed: Vec<&Value> = statements.iter().copied().filter(|s| s["Effect"].as_str() == Some("Allow")).collect();
+    let administers = allowed.iter().any(|s| principals(s) == [root] && actions(s).contains("kms:*"));
+    assert!(administers, "the account administers the key (kms:*), so it is never orphaned");
+    for statement in &allowed {
+        let named = principals(statement);
+        assert!(named == [root] || named == [role.as_str()], "only the account and the provider: {named:?}");
+        if named == [role.as_str()] {
+            let uses = BTreeSet::from([String::from("kms:GetPublicKey"), String::from("kms:Sign")]);
+            assert_eq!(actions(statement), uses, "the provider signs and reads the public key, nothing else");
+        }
+    }
+    assert!(allowed.iter().any(|s| principals(s) == [role.as_str()]), "the key policy names the provider's role");
+
+    // kms:* for the account lets any IAM policy of the account grant kms:Sign: the key refuses it
+    // to every principal but the provider's role.
+    let refuses_others = statements.iter().any(|s| {
+        let except = &s["Condition"]["ArnNotEquals"]["aws:PrincipalArn"];
+        s["Effect"].as_str() == Some("Deny")
+            && principals(s) == ["*"]
+            && actions(s).iter().any(|a| covers(a, "kms:Sign"))
+            && s["Condition"].as_mapping().map(|c| c.len()) == Some(1)
+            && !except.is_null()
+            && text(except) == role
+    });
+    assert!(refuses_others, "kms:Sign is denied to everyone but {role}");
+
+    let alias = &template["Resources"]["OidcSigningKeyAlias"];
+    assert_eq!(alias["Type"].as_str(), Some("AWS::KMS::Alias"));
+    assert_eq!(text(&alias["Properties"]["AliasName"]), "alias/${AWS::StackName}-oidc-signing");
+    assert_eq!(text(&alias["Properties"]["TargetKeyId"]), "${OidcSigningKey}");
+}
+
+#[test]
+fn the_provider_routes_are_public_and_served_by_the_oidc_function() {
+    let template = template();
+    let functions = functions(&template);
+    let (id, function) = functions["oidc"];
+    assert_eq!(id, "OidcFunction");
+    let events = function["Events"].as_mapping().expect("the provider's routes");
+    let mut routes = BTreeSet::new();
+    for event in events.values() {
+        assert_eq!(event["Type"].as_str(), Some("HttpApi"), "the provider is only invoked through the API");
+        let properties = &event["Properties"];
+        assert_eq!(text(&properties["ApiId"]), "${HttpApi}");
+        let route = format!("{} {}", properties["Method"].as_str().unwrap(), properties["Path"].as_str().unwrap());
+        assert_eq!(properties["Auth"]["Authorizer"].as_str(), Some("NONE"), "{route}: no operator session");
+        routes.insert(route);
+    }
+    let expected = [
+        "GET /.well-known/openid-configuration",
+        "GET /oidc/jwks",
+        "GET /oidc/authorize",
+        "POST /oidc/login",
+        "POST /oidc/token",
+        "GET /oidc/userinfo",
+        "POST /oidc/userinfo",
+        "GET /oidc/logout",
+    ];
+    assert_eq!(routes, expected.into_iter().map(String::from).collect());
+}
+
+#[test]
+fn the_provider_role_grants_exactly_what_the_provider_uses() {
+    let template = template();
+    let ssm = |parameter: &str| {
+        format!("arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter${{{parameter}}}")
+    };
+    let mut expected = BTreeSet::new();
+    for action in ["logs:CreateLogStream", "logs:PutLogEvents"] {
+        expected.insert((action.to_string(), "${OidcLogs.Arn}".to_string()));
+    }
+    for action in ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"] {
+        expected.insert((format!("dynamodb:{action}"), "${RequestsTable.Arn}".to_string()));
+    }
+    expected.insert(("kms:Sign".into(), "${OidcSigningKey.Arn}".into()));
+    expected.insert(("kms:GetPublicKey".into(), "${OidcSigningKey.Arn}".into()));
+    expected.insert(("kms:GetPublicKey".into(), "${PreviousOidcSigningKeyArn}".into()));
+    expected.insert(("ssm:GetParameter".into(), ssm("SessionSigningKeyParameter")));
+    expected.insert(("ssm:GetParameter".into(), ssm("SubjectKeyParameter")));
+    assert_eq!(grants(&template, "oidc"), expected);
+}
+
+/// The variables a function runs with: the template's `Globals`, then its own.
+fn environment(template: &Value, function: &Value) -> BTreeMap<String, Value> {
+    let globals = template["Globals"]["Function"]["Environment"]["Variables"].as_mapping().expect("Globals");
+    let own = function["Environment"]["Variables"].as_mapping().into_iter().flatten();
+    globals.iter().chain(own).map(|(name, value)| (name.as_str().unwrap().to_string(), value.clone())).collect()
+}
+
+#[test]
+fn the_provider_runs_with_its_keys_lifetimes_and_the_sessions_of_the_login_page() {
+    let template = template();
+    let functions = functions(&template);
+    let oidc = environment(&template, functions["oidc"].1);
+    let auth = environment(&template, functions["auth"].1);
+    // Its login hand-over reads the sessions the auth function opens, with the same key and claims.
+    for name in ["TABLE_NAME", "LOGIN_URL", "SESSION_ISSUER", "SESSION_AUDIENCE", "SESSION_SIGNING_KEY_PARAMETER"] {
+        assert_eq!(oidc.get(name), auth.get(name), "{name}");
+        assert!(oidc.contains_key(name), "{name}");
+    }
+    assert_eq!(text(&oidc["OIDC_SIGNING_KEY"]), "${OidcSigningKey.Arn}");
+    assert_eq!(text(&oidc["OIDC_PREVIOUS_SIGNING_KEY"]), "${PreviousOidcSigningKeyArn}");
+    assert_eq!(text(&oidc["SUBJECT_KEY_PARAMETER"]), "${SubjectKeyParameter}");
+    let lifetimes = [("OIDC_ACCESS_TOKEN_SECONDS", "300"), ("OIDC_ID_TOKEN_SECONDS", "300"), ("OIDC_SSO_HOURS", "8")];
+    for (name, value) in lifetimes {
+        assert_eq!(oidc[name].as_str(), Some(value), "{name}: a string, as Lambda variables are");
+    }
+
+    let parameters = &template["Parameters"];
+    for optional in ["IssuerUrl", "PreviousOidcSigningKeyArn"] {
+        assert_eq!(parameters[optional]["Default"].as_str(), Some(""), "{optional} is optional");
+    }
+    let secret = &parameters["SubjectKeyParameter"];
+    assert_eq!(secret["AllowedPattern"], parameters["MfaSecretKeyParameter"]["AllowedPattern"], "an SSM name");
+    assert!(secret["Default"].is_null(), "named per deployment, like the other secrets");
+
+    // The issuer the tokens carry is the one the stack tells relying parties about.
+    let outputs = &template["Outputs"];
+    assert_eq!(outputs["IssuerUrl"]["Value"], oidc["ISSUER_URL"]);
+    let condition = |value: &Value| match value {
+        Value::Tagged(tagged) => tagged.value[0].clone(),
+        other => panic!("an !If expected: {other:?}"),
+    };
+    assert_eq!(condition(&outputs["DiscoveryUrl"]["Value"]), condition(&oidc["ISSUER_URL"]));
+    let issuers: Vec<String> = list(&oidc["ISSUER_URL"]).into_iter().map(text).collect();
+    let discovery: Vec<String> = list(&outputs["DiscoveryUrl"]["Value"]).into_iter().map(text).collect();
+    assert_eq!(issuers, ["${FormOrigin}", "${IssuerUrl}"], "the issuer defaults to the pages' origin");
+    let expected: Vec<String> = issuers.iter().map(|i| format!("{i}/.well-known/openid-configuration")).collect();
+    assert_eq!(discovery, expected);
+    assert_eq!(text(&outputs["OidcSigningKeyArn"]["Value"]), "${OidcSigningKey.Arn}");
 }
 
 #[test]

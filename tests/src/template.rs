@@ -61,14 +61,32 @@ pub fn functions(template: &Value) -> BTreeMap<String, (&str, &Value)> {
         .collect()
 }
 
+/// The role (its resource id) a function runs with.
+pub fn role_of(function: &Value) -> String {
+    referenced(&text(&function["Role"])).to_string()
+}
+
+/// The policy documents of the role `role`: its own `Policies` and the `AWS::IAM::RolePolicy`
+/// resources attached to it (a role whose policy names a resource naming the role, a KMS key,
+/// cannot hold that policy itself).
+pub fn policies<'a>(template: &'a Value, role: &str) -> Vec<&'a Value> {
+    let resources = template["Resources"].as_mapping().expect("Resources");
+    let own = list(&template["Resources"][role]["Properties"]["Policies"]).into_iter().map(|p| &p["PolicyDocument"]);
+    let attached = resources
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::IAM::RolePolicy"))
+        .filter(|r| referenced(&text(&r["Properties"]["RoleName"])) == role)
+        .map(|r| &r["Properties"]["PolicyDocument"]);
+    own.chain(attached).collect()
+}
+
 /// The `(action, resource)` pairs a function's role allows.
 pub fn grants(template: &Value, function: &str) -> BTreeSet<(String, String)> {
     let functions = functions(template);
     let (_, properties) = functions.get(function).unwrap_or_else(|| panic!("no function {function}"));
-    let role = &template["Resources"][referenced(&text(&properties["Role"]))];
     let mut grants = BTreeSet::new();
-    for policy in list(&role["Properties"]["Policies"]) {
-        for statement in list(&policy["PolicyDocument"]["Statement"]) {
+    for policy in policies(template, &role_of(properties)) {
+        for statement in list(&policy["Statement"]) {
             for action in list(&statement["Action"]) {
                 for resource in list(&statement["Resource"]) {
                     grants.insert((text(action), text(resource)));
