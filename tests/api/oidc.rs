@@ -578,3 +578,38 @@ async fn an_id_token_with_a_changed_byte_is_refused() {
     bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
     assert!(verified(&app, &String::from_utf8(bytes).unwrap(), &rp.id).await.is_err());
 }
+
+#[tokio::test]
+async fn an_administrator_rotates_a_secret_or_disables_a_client() {
+    let app = TestApp::spawn().await;
+    let rp = relying_party(&app, false, REDIRECT).await;
+    let (username, _, _) = app.applicant_account().await;
+    let (code, _) = sign_in(&app, &rp, &username).await;
+    // client_secret_post works as well as Basic.
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", VERIFIER),
+        ("client_id", rp.id.as_str()),
+        ("client_secret", rp.secret.as_deref().unwrap()),
+    ];
+    let posted = app
+        .oidc("POST", "/oidc/token", &[("content-type", "application/x-www-form-urlencoded")], Some(&query(&form)))
+        .await;
+    assert_eq!(posted.status, 200, "{:#}", posted.body);
+
+    let store = app.legacy_store();
+    let new_secret = accreditation::services::clients::rotate_secret(&store, &rp.id).await.unwrap();
+    let (code, _) = sign_in(&app, &rp, &username).await;
+    assert_eq!(exchange(&app, &rp, &code).await.body["error"], "invalid_client", "the old secret no longer works");
+    let rotated = Rp { id: rp.id.clone(), secret: Some(new_secret.expose().to_string()) };
+    assert_eq!(exchange(&app, &rotated, &code).await.status, 200);
+
+    accreditation::services::clients::set_disabled(&store, &rp.id, true).await.unwrap();
+    let refused = authorize(&app, &rp, &[], "").await;
+    assert_eq!(refused.status, 400, "a disabled client gets the error page");
+    assert!(!refused.headers.contains_key("location"));
+    let listed = ProviderStore::clients(&store).await.unwrap();
+    assert!(listed.iter().any(|client| client.client_id == rp.id && client.disabled));
+}
