@@ -120,6 +120,13 @@ pub struct TokenRequest {
     pub basic: Option<(String, String)>,
 }
 
+impl TokenRequest {
+    /// The non-empty form field `name`.
+    fn field(&self, name: &str) -> Option<&str> {
+        self.form.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    }
+}
+
 /// The token endpoint's answer (RFC 6749 §5.1, OIDC Core 3.1.3.3).
 #[derive(Debug, Serialize)]
 pub struct TokenResponse {
@@ -311,7 +318,7 @@ impl OpenIdProvider {
     /// The token endpoint (`POST /oidc/token`).
     pub async fn token(&self, request: &TokenRequest) -> Result<TokenResponse, ProviderError> {
         let now = self.ports.clock.now();
-        let form = |name: &str| request.form.get(name).map(String::as_str).filter(|v| !v.is_empty());
+        let form = |name: &str| request.field(name);
         let (client_id, secret) = match (&request.basic, form("client_id"), form("client_secret")) {
             (Some(_), _, Some(_)) => {
                 return Err(ProviderError::Token(OAuthError::invalid_request("one client authentication method only")));
@@ -348,7 +355,7 @@ impl OpenIdProvider {
         request: &TokenRequest,
         now: Timestamp,
     ) -> Result<TokenResponse, ProviderError> {
-        let form = |name: &str| request.form.get(name).map(String::as_str).filter(|v| !v.is_empty());
+        let form = |name: &str| request.field(name);
         let code = form("code").ok_or_else(|| ProviderError::Token(OAuthError::invalid_request("code is required")))?;
         let hash = TokenHash::of(code);
         let record = self.ports.store.code(&hash).await?.ok_or_else(|| invalid_grant("unknown code"))?;
@@ -397,7 +404,7 @@ impl OpenIdProvider {
         request: &TokenRequest,
         now: Timestamp,
     ) -> Result<TokenResponse, ProviderError> {
-        let form = |name: &str| request.form.get(name).map(String::as_str).filter(|v| !v.is_empty());
+        let form = |name: &str| request.field(name);
         let token = form("refresh_token")
             .ok_or_else(|| ProviderError::Token(OAuthError::invalid_request("refresh_token is required")))?;
         let hash = TokenHash::of(token);

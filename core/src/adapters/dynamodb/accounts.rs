@@ -290,30 +290,14 @@ impl LoginAttemptStore for DynamoStore {
     }
 
     async fn clear_login_failures(&self, username: &str) -> Result<(), InfraError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key(PK, s(login_pk(username)))
-            .key(SK, s("LOGIN"))
-            .send()
-            .await
-            .map_err(|e| classify("DynamoDB", "DeleteItem", e))?;
-        Ok(())
+        self.delete(login_pk(username), "LOGIN").await
     }
 }
 
 #[async_trait]
 impl GrantStore for DynamoStore {
     async fn store_grant(&self, token: &TokenHash, grant: &ChangeGrant) -> Result<(), InfraError> {
-        let item = GrantItem::of(token, grant);
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(&item)?))
-            .send()
-            .await
-            .map_err(|e| classify("DynamoDB", "PutItem", e))?;
-        Ok(())
+        self.put(to_item(&GrantItem::of(token, grant))?).await
     }
 
     async fn grant(&self, token: &TokenHash, now: Timestamp) -> Result<Option<ChangeGrant>, InfraError> {

@@ -59,6 +59,31 @@ impl DynamoStore {
         output.item.map(from_item).transpose()
     }
 
+    /// Puts `item`, replacing any item with its key.
+    async fn put(&self, item: Item) -> Result<(), InfraError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "PutItem", e))?;
+        Ok(())
+    }
+
+    /// Deletes the item `pk`/`sk` (nothing when there is none).
+    async fn delete(&self, pk: String, sk: &str) -> Result<(), InfraError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .key(SK, s(sk))
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", "DeleteItem", e))?;
+        Ok(())
+    }
+
     /// Adds one to the counter item `pk` and returns the new value (1 the first time).
     async fn increment(&self, pk: String) -> Result<u64, InfraError> {
         let output = self

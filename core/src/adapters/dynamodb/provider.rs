@@ -74,17 +74,6 @@ impl DynamoStore {
         Ok(self.get::<Stored<T>>(pk, sk).await?.map(|item| item.record))
     }
 
-    async fn put_record(&self, item: super::Item) -> Result<(), InfraError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| classify("DynamoDB", "PutItem", e))?;
-        Ok(())
-    }
-
     /// The tokens of an exchange, added to `writes`.
     fn add_tokens(writes: &mut Writes<Write>, tokens: &IssuedTokens, new_grant: bool) -> Result<(), InfraError> {
         let grant = &tokens.grant;
@@ -120,7 +109,7 @@ impl ProviderStore for DynamoStore {
     async fn save_client(&self, client: &RelyingParty) -> Result<(), InfraError> {
         let keys =
             Keys::indexed(client_pk(&client.client_id), "CLIENT", Some(("CLIENTS".into(), client.client_id.clone())));
-        self.put_record(to_item(&Stored { keys, ttl: None, record: client })?).await
+        self.put(to_item(&Stored { keys, ttl: None, record: client })?).await
     }
 
     async fn clients(&self) -> Result<Vec<RelyingParty>, InfraError> {
@@ -150,7 +139,7 @@ impl ProviderStore for DynamoStore {
     }
 
     async fn start_authorization(&self, id: &TokenHash, pending: &PendingAuthorization) -> Result<(), InfraError> {
-        self.put_record(stored(authorization_pk(id), "AUTHZ", Some(pending.expires_at), pending)?).await
+        self.put(stored(authorization_pk(id), "AUTHZ", Some(pending.expires_at), pending)?).await
     }
 
     async fn take_authorization(
@@ -173,7 +162,7 @@ impl ProviderStore for DynamoStore {
     }
 
     async fn open_sso(&self, session: &SsoSession) -> Result<(), InfraError> {
-        self.put_record(stored(sso_pk(&session.sid), "SSO", Some(session.expires_at), session)?).await
+        self.put(stored(sso_pk(&session.sid), "SSO", Some(session.expires_at), session)?).await
     }
 
     async fn sso(&self, sid: &str, now: Timestamp) -> Result<Option<SsoSession>, InfraError> {
@@ -185,19 +174,11 @@ impl ProviderStore for DynamoStore {
     }
 
     async fn end_sso(&self, sid: &str) -> Result<(), InfraError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key(PK, s(sso_pk(sid)))
-            .key(SK, s("SSO"))
-            .send()
-            .await
-            .map_err(|e| classify("DynamoDB", "DeleteItem", e))?;
-        Ok(())
+        self.delete(sso_pk(sid), "SSO").await
     }
 
     async fn store_code(&self, code: &TokenHash, record: &AuthorizationCode) -> Result<(), InfraError> {
-        self.put_record(stored(code_pk(code), "CODE", Some(record.expires_at), record)?).await
+        self.put(stored(code_pk(code), "CODE", Some(record.expires_at), record)?).await
     }
 
     async fn redeem_code(&self, code: &TokenHash, tokens: &IssuedTokens) -> Result<bool, InfraError> {

@@ -4,27 +4,19 @@
 use async_trait::async_trait;
 
 use super::{
-    DynamoStore, classify,
+    DynamoStore,
     items::{SessionItem, session_pk},
-    s, to_item,
+    to_item,
 };
 use crate::{
     domain::{Timestamp, TokenHash},
     ports::{InfraError, SessionRecord, SessionStore},
-    schema::{PK, SK},
 };
 
 #[async_trait]
 impl SessionStore for DynamoStore {
     async fn open_session(&self, id: &TokenHash, session: &SessionRecord) -> Result<(), InfraError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(&SessionItem::of(id, session))?))
-            .send()
-            .await
-            .map_err(|e| classify("DynamoDB", "PutItem", e))?;
-        Ok(())
+        self.put(to_item(&SessionItem::of(id, session))?).await
     }
 
     async fn session(&self, id: &TokenHash, now: Timestamp) -> Result<Option<SessionRecord>, InfraError> {
@@ -33,14 +25,6 @@ impl SessionStore for DynamoStore {
     }
 
     async fn end_session(&self, id: &TokenHash) -> Result<(), InfraError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key(PK, s(session_pk(id)))
-            .key(SK, s("SESSION"))
-            .send()
-            .await
-            .map_err(|e| classify("DynamoDB", "DeleteItem", e))?;
-        Ok(())
+        self.delete(session_pk(id), "SESSION").await
     }
 }
