@@ -34,11 +34,11 @@ export SENDER_EMAIL="noreply@accreditamento.example.it" PRIVACY_NOTICE_VERSION="
 export UPLOAD_ALLOWED_ORIGINS="http://127.0.0.1:$API_PORT"
 export LOGIN_URL="http://127.0.0.1:$API_PORT/login"
 export CAPTCHA_MODE=off
-SESSION_SIGNING_KEY="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))')"
+SESSION_SIGNING_KEY="$(random_secret)"
 export SESSION_SIGNING_KEY
-MFA_SECRET_KEY="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))')"
+MFA_SECRET_KEY="$(random_secret)"
 export MFA_SECRET_KEY
-SUBJECT_KEY="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))')"
+SUBJECT_KEY="$(random_secret)"
 export SUBJECT_KEY OIDC_SIGNING_KEY="alias/browser-oidc-signing"
 export RUST_LOG="${RUST_LOG:-warn}"
 OPERATOR_USERNAME="giulia.bianchi" OPERATOR_EMAIL="giulia.bianchi@example.org"

@@ -165,6 +165,19 @@ export_local_aws() {
   export PATH="$VENV/bin:$PATH"
 }
 
+# 48 random bytes, base64url: a fresh secret.
+random_secret() {
+  "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))'
+}
+
+# Exports the secret $1 unless set: the one kept in $RUN_DIR/$2, made on first use.
+dev_secret() {
+  local name="$1" file="$RUN_DIR/$2"
+  [[ -n "${!name:-}" ]] && return 0
+  [[ -s "$file" ]] || random_secret > "$file"
+  export "$name=$(cat "$file")"
+}
+
 # The settings of the local stack (make dev, make operator); each may be overridden.
 export_dev_settings() {
   export TABLE_NAME="${TABLE_NAME:-foreign-users}"
@@ -176,29 +189,13 @@ export_dev_settings() {
   if [[ -z "${CAPTCHA_SECRET:-}" ]]; then
     export CAPTCHA_MODE="${CAPTCHA_MODE:-off}"
   fi
-  # Sessions are signed with a key kept in .run/ (git-ignored), made on first use.
-  local key_file="$RUN_DIR/session-signing-key"
-  if [[ -z "${SESSION_SIGNING_KEY:-}" ]]; then
-    [[ -s "$key_file" ]] || "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))' > "$key_file"
-    SESSION_SIGNING_KEY="$(cat "$key_file")"
-    export SESSION_SIGNING_KEY
-  fi
-  # The key of pairwise subject identifiers (OpenID Connect), likewise.
-  local subject_key_file="$RUN_DIR/subject-key"
-  if [[ -z "${SUBJECT_KEY:-}" ]]; then
-    [[ -s "$subject_key_file" ]] || "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))' > "$subject_key_file"
-    SUBJECT_KEY="$(cat "$subject_key_file")"
-    export SUBJECT_KEY
-  fi
+  # The keys of sessions, of pairwise subject identifiers (OpenID Connect) and sealing TOTP
+  # secrets: each kept in .run/ (git-ignored), made on first use.
+  dev_secret SESSION_SIGNING_KEY session-signing-key
+  dev_secret SUBJECT_KEY subject-key
+  dev_secret MFA_SECRET_KEY mfa-secret-key
   # The emulator's KMS key signing ID tokens (admin bootstrap creates it under this alias).
   export OIDC_SIGNING_KEY="${OIDC_SIGNING_KEY:-alias/foreign-users-oidc-signing}"
-  # The key sealing TOTP secrets, likewise.
-  local mfa_key_file="$RUN_DIR/mfa-secret-key"
-  if [[ -z "${MFA_SECRET_KEY:-}" ]]; then
-    [[ -s "$mfa_key_file" ]] || "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))' > "$mfa_key_file"
-    MFA_SECRET_KEY="$(cat "$mfa_key_file")"
-    export MFA_SECRET_KEY
-  fi
 }
 
 # playwright-core and openid-client, exactly as package-lock.json pins them, once per change of the lock file.

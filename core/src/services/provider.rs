@@ -318,8 +318,7 @@ impl OpenIdProvider {
     /// The token endpoint (`POST /oidc/token`).
     pub async fn token(&self, request: &TokenRequest) -> Result<TokenResponse, ProviderError> {
         let now = self.ports.clock.now();
-        let form = |name: &str| request.field(name);
-        let (client_id, secret) = match (&request.basic, form("client_id"), form("client_secret")) {
+        let (client_id, secret) = match (&request.basic, request.field("client_id"), request.field("client_secret")) {
             (Some(_), _, Some(_)) => {
                 return Err(ProviderError::Token(OAuthError::invalid_request("one client authentication method only")));
             }
@@ -337,7 +336,7 @@ impl OpenIdProvider {
         let client = self.ports.store.client(client_id).await?.filter(|client| !client.disabled);
         let client = client.filter(|client| client.authenticated_by(secret));
         let client = client.ok_or_else(|| ProviderError::InvalidClient("unknown client or wrong secret".into()))?;
-        match form("grant_type") {
+        match request.field("grant_type") {
             Some("authorization_code") => self.exchange_code(&client.client_id, &client.sector, request, now).await,
             Some("refresh_token") => self.refresh(&client.client_id, &client.sector, request, now).await,
             Some(_) => Err(ProviderError::Token(OAuthError::new(
@@ -355,8 +354,9 @@ impl OpenIdProvider {
         request: &TokenRequest,
         now: Timestamp,
     ) -> Result<TokenResponse, ProviderError> {
-        let form = |name: &str| request.field(name);
-        let code = form("code").ok_or_else(|| ProviderError::Token(OAuthError::invalid_request("code is required")))?;
+        let code = request
+            .field("code")
+            .ok_or_else(|| ProviderError::Token(OAuthError::invalid_request("code is required")))?;
         let hash = TokenHash::of(code);
         let record = self.ports.store.code(&hash).await?.ok_or_else(|| invalid_grant("unknown code"))?;
         if let Some(grant) = &record.grant {
@@ -371,15 +371,16 @@ impl OpenIdProvider {
         if authorization.client_id != client_id {
             return Err(invalid_grant("the code was issued to another client"));
         }
-        if form("redirect_uri") != Some(record.redirect_uri.as_str()) {
+        if request.field("redirect_uri") != Some(record.redirect_uri.as_str()) {
             return Err(invalid_grant("redirect_uri differs from the authorization request's"));
         }
-        let verifier = form("code_verifier")
+        let verifier = request
+            .field("code_verifier")
             .ok_or_else(|| ProviderError::Token(OAuthError::invalid_request("code_verifier is required (PKCE)")))?;
         if !pkce_matches(&record.code_challenge, verifier) {
             return Err(invalid_grant("code_verifier does not match the code_challenge"));
         }
-        let sso =
+        let (sso, _) =
             self.live_authorization(authorization, now).await?.ok_or_else(|| invalid_grant("the login has ended"))?;
         let grant = Grant {
             id: random_id()?,
@@ -404,8 +405,8 @@ impl OpenIdProvider {
         request: &TokenRequest,
         now: Timestamp,
     ) -> Result<TokenResponse, ProviderError> {
-        let form = |name: &str| request.field(name);
-        let token = form("refresh_token")
+        let token = request
+            .field("refresh_token")
             .ok_or_else(|| ProviderError::Token(OAuthError::invalid_request("refresh_token is required")))?;
         let hash = TokenHash::of(token);
         let record =
@@ -423,7 +424,7 @@ impl OpenIdProvider {
         if grant.revoked || record.expires_at <= now {
             return Err(invalid_grant("the refresh token has expired or was revoked"));
         }
-        if let Some(scope) = form("scope")
+        if let Some(scope) = request.field("scope")
             && !scope.split(' ').filter(|s| !s.is_empty()).all(|s| grant.authorization.scopes.iter().any(|g| g == s))
         {
             return Err(ProviderError::Token(OAuthError::new("invalid_scope", "more than the original grant")));
@@ -448,10 +449,7 @@ impl OpenIdProvider {
         let grant = self.ports.store.grant_record(&record.grant).await?.filter(|grant| !grant.revoked);
         let grant = grant.ok_or(ProviderError::InvalidToken)?;
         let authorization = &grant.authorization;
-        if self.live_authorization(authorization, now).await?.is_none() {
-            return Err(ProviderError::InvalidToken);
-        }
-        let account = self.ports.accounts.account(&authorization.username).await?.ok_or(ProviderError::InvalidToken)?;
+        let (_, account) = self.live_authorization(authorization, now).await?.ok_or(ProviderError::InvalidToken)?;
         let client = self.ports.store.client(&authorization.client_id).await?.ok_or(ProviderError::InvalidToken)?;
         let mut claims = json!({ "sub": self.subjects.subject(&client.sector, &account.username) });
         let scoped = |scope: &str| authorization.scopes.iter().any(|s| s == scope);
@@ -555,18 +553,20 @@ impl OpenIdProvider {
         Ok(account.filter(|account| live(account, session.credential)).map(|account| (session, account)))
     }
 
-    /// The single sign-on session of an authorization, while it and its account's credential last.
+    /// The single sign-on session of an authorization and its account, while both last with the
+    /// credential the authorization was given for.
     async fn live_authorization(
         &self,
         authorization: &Authorization,
         now: Timestamp,
-    ) -> Result<Option<SsoSession>, InfraError> {
+    ) -> Result<Option<(SsoSession, Account)>, InfraError> {
         let (session, account) = futures::try_join!(
             self.ports.store.sso(&authorization.sid, now),
             self.ports.accounts.account(&authorization.username)
         )?;
-        let account_live = account.is_some_and(|account| live(&account, authorization.credential));
-        Ok(session.filter(|session| account_live && session.credential == authorization.credential))
+        let account = account.filter(|account| live(account, authorization.credential));
+        let session = session.filter(|session| session.credential == authorization.credential);
+        Ok(session.zip(account))
     }
 
     async fn code_for(

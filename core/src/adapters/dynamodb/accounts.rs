@@ -22,7 +22,7 @@ use crate::{
         AccountAuditEntry, AccountStore, Admission, ChangeGrant, CreateAccountError, GrantStore, InfraError,
         LegacyAccountStore, LoginAttemptStore, OutboxEmail, TransitionError,
     },
-    schema::{GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, PK, SK, TTL_ATTRIBUTE},
+    schema::{GSI2, GSI2PK, PK, SK, TTL_ATTRIBUTE},
 };
 
 /// Attempts are forgotten a day after the last one.
@@ -349,30 +349,8 @@ impl LegacyAccountStore for DynamoStore {
     }
 
     async fn dormant(&self, before: Timestamp) -> Result<Vec<Account>, InfraError> {
-        let mut accounts = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(GSI1)
-                .key_condition_expression("#pk = :legacy AND #sk < :before")
-                .expression_attribute_names("#pk", GSI1PK)
-                .expression_attribute_names("#sk", GSI1SK)
-                .expression_attribute_values(":legacy", s(LEGACY_ACCOUNTS))
-                .expression_attribute_values(":before", s(before.to_string()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| classify("DynamoDB", "Query", e))?;
-            for item in output.items.unwrap_or_default() {
-                accounts.push(from_item::<AccountItem>(item)?.account);
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(accounts);
-            }
-        }
+        let values = [(":legacy", s(LEGACY_ACCOUNTS)), (":before", s(before.to_string()))];
+        let items = self.query_gsi1_all("#pk = :legacy AND #sk < :before", &values).await?;
+        items.into_iter().map(|item| Ok(from_item::<AccountItem>(item)?.account)).collect()
     }
 }

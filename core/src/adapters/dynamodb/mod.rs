@@ -27,7 +27,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use super::classify;
 use crate::{
     ports::{InfraError, TransitionError},
-    schema::{PK, SK, TTL_ATTRIBUTE},
+    schema::{GSI1, GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUTE},
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -82,6 +82,39 @@ impl DynamoStore {
             .await
             .map_err(|e| classify("DynamoDB", "DeleteItem", e))?;
         Ok(())
+    }
+
+    /// Every item of `GSI1` that `condition` (over `#pk`, `#sk` and the values `values`) selects,
+    /// page after page.
+    async fn query_gsi1_all(
+        &self,
+        condition: &str,
+        values: &[(&str, AttributeValue)],
+    ) -> Result<Vec<Item>, InfraError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .key_condition_expression(condition)
+                .expression_attribute_names("#pk", GSI1PK);
+            if condition.contains("#sk") {
+                query = query.expression_attribute_names("#sk", GSI1SK);
+            }
+            for (name, value) in values {
+                query = query.expression_attribute_values(*name, value.clone());
+            }
+            let output =
+                query.set_exclusive_start_key(start).send().await.map_err(|e| classify("DynamoDB", "Query", e))?;
+            items.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
     }
 
     /// Adds one to the counter item `pk` and returns the new value (1 the first time).

@@ -14,7 +14,7 @@ use crate::{
         oidc::{AccessToken, AuthorizationCode, Grant, PendingAuthorization, RefreshToken, SsoSession},
     },
     ports::{InfraError, IssuedTokens, ProviderStore},
-    schema::{GSI1, GSI1PK, PK, SK},
+    schema::{PK, SK},
 };
 
 /// An item of the provider: its keys, its TTL, its record.
@@ -113,29 +113,8 @@ impl ProviderStore for DynamoStore {
     }
 
     async fn clients(&self) -> Result<Vec<RelyingParty>, InfraError> {
-        let mut clients = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(GSI1)
-                .key_condition_expression("#pk = :clients")
-                .expression_attribute_names("#pk", GSI1PK)
-                .expression_attribute_values(":clients", s("CLIENTS"))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| classify("DynamoDB", "Query", e))?;
-            for item in output.items.unwrap_or_default() {
-                clients.push(from_item::<Stored<RelyingParty>>(item)?.record);
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(clients);
-            }
-        }
+        let items = self.query_gsi1_all("#pk = :clients", &[(":clients", s("CLIENTS"))]).await?;
+        items.into_iter().map(|item| Ok(from_item::<Stored<RelyingParty>>(item)?.record)).collect()
     }
 
     async fn start_authorization(&self, id: &TokenHash, pending: &PendingAuthorization) -> Result<(), InfraError> {
