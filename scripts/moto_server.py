@@ -5,14 +5,21 @@ writes guarded by the same condition, one fails. Moto checks the condition and t
 under concurrent requests both may pass. The tests race operators and retries on purpose, so the
 emulator must keep DynamoDB's guarantee: DynamoDB calls are serialised; S3 and SES stay parallel.
 
+Moto also ignores CopyObject's `x-amz-copy-source-if-match` (it implements only
+`...-if-none-match`); S3 answers `412 PreconditionFailed` when the source's ETag differs, and the
+acceptance check relies on it (only the version checked is copied), so it is checked here.
+
 Usage: moto_server.py <port>   (binds 127.0.0.1)
 """
 import os
 import signal
 import sys
 import threading
+from urllib.parse import unquote
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.s3.models import s3_backends
 from werkzeug.serving import run_simple
 
 port = int(sys.argv[1])
@@ -21,7 +28,31 @@ moto = DomainDispatcherApplication(create_backend_app)
 dynamodb = threading.Lock()
 
 
+PRECONDITION_FAILED = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code>'
+    b"<Message>At least one of the pre-conditions you specified did not hold</Message>"
+    b"<Condition>x-amz-copy-source-If-Match</Condition></Error>"
+)
+
+
+def copy_source_changed(environ):
+    """Whether a CopyObject insists on a source ETag that the source no longer has."""
+    wanted = environ.get("HTTP_X_AMZ_COPY_SOURCE_IF_MATCH")
+    source = environ.get("HTTP_X_AMZ_COPY_SOURCE")
+    if environ.get("REQUEST_METHOD") != "PUT" or not wanted or not source:
+        return False
+    bucket, _, key = unquote(source.split("?")[0]).lstrip("/").partition("/")
+    try:
+        current = s3_backends[DEFAULT_ACCOUNT_ID]["aws"].get_object(bucket, key)
+    except Exception:  # noqa: BLE001 - a missing bucket or key is moto's own 404 to answer
+        return False
+    return current is not None and current.etag.strip('"') != wanted.strip('"')
+
+
 def app(environ, start_response):
+    if copy_source_changed(environ):
+        start_response("412 Precondition Failed", [("Content-Type", "application/xml")])
+        return [PRECONDITION_FAILED]
     if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
         with dynamodb:
             return list(moto(environ, start_response))

@@ -20,11 +20,12 @@ use crate::{
     ports::{AccountStore, CaptchaVerifier, Clock, InfraError, SystemClock},
     services::{
         acceptance::DocumentAcceptance,
-        applicant::{ApplicantService, ApplicantSettings},
+        applicant::{ApplicantPorts, ApplicantService, ApplicantSettings},
         auth::{AuthPorts, AuthService},
         credentials::{CredentialIssuer, CredentialSettings},
         delivery_reports::DeliveryReports,
         id_tokens::{IdTokens, PairwiseSubjects},
+        limits::Limiter,
         operator::OperatorService,
         passwords::PasswordHasher,
         postman::{Postman, PostmanPorts, PostmanSettings},
@@ -57,8 +58,37 @@ impl std::fmt::Debug for StartupError {
 
 /// The SDK configuration for `region` (and an emulator's `endpoint_url`), with credentials from
 /// the environment's default chain.
+///
+/// Timeouts and retries are explicit, sized for a Lambda answering through API Gateway (which gives
+/// up after 29 s) within its own timeout (10 to 15 s for the API functions, `infra/template.yaml`).
+/// The SDK's defaults set no operation timeout at all, so one call that hangs would hold the
+/// function until Lambda kills it, and API Gateway answers a killed function with a `500`:
+/// - connect: 1 s (a TCP or TLS handshake with a regional endpoint takes milliseconds);
+/// - each attempt: 2 s (DynamoDB answers in milliseconds, SES in about 100 ms, and the largest S3
+///   call, the copy of a 3 MiB document, well under a second);
+/// - standard retry mode, 3 attempts in all, with jittered exponential backoff from 100 ms up to
+///   1 s (the default 1 s base, up to 20 s, suits batch jobs, not a person waiting);
+/// - the whole operation, retries included: 5 s, so a handler with one failing dependency still
+///   answers `429`/`503` itself, well inside its timeout.
+///
+/// Throttling, `5xx`, dropped connections and timed-out attempts are retried (the retry of a
+/// transaction carries the same `ClientRequestToken`, so DynamoDB does not apply it twice).
 pub async fn sdk_config(region: &str, endpoint_url: Option<&str>) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_string()));
+    use aws_config::{retry::RetryConfig, timeout::TimeoutConfig};
+    use std::time::Duration;
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(Duration::from_secs(2))
+        .operation_timeout(Duration::from_secs(5))
+        .build();
+    let retries = RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(100))
+        .with_max_backoff(Duration::from_secs(1));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .timeout_config(timeouts)
+        .retry_config(retries);
     if let Some(endpoint) = endpoint_url {
         loader = loader.endpoint_url(endpoint);
     }
@@ -190,8 +220,15 @@ impl Wiring {
             eidas: self.config.eidas_countries.clone(),
             request_ttl: self.config.request_ttl,
         };
-        let (store, documents, captcha) = (self.store(), self.documents()?, self.captcha()?);
-        Ok(ApplicantService::new(store, documents, captcha, self.document_acceptance()?, self.clock.clone(), settings))
+        let store = self.store();
+        let ports = ApplicantPorts {
+            requests: store.clone(),
+            documents: self.documents()?,
+            captcha: self.captcha()?,
+            outbox: store,
+            clock: self.clock.clone(),
+        };
+        Ok(ApplicantService::new(ports, self.document_acceptance()?, self.limiter(), settings))
     }
 
     /// The acceptance check of uploaded documents (the S3 trigger's, and the applicant's
@@ -203,7 +240,7 @@ impl Wiring {
     /// Login and password changes.
     pub fn auth(&self) -> Result<AuthService, StartupError> {
         let store = self.store();
-        let ports = AuthPorts { accounts: store.clone(), attempts: store.clone(), grants: store };
+        let ports = AuthPorts { accounts: store.clone(), attempts: store.clone(), grants: store, limiter: self.limiter() };
         let mfa_key = self.config.mfa_secret_key.as_ref();
         let authenticators =
             Authenticators::new(mfa_key.ok_or(StartupError::Missing("MFA_SECRET_KEY (or MFA_SECRET_KEY_PARAMETER)"))?);
@@ -225,10 +262,15 @@ impl Wiring {
             grants: store.clone(),
             attempts: store.clone(),
             outbox: store.clone(),
-            limits: store,
+            limiter: self.limiter(),
             clock: self.clock.clone(),
         };
         Ok(PasswordRecovery::new(ports, PasswordHasher::new()?, self.postman()?))
+    }
+
+    /// The rate limits, counted in the table.
+    pub fn limiter(&self) -> Limiter {
+        Limiter::new(self.store(), self.config.rate_limits.clone())
     }
 
     /// The operators' use cases.

@@ -3,7 +3,10 @@
 use secrecy::SecretString;
 use time::Duration;
 
-use crate::{domain::EidasCountries, services::credentials::CredentialDelivery};
+use crate::{
+    domain::EidasCountries,
+    services::{credentials::CredentialDelivery, limits::RateLimits},
+};
 
 /// Shortest session signing key accepted, in bytes.
 pub const MIN_SIGNING_KEY: usize = 32;
@@ -76,6 +79,8 @@ pub struct Config {
     pub session_audience: String,
     /// The OpenID Connect provider's settings.
     pub oidc: OidcConfig,
+    /// The rate limits (`RATE_LIMITS`: the defaults changed by `<name>=<count>/<seconds>,...`).
+    pub rate_limits: RateLimits,
 }
 
 /// The OpenID Connect provider's settings (only its function needs the keys).
@@ -233,6 +238,11 @@ impl Config {
             sso_ttl: Duration::hours(parse_number(&get, "OIDC_SSO_HOURS", 8u32, &mut problems).into()),
         };
 
+        let rate_limits = RateLimits::parse(&get("RATE_LIMITS").unwrap_or_default()).unwrap_or_else(|e| {
+            problems.push(format!("RATE_LIMITS: {e}"));
+            RateLimits::default()
+        });
+
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -260,6 +270,7 @@ impl Config {
             session_issuer: get("SESSION_ISSUER").unwrap_or_else(|| DEFAULT_SESSION_ISSUER.into()),
             session_audience: get("SESSION_AUDIENCE").unwrap_or_else(|| DEFAULT_SESSION_AUDIENCE.into()),
             oidc,
+            rate_limits,
         })
     }
 }

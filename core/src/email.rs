@@ -100,6 +100,38 @@ pub fn confirmation(request: &AccreditationRequest) -> OutgoingEmail {
     )
 }
 
+/// Someone sent the form again with this active request's details (citizenship and
+/// identification code, or email): the owner learns of it and what to do if it was not them.
+pub fn duplicate_attempt(request: &AccreditationRequest) -> OutgoingEmail {
+    let language = request.applicant.language;
+    let reference = request.reference.as_str();
+    let paragraphs = match language {
+        Language::It => vec![
+            greeting(language, &full_name(request)),
+            format!("qualcuno ha appena inviato una nuova richiesta di credenziali \"Utente Estero\" con i Suoi dati, mentre la Sua richiesta {reference} è ancora in corso. La nuova richiesta non è stata accettata e a chi l'ha inviata non è stato comunicato nulla della Sua."),
+            "Se è stato Lei, non deve fare nulla: segua la richiesta in corso con il link privato ricevuto al momento dell'invio del modulo.".into(),
+            format!("Se non è stato Lei, contatti il servizio di assistenza indicando il numero di riferimento {reference}."),
+            no_reply(language),
+        ],
+        Language::En => vec![
+            greeting(language, &full_name(request)),
+            format!("someone has just sent a new request for \"Foreign User\" credentials with your details while your request {reference} is still open. The new request was not accepted, and whoever sent it was told nothing about yours."),
+            "If it was you, there is nothing to do: follow your open request with the private status link you received when you sent the form.".into(),
+            format!("If it was not you, please contact the assistance service quoting the reference number {reference}."),
+            no_reply(language),
+        ],
+    };
+    let subject = language.pick(
+        format!("Nuovo tentativo di richiesta con i Suoi dati ({reference}) - credenziali Utente Estero"),
+        format!("A new request was attempted with your details ({reference}) - Foreign User credentials"),
+    );
+    Letter { subject, paragraphs, signature: signature(language) }.into_email(
+        request.applicant.email.as_str(),
+        language,
+        Vec::new(),
+    )
+}
+
 /// The request was rejected: the operator's reason, and that a new request is possible.
 pub fn rejection(request: &AccreditationRequest, reason: &str) -> OutgoingEmail {
     let language = request.applicant.language;

@@ -10,6 +10,7 @@ use std::{
 
 use async_trait::async_trait;
 use secrecy::SecretString;
+use sha2::Digest;
 
 use crate::{
     domain::{
@@ -19,9 +20,9 @@ use crate::{
     },
     ports::{
         AccountAuditEntry, AccountStore, Admission, ChangeGrant, Clock, CreateAccountError, CreateError, DocumentStore,
-        GrantStore, IdempotencyRecord, InfraError, LoginAttemptStore, Mailer, NewRequest, Outbox, OutboxEmail,
+        GrantStore, IdempotencyRecord, InfraError, LoginAttemptStore, LoginKey, Mailer, NewRequest, Outbox, OutboxEmail,
         OutboxStatus, OutgoingEmail, QueuePosition, RateLimiter, RequestStore, SessionRecord, SessionStore, Transition,
-        TransitionError, UploadForm,
+        StoredObject, TransitionError, UploadForm,
     },
     services::{
         acceptance::{DocumentAcceptance, upload_key},
@@ -79,7 +80,7 @@ pub struct Tables {
     /// Accounts by username.
     pub accounts: HashMap<Username, Account>,
     /// Login attempts by username.
-    pub logins: HashMap<String, Attempts>,
+    pub logins: HashMap<(String, String), Attempts>,
     /// Grants by token hash.
     pub grants: HashMap<String, ChangeGrant>,
     /// Open sessions by the hash of their id.
@@ -202,14 +203,14 @@ impl RequestStore for FakeStore {
         &self,
         request: &AccreditationRequest,
         now: Timestamp,
-    ) -> Result<Option<Reference>, InfraError> {
+    ) -> Result<Option<RequestId>, InfraError> {
         let tables = self.enter("active_request_of")?;
         Ok([person_key(request), email_key(request)].iter().find_map(|key| {
             tables
                 .locks
                 .get(key)
                 .filter(|(id, _, ttl)| *id != request.id && ttl.is_none_or(|t| t >= now))
-                .map(|(_, reference, _)| reference.clone())
+                .map(|(id, _, _)| *id)
         }))
     }
 
@@ -423,9 +424,9 @@ impl AccountStore for FakeStore {
 
 #[async_trait]
 impl LoginAttemptStore for FakeStore {
-    async fn admit(&self, username: &str, now: Timestamp, first_allowance: u32) -> Result<Admission, InfraError> {
+    async fn admit(&self, key: LoginKey<'_>, now: Timestamp, first_allowance: u32) -> Result<Admission, InfraError> {
         let mut tables = self.enter("admit")?;
-        let attempts = tables.logins.entry(username.to_string()).or_insert(Attempts {
+        let attempts = tables.logins.entry((key.username.to_string(), key.source.to_string())).or_insert(Attempts {
             counted: 0,
             allowance: first_allowance,
             locked_until: None,
@@ -440,9 +441,9 @@ impl LoginAttemptStore for FakeStore {
         Ok(Admission::Check(attempts.counted))
     }
 
-    async fn lock(&self, username: &str, attempt: u32, until: Timestamp) -> Result<(), InfraError> {
+    async fn lock(&self, key: LoginKey<'_>, attempt: u32, until: Timestamp) -> Result<(), InfraError> {
         let mut tables = self.enter("lock")?;
-        if let Some(attempts) = tables.logins.get_mut(username)
+        if let Some(attempts) = tables.logins.get_mut(&(key.username.to_string(), key.source.to_string()))
             && attempts.locked_until.is_none_or(|current| current < until)
         {
             attempts.locked_until = Some(until);
@@ -451,8 +452,9 @@ impl LoginAttemptStore for FakeStore {
         Ok(())
     }
 
-    async fn clear_login_failures(&self, username: &str) -> Result<(), InfraError> {
-        self.enter("clear_login_failures")?.logins.remove(username);
+    async fn clear_login_failures(&self, username: &str, source: Option<&str>) -> Result<(), InfraError> {
+        let mut tables = self.enter("clear_login_failures")?;
+        tables.logins.retain(|(name, from), _| name != username || source.is_some_and(|source| source != from));
         Ok(())
     }
 }
@@ -517,10 +519,18 @@ impl SessionStore for FakeStore {
     }
 }
 
+/// The ETag of `bytes` (S3's is their MD5 for a simple upload; any digest of the bytes will do).
+fn etag_of(bytes: &[u8]) -> String {
+    format!("\"{}\"", hex::encode(sha2::Sha256::digest(bytes)))
+}
+
 /// The document bucket.
 #[derive(Default)]
 pub struct FakeBucket {
     objects: Mutex<HashMap<String, Vec<u8>>>,
+    /// An upload made right after the next read of the first bytes: `(key, bytes)` (a second
+    /// upload racing the acceptance check).
+    upload_after_read: Mutex<Option<(String, Vec<u8>)>>,
     /// Calls made to fail.
     pub faults: Faults,
 }
@@ -534,6 +544,11 @@ impl FakeBucket {
     /// Uploads `bytes` at `key`, as a browser with the upload form would.
     pub fn upload(&self, key: &str, bytes: &[u8]) {
         lock(&self.objects).insert(key.to_string(), bytes.to_vec());
+    }
+
+    /// Uploads `bytes` at `key` right after the next read of an object's first bytes.
+    pub fn upload_after_next_read(&self, key: &str, bytes: &[u8]) {
+        *lock(&self.upload_after_read) = Some((key.to_string(), bytes.to_vec()));
     }
 
     /// The object at `key`, if any.
@@ -563,25 +578,34 @@ impl DocumentStore for FakeBucket {
         Ok(UploadForm { method: "POST".into(), url: "https://bucket.example".into(), fields, expires_at })
     }
 
-    async fn size(&self, key: &str) -> Result<Option<u64>, InfraError> {
-        self.faults.check("size")?;
-        Ok(self.object(key).map(|o| o.len() as u64))
+    async fn head(&self, key: &str) -> Result<Option<StoredObject>, InfraError> {
+        self.faults.check("head")?;
+        Ok(self.object(key).map(|o| StoredObject { size: o.len() as u64, etag: etag_of(&o) }))
     }
 
-    async fn first_bytes(&self, key: &str, count: u64) -> Result<Vec<u8>, InfraError> {
+    async fn first_bytes(&self, key: &str, count: u64, version: Option<&str>) -> Result<Option<Vec<u8>>, InfraError> {
         self.faults.check("first_bytes")?;
-        let mut bytes = self.object(key).unwrap_or_default();
-        bytes.truncate(usize::try_from(count).unwrap_or(usize::MAX));
-        Ok(bytes)
+        let read = self.object(key).filter(|o| version.is_none_or(|version| etag_of(o) == version));
+        if let Some((key, bytes)) = lock(&self.upload_after_read).take() {
+            self.upload(&key, &bytes);
+        }
+        Ok(read.map(|mut bytes| {
+            bytes.truncate(usize::try_from(count).unwrap_or(usize::MAX));
+            bytes
+        }))
     }
 
-    async fn promote(&self, upload_key: &str, key: &str) -> Result<(), InfraError> {
+    async fn promote(&self, upload_key: &str, version: &str, key: &str) -> Result<bool, InfraError> {
         self.faults.check("promote")?;
         let mut objects = lock(&self.objects);
-        let bytes =
-            objects.remove(upload_key).ok_or_else(|| InfraError::Unexpected("nothing to promote".into(), None))?;
-        objects.insert(key.to_string(), bytes);
-        Ok(())
+        match objects.get(upload_key) {
+            Some(bytes) if etag_of(bytes) == version => {}
+            _ => return Ok(false),
+        }
+        if let Some(bytes) = objects.remove(upload_key) {
+            objects.insert(key.to_string(), bytes);
+        }
+        Ok(true)
     }
 
     async fn download_url(

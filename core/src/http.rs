@@ -135,6 +135,12 @@ impl From<InvalidForm> for ApiError {
     }
 }
 
+/// `429 rate_limited` with `Retry-After`.
+fn rate_limited(seconds: i64) -> ApiError {
+    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("Too many requests: try again in {seconds} seconds."))
+        .header(header::RETRY_AFTER, seconds.to_string())
+}
+
 impl From<ApplicantError> for ApiError {
     fn from(error: ApplicantError) -> Self {
         use ApplicantError::*;
@@ -144,17 +150,13 @@ impl From<ApplicantError> for ApiError {
                 Self::new(StatusCode::BAD_REQUEST, "captcha_failed", "The CAPTCHA check failed: please try again.")
                     .fields(BTreeMap::from([("captcha_token".into(), "The CAPTCHA answer was not accepted.".into())]))
             }
-            PersonHasActiveRequest(reference) => {
-                let error = Self::new(
-                    StatusCode::CONFLICT,
-                    "duplicate_request",
-                    "This person (same citizenship and identification code, or same email) already has an active request.",
-                );
-                match reference {
-                    Some(reference) => error.with("reference", reference.as_str()),
-                    None => error,
-                }
-            }
+            PersonHasActiveRequest => Self::new(
+                StatusCode::CONFLICT,
+                "duplicate_request",
+                "This person (same citizenship and identification code, or same email) already has an active request: \
+                 its owner has been told by email.",
+            ),
+            RateLimited(seconds) => rate_limited(seconds),
             InvalidIdempotencyKey => Self::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_idempotency_key",
@@ -249,12 +251,7 @@ impl From<AuthError> for ApiError {
                 "invalid_reset_token",
                 "The reset link is invalid, used, replaced by a newer one or expired: ask for a new one.",
             ),
-            AuthError::RateLimited(seconds) => Self::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("Too many requests: try again in {seconds} seconds."),
-            )
-            .header(header::RETRY_AFTER, seconds.to_string()),
+            AuthError::RateLimited(seconds) => rate_limited(seconds),
             AuthError::Unauthenticated => unauthenticated(),
             AuthError::WeakPassword(reasons) => {
                 let message = reasons.iter().map(|r| r.message()).collect::<Vec<_>>().join(" ");

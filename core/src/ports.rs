@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    Account, AccreditationRequest, AdminAction, AuditEntry, DocumentType, Email, Language, Reference, RelyingParty,
+    Account, AccreditationRequest, AdminAction, AuditEntry, DocumentType, Email, Language, RelyingParty,
     RequestId, Timestamp, TokenHash, Username,
     oidc::{AccessToken, AuthorizationCode, Grant, PendingAuthorization, RefreshToken, SsoSession},
 };
@@ -114,7 +114,7 @@ pub trait RequestStore: Send + Sync {
         &self,
         request: &AccreditationRequest,
         now: Timestamp,
-    ) -> Result<Option<Reference>, InfraError>;
+    ) -> Result<Option<RequestId>, InfraError>;
     /// The request with this id, if stored.
     async fn find(&self, id: RequestId) -> Result<Option<AccreditationRequest>, InfraError>;
     /// The idempotency record of a key hash, if stored and not expired at `now`.
@@ -157,6 +157,9 @@ pub enum EmailKind {
     PasswordChanged,
     /// A password reset link (its token made at send time, replacing earlier ones).
     PasswordReset,
+    /// Someone submitted a new request with the details of this active one (the owner is told;
+    /// the submitter learns nothing).
+    DuplicateAttempt,
 }
 
 /// State of an outbox email.
@@ -256,6 +259,15 @@ pub struct UploadForm {
     pub expires_at: Timestamp,
 }
 
+/// An object as stored: its size and the version (S3's ETag) a later read or copy can insist on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    /// Bytes.
+    pub size: u64,
+    /// The ETag of this version.
+    pub etag: String,
+}
+
 /// The bucket of identity documents.
 #[async_trait]
 pub trait DocumentStore: Send + Sync {
@@ -266,13 +278,15 @@ pub trait DocumentStore: Send + Sync {
         content_type: DocumentType,
         expires_at: Timestamp,
     ) -> Result<UploadForm, InfraError>;
-    /// The size of the object, or `None` when nothing was uploaded.
-    async fn size(&self, key: &str) -> Result<Option<u64>, InfraError>;
-    /// Up to `count` bytes from the start of the object.
-    async fn first_bytes(&self, key: &str, count: u64) -> Result<Vec<u8>, InfraError>;
-    /// Moves an accepted upload to its permanent `key` (tagged accepted, so the lifecycle rule for
-    /// abandoned uploads spares it) and deletes the upload.
-    async fn promote(&self, upload_key: &str, key: &str) -> Result<(), InfraError>;
+    /// The size and version of the object, or `None` when nothing was uploaded.
+    async fn head(&self, key: &str) -> Result<Option<StoredObject>, InfraError>;
+    /// Up to `count` bytes from the start of the object; with `version`, of that version only
+    /// (`None` when the object was replaced or deleted since).
+    async fn first_bytes(&self, key: &str, count: u64, version: Option<&str>) -> Result<Option<Vec<u8>>, InfraError>;
+    /// Copies the upload, only if it is still the `version` that was checked, to its permanent
+    /// `key` (tagged accepted, so the lifecycle rule for abandoned uploads spares it) and deletes
+    /// the upload; `false` when another upload replaced it meanwhile (nothing copied).
+    async fn promote(&self, upload_key: &str, version: &str, key: &str) -> Result<bool, InfraError>;
     /// A pre-signed GET of `key`, valid `validity`, served as an attachment of `content_type`.
     async fn download_url(
         &self,
@@ -449,19 +463,31 @@ pub trait AccountStore: Send + Sync {
     async fn accounts_with_email(&self, email: &Email) -> Result<Vec<Account>, InfraError>;
 }
 
-/// Login attempts per username, known or not (so that a lockout reveals nothing), counted
-/// atomically before the password is checked, so that parallel guesses cannot pass the lockout.
+/// Whose login attempts are counted together: one username (known or not) from one source
+/// address, so that a stranger's failures lock the stranger out, not the account's owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginKey<'a> {
+    /// The username as typed, lower-cased.
+    pub username: &'a str,
+    /// The client's address (`-` when the API does not tell it).
+    pub source: &'a str,
+}
+
+/// Login attempts per username and source address, known or not (so that a lockout reveals
+/// nothing), counted atomically before the password is checked, so that parallel guesses cannot
+/// pass the lockout.
 #[async_trait]
 pub trait LoginAttemptStore: Send + Sync {
-    /// Counts an attempt at `username` if it may check its password at `now`: no lock holds and
+    /// Counts an attempt of `key` if it may check its password at `now`: no lock holds and
     /// fewer attempts were counted than allowed (`first_allowance` until a lock raises it; the
     /// count is forgotten a day after the last attempt).
-    async fn admit(&self, username: &str, now: Timestamp, first_allowance: u32) -> Result<Admission, InfraError>;
+    async fn admit(&self, key: LoginKey<'_>, now: Timestamp, first_allowance: u32) -> Result<Admission, InfraError>;
     /// Records that `attempt` failed and earned a lock until `until` (a longer lock already set is
     /// kept): one more attempt is allowed once it lapses.
-    async fn lock(&self, username: &str, attempt: u32, until: Timestamp) -> Result<(), InfraError>;
-    /// Forgets the attempts of `username` (after a success).
-    async fn clear_login_failures(&self, username: &str) -> Result<(), InfraError>;
+    async fn lock(&self, key: LoginKey<'_>, attempt: u32, until: Timestamp) -> Result<(), InfraError>;
+    /// Forgets the attempts at `username` from `source` (after a success there), or from every
+    /// source with `None` (a password set or reset, an administrator's unlock).
+    async fn clear_login_failures(&self, username: &str, source: Option<&str>) -> Result<(), InfraError>;
 }
 
 /// Single-use password-change grants, stored under their token's hash.

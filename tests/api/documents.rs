@@ -215,3 +215,27 @@ async fn a_late_upload_cannot_replace_an_accepted_document() {
     let kept = kept.unwrap().body.collect().await.unwrap().to_vec();
     assert_eq!(kept, original, "the accepted document is untouched");
 }
+
+#[tokio::test]
+async fn the_copy_takes_only_the_version_of_the_upload_that_was_checked() {
+    use accreditation::ports::DocumentStore;
+    let app = TestApp::spawn().await;
+    let created = app.submit(&valid_form()).await;
+    let upload = &created.body["upload"];
+    app.upload(upload, file_of("png", 2048)).await;
+    let key = upload["fields"]["key"].as_str().unwrap();
+    let documents = app.wiring.documents().unwrap();
+    let checked = documents.head(key).await.unwrap().expect("uploaded");
+
+    // The same still-valid form uploads other bytes between the check and the copy.
+    assert!((200..300).contains(&app.upload(upload, file_of("pdf", 4096)).await));
+    let target = format!("documents/{}/race", created.id);
+    assert!(!documents.promote(key, &checked.etag, &target).await.unwrap(), "the replaced upload is not copied");
+    assert!(!app.object_exists(&target).await);
+    assert_eq!(documents.first_bytes(key, 8, Some(&checked.etag)).await.unwrap(), None, "nor read as the checked one");
+
+    let current = documents.head(key).await.unwrap().expect("the second upload");
+    assert_ne!(current.etag, checked.etag);
+    assert!(documents.promote(key, &current.etag, &target).await.unwrap());
+    assert!(app.object_exists(&target).await && !app.object_exists(key).await, "copied, then the upload deleted");
+}

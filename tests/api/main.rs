@@ -11,6 +11,7 @@ mod events;
 mod infra;
 mod journey;
 mod legacy;
+mod limits;
 mod local_stack;
 mod login;
 mod logs;

@@ -225,24 +225,44 @@ async fn an_italian_fiscal_code_is_refused() {
 }
 
 #[tokio::test]
-async fn a_second_active_request_of_the_same_person_is_refused_with_the_existing_reference() {
+async fn a_second_active_request_is_refused_without_a_word_of_the_first_whose_owner_is_emailed_once() {
     let app = TestApp::spawn().await;
     let first_form = valid_form();
     let first = app.submit(&first_form).await;
-    let reference = first.body["reference"].clone();
+    let reference = first.body["reference"].as_str().unwrap().to_string();
+    let owner = first_form["email"].as_str().unwrap();
 
     let mut same_document = valid_form();
     same_document["identification_code"] = first_form["identification_code"].clone();
     let response = app.post_json("/requests", &same_document).await;
     assert_eq!(response.status, 409);
     assert_eq!(response.body["error"], "duplicate_request");
-    assert_eq!(response.body["reference"], reference);
+    let keys: Vec<&String> = response.body.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["error", "message"], "nothing of the active request is told: {:#}", response.body);
+    assert!(!response.body.to_string().contains(&reference));
 
     let mut same_email = valid_form();
-    same_email["email"] = json!(first_form["email"].as_str().unwrap().to_uppercase());
+    same_email["email"] = json!(owner.to_uppercase());
     let response = app.post_json("/requests", &same_email).await;
-    assert_eq!(response.status, 409);
-    assert_eq!(response.body["reference"], reference);
+    assert_eq!((response.status, response.body.get("reference")), (409, None));
+
+    app.sweep().await;
+    let told = app.emails_to(owner).await;
+    assert_eq!(told.len(), 1, "two attempts, one email to the owner in a day");
+    let body = told[0]["body"].as_str().unwrap();
+    assert!(body.contains(&reference), "{body}");
+    for attempt in [&same_document, &same_email] {
+        let sent_to = attempt["email"].as_str().unwrap().to_lowercase();
+        if sent_to != owner.to_lowercase() {
+            assert!(app.emails_to(&sent_to).await.is_empty(), "the second submitter hears nothing by email");
+        }
+    }
+
+    app.clock.advance(time::Duration::hours(25));
+    let mut again = valid_form();
+    again["email"] = json!(owner);
+    // The first request lapsed meanwhile (24 hours without a document): this one is accepted.
+    assert_eq!(app.post_json("/requests", &again).await.status, 201);
 
     let mut other_country = valid_form();
     other_country["identification_code"] = first_form["identification_code"].clone();

@@ -15,9 +15,15 @@ use time::OffsetDateTime;
 use super::{classify, post_policy};
 use crate::{
     domain::{DocumentType, Timestamp},
-    ports::{DocumentStore, InfraError, UploadForm},
+    ports::{DocumentStore, InfraError, StoredObject, UploadForm},
     schema::{UPLOAD_ACCEPTED, UPLOAD_DECIDED, UPLOAD_PENDING, UPLOAD_STATE_TAG},
 };
+
+/// Whether S3 refused a read or copy because the object is no longer the version insisted on
+/// (`412 PreconditionFailed`) or is gone (`404`).
+fn replaced(code: Option<&str>, status: Option<u16>) -> bool {
+    matches!(code, Some("PreconditionFailed" | "NoSuchKey")) || matches!(status, Some(412 | 404))
+}
 
 /// Identity documents in one S3 bucket.
 #[derive(Clone)]
@@ -104,34 +110,50 @@ impl DocumentStore for S3DocumentStore {
         })
     }
 
-    async fn size(&self, key: &str) -> Result<Option<u64>, InfraError> {
+    async fn head(&self, key: &str) -> Result<Option<StoredObject>, InfraError> {
         match self.client.head_object().bucket(&self.bucket).key(key).send().await {
-            Ok(head) => Ok(Some(head.content_length().unwrap_or(0).max(0) as u64)),
+            Ok(head) => Ok(Some(StoredObject {
+                size: head.content_length().unwrap_or(0).max(0) as u64,
+                etag: head.e_tag().unwrap_or_default().to_string(),
+            })),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
             Err(e) => Err(classify("S3", "HeadObject", e)),
         }
     }
 
-    async fn first_bytes(&self, key: &str, count: u64) -> Result<Vec<u8>, InfraError> {
-        let object = self
+    async fn first_bytes(&self, key: &str, count: u64, version: Option<&str>) -> Result<Option<Vec<u8>>, InfraError> {
+        let read = self
             .client
             .get_object()
             .bucket(&self.bucket)
             .key(key)
             .range(format!("bytes=0-{}", count.saturating_sub(1)))
+            .set_if_match(version.map(str::to_string))
             .send()
-            .await
-            .map_err(|e| classify("S3", "GetObject", e))?;
+            .await;
+        let object = match read {
+            Ok(object) => object,
+            Err(e) if version.is_some() && replaced(e.code(), e.raw_response().map(|r| r.status().as_u16())) => {
+                return Ok(None);
+            }
+            Err(e) => return Err(classify("S3", "GetObject", e)),
+        };
         let bytes =
             object.body.collect().await.map_err(|e| InfraError::unexpected("reading the uploaded document", e))?;
         let mut bytes = bytes.to_vec();
         bytes.truncate(count as usize);
-        Ok(bytes)
+        Ok(Some(bytes))
     }
 
-    async fn promote(&self, upload_key: &str, key: &str) -> Result<(), InfraError> {
-        self.copy_object(upload_key, key, UPLOAD_ACCEPTED).send().await.map_err(|e| classify("S3", "CopyObject", e))?;
-        self.delete(upload_key).await
+    async fn promote(&self, upload_key: &str, version: &str, key: &str) -> Result<bool, InfraError> {
+        let copied = self.copy_object(upload_key, key, UPLOAD_ACCEPTED).copy_source_if_match(version).send().await;
+        match copied {
+            Ok(_) => {}
+            Err(e) if replaced(e.code(), e.raw_response().map(|r| r.status().as_u16())) => return Ok(false),
+            Err(e) => return Err(classify("S3", "CopyObject", e)),
+        }
+        self.delete(upload_key).await?;
+        Ok(true)
     }
 
     async fn schedule_deletion(&self, key: &str, content_type: DocumentType) -> Result<(), InfraError> {

@@ -16,6 +16,9 @@ use crate::{
     workflow::Status,
 };
 
+/// Checks of one acceptance before it gives up on an upload that keeps being replaced.
+const CHECKS_PER_ACCEPTANCE: usize = 3;
+
 /// Why an uploaded document was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocumentProblem {
@@ -156,25 +159,37 @@ impl DocumentAcceptance {
         request: &AccreditationRequest,
         slot: &DocumentSlot,
     ) -> Result<(String, u64), ApplicantError> {
-        let size = self.documents.size(&slot.upload_key).await?.ok_or(ApplicantError::DocumentNotUploaded)?;
         let declared = slot.declared.content_type;
-        let problem = match size {
-            0 => Some(DocumentProblem::Empty),
-            s if s > MAX_DOCUMENT_BYTES => Some(DocumentProblem::TooLarge(s)),
-            _ => match DocumentType::sniff(&self.documents.first_bytes(&slot.upload_key, SNIFF_BYTES).await?) {
-                None => Some(DocumentProblem::UnsupportedType),
-                Some(actual) if actual != declared => Some(DocumentProblem::TypeMismatch { declared, actual }),
-                Some(_) => None,
-            },
-        };
-        if let Some(problem) = problem {
-            tracing::info!(request_id = %request.id, ?problem, size, "document refused and deleted");
-            self.documents.delete(&slot.upload_key).await?;
-            return Err(ApplicantError::DocumentRefused(problem));
+        // A still-valid upload form may replace the file while it is checked: only the version
+        // checked is read and copied, and a replaced one is checked again from the start.
+        for _ in 0..CHECKS_PER_ACCEPTANCE {
+            let object = self.documents.head(&slot.upload_key).await?.ok_or(ApplicantError::DocumentNotUploaded)?;
+            let size = object.size;
+            let problem = match size {
+                0 => Some(DocumentProblem::Empty),
+                s if s > MAX_DOCUMENT_BYTES => Some(DocumentProblem::TooLarge(s)),
+                _ => {
+                    let read = self.documents.first_bytes(&slot.upload_key, SNIFF_BYTES, Some(&object.etag)).await?;
+                    let Some(first_bytes) = read else { continue };
+                    match DocumentType::sniff(&first_bytes) {
+                        None => Some(DocumentProblem::UnsupportedType),
+                        Some(actual) if actual != declared => Some(DocumentProblem::TypeMismatch { declared, actual }),
+                        Some(_) => None,
+                    }
+                }
+            };
+            if let Some(problem) = problem {
+                tracing::info!(request_id = %request.id, ?problem, size, "document refused and deleted");
+                self.documents.delete(&slot.upload_key).await?;
+                return Err(ApplicantError::DocumentRefused(problem));
+            }
+            let key = document_key(request.id)?;
+            if self.documents.promote(&slot.upload_key, &object.etag, &key).await? {
+                return Ok((key, size));
+            }
+            tracing::warn!(request_id = %request.id, "the upload was replaced while it was checked: checking it again");
         }
-        let key = document_key(request.id)?;
-        self.documents.promote(&slot.upload_key, &key).await?;
-        Ok((key, size))
+        Err(ApplicantError::DocumentNotUploaded)
     }
 
     /// The request `id` as it is now, and whether the upload `upload_key` is accepted on it.
@@ -204,6 +219,23 @@ fn random_key(prefix: &str, id: RequestId) -> Result<String, InfraError> {
 mod tests {
     use super::*;
     use crate::{fakes::World, ports::EmailKind};
+
+    #[tokio::test]
+    async fn a_file_replaced_while_it_is_checked_is_checked_again_never_copied_unchecked() {
+        let world = World::new();
+        let request = world.awaiting_request();
+        let upload = request.current_document().upload_key.clone();
+        world.bucket.upload(&upload, &World::png(2048));
+        // A second upload with the same still-valid form lands between the check and the copy.
+        let html = b"<html><script>alert(1)</script></html>".repeat(40);
+        world.bucket.upload_after_next_read(&upload, &html);
+
+        let refused = world.acceptance.accept(request.clone(), Actor::system()).await;
+
+        assert!(matches!(refused, Err(ApplicantError::DocumentRefused(DocumentProblem::UnsupportedType))), "{refused:?}");
+        assert!(world.bucket.keys().is_empty(), "the unchecked bytes were never copied, and are deleted");
+        assert_eq!(world.store.tables().requests[&request.id], request, "still awaiting its document");
+    }
 
     #[tokio::test]
     async fn a_failed_promotion_changes_nothing_and_the_retry_accepts() {

@@ -48,7 +48,7 @@ pub async fn administer(
             account.renew_credential();
         }
         AdminAction::Enable => account.disabled = false,
-        AdminAction::Unlock => attempts.clear_login_failures(username.as_str()).await?,
+        AdminAction::Unlock => attempts.clear_login_failures(username.as_str(), None).await?,
         AdminAction::ResetMfa => {
             account.second_factor = None;
             account.renew_credential();

@@ -9,6 +9,7 @@ use time::Duration;
 use super::{
     acceptance::{DocumentAcceptance, DocumentProblem, upload_key},
     idempotency::{IdempotencyKey, fingerprint},
+    limits::{Limit, Limiter},
 };
 use crate::{
     domain::{
@@ -16,8 +17,8 @@ use crate::{
         DocumentType, EidasCountries, FormRules, InvalidForm, Language, Reference, RequestId, SecretToken, Timestamp,
     },
     ports::{
-        CaptchaVerdict, CaptchaVerifier, Clock, CreateError, DocumentStore, IdempotencyRecord, InfraError, NewRequest,
-        RequestStore, TransitionError, UploadForm,
+        CaptchaVerdict, CaptchaVerifier, Clock, CreateError, DocumentStore, EmailKind, IdempotencyRecord, InfraError,
+        NewRequest, Outbox, OutboxEmail, RequestStore, TransitionError, UploadForm,
     },
     workflow::Status,
 };
@@ -26,6 +27,9 @@ use crate::{
 pub const UPLOAD_VALIDITY: Duration = Duration::minutes(15);
 /// How long a retried POST with the same `Idempotency-Key` gets the original response.
 pub const IDEMPOTENCY_WINDOW: Duration = Duration::hours(24);
+/// At most one "someone used your details" email per active request in this window (in seconds),
+/// however many attempts are made: the owner is told, not flooded.
+pub const DUPLICATE_NOTICE_WINDOW_SECONDS: i64 = 24 * 3600;
 
 /// The service's settings.
 #[derive(Debug, Clone)]
@@ -47,9 +51,13 @@ pub enum ApplicantError {
     /// The CAPTCHA answer was refused.
     #[error("the CAPTCHA check failed")]
     CaptchaFailed,
-    /// The person already has an active request.
+    /// The person already has an active request (its owner is emailed; the caller learns nothing
+    /// of it).
     #[error("the person already has an active request")]
-    PersonHasActiveRequest(Option<Reference>),
+    PersonHasActiveRequest,
+    /// Too many calls from this source, or for this email or request: retry after this many seconds.
+    #[error("rate limited")]
+    RateLimited(i64),
     /// The `Idempotency-Key` header is malformed.
     #[error("malformed idempotency key")]
     InvalidIdempotencyKey,
@@ -210,27 +218,43 @@ impl UploadRequest {
     }
 }
 
+/// The stores and checks the applicant service uses.
+#[derive(Clone)]
+pub struct ApplicantPorts {
+    /// Requests.
+    pub requests: Arc<dyn RequestStore>,
+    /// The uploads.
+    pub documents: Arc<dyn DocumentStore>,
+    /// The CAPTCHA check of submissions.
+    pub captcha: Arc<dyn CaptchaVerifier>,
+    /// The emails telling an active request's owner of a duplicate attempt.
+    pub outbox: Arc<dyn Outbox>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+}
+
 /// The applicant's side of the service.
 pub struct ApplicantService {
     requests: Arc<dyn RequestStore>,
     documents: Arc<dyn DocumentStore>,
     captcha: Arc<dyn CaptchaVerifier>,
-    acceptance: DocumentAcceptance,
+    outbox: Arc<dyn Outbox>,
     clock: Arc<dyn Clock>,
+    acceptance: DocumentAcceptance,
+    limiter: Limiter,
     settings: ApplicantSettings,
 }
 
 impl ApplicantService {
     /// Wires the service to its ports.
     pub fn new(
-        requests: Arc<dyn RequestStore>,
-        documents: Arc<dyn DocumentStore>,
-        captcha: Arc<dyn CaptchaVerifier>,
+        ports: ApplicantPorts,
         acceptance: DocumentAcceptance,
-        clock: Arc<dyn Clock>,
+        limiter: Limiter,
         settings: ApplicantSettings,
     ) -> Self {
-        Self { requests, documents, captcha, acceptance, clock, settings }
+        let ApplicantPorts { requests, documents, captcha, outbox, clock } = ports;
+        Self { requests, documents, captcha, outbox, clock, acceptance, limiter, settings }
     }
 
     /// `POST /requests`: validates the form, checks the CAPTCHA, refuses a second active request of
@@ -252,6 +276,13 @@ impl ApplicantService {
                 tracing::info!(%reason, "CAPTCHA refused");
                 return Err(ApplicantError::CaptchaFailed);
             }
+        }
+        // Counted once the CAPTCHA passed: what a person (or a paid solver) gets through.
+        let email = form.applicant.email.normalized();
+        let mut hits = vec![(Limit::SubmissionEmail, email.as_str())];
+        hits.extend(remote_ip.as_deref().map(|address| (Limit::SubmissionAddress, address)));
+        if let Some(seconds) = self.limiter.count(&hits, now).await? {
+            return Err(ApplicantError::RateLimited(seconds));
         }
 
         let id = RequestId::generate();
@@ -305,8 +336,10 @@ impl ApplicantService {
                 Ok(response)
             }
             Err(CreateError::PersonHasActiveRequest) => {
-                let existing = self.requests.active_request_of(&new.request, now).await?;
-                Err(ApplicantError::PersonHasActiveRequest(existing))
+                if let Some(active) = self.requests.active_request_of(&new.request, now).await? {
+                    self.tell_owner_of(active, now).await?;
+                }
+                Err(ApplicantError::PersonHasActiveRequest)
             }
             Err(CreateError::IdempotencyKeyUsed) => {
                 let key = key
@@ -323,13 +356,39 @@ impl ApplicantService {
         }
     }
 
+    /// Emails the owner of the `active` request that someone tried to submit another with the
+    /// same details (once per [`DUPLICATE_NOTICE_WINDOW_SECONDS`]: repeated attempts cannot flood
+    /// them).
+    async fn tell_owner_of(&self, active: RequestId, now: Timestamp) -> Result<(), InfraError> {
+        let scope = format!("duplicate-notice#{active}");
+        let first = self.limiter.first_in(&scope, DUPLICATE_NOTICE_WINDOW_SECONDS, now).await?;
+        if first {
+            self.outbox.enqueue(&OutboxEmail::about_request(EmailKind::DuplicateAttempt, active, None, now)).await?;
+        }
+        tracing::info!(event = "duplicate_request", request_id = %active, owner_emailed = first,
+            "a submission matched an active request");
+        Ok(())
+    }
+
     /// What the form is checked against today: the date and the eIDAS refusal list.
     pub fn form_rules(&self) -> FormRules<'_> {
         FormRules { today: self.clock.now().datetime().date(), eidas: &self.settings.eidas }
     }
 
     /// `GET /requests/{id}`: the request as its applicant sees it.
-    pub async fn status(&self, id: RequestId, token: Option<&str>) -> Result<StatusView, ApplicantError> {
+    /// Limited per source address and per request.
+    pub async fn status(
+        &self,
+        id: RequestId,
+        token: Option<&str>,
+        source_ip: Option<&str>,
+    ) -> Result<StatusView, ApplicantError> {
+        let request_key = id.to_string();
+        let mut hits = vec![(Limit::StatusRequest, request_key.as_str())];
+        hits.extend(source_ip.map(|address| (Limit::StatusAddress, address)));
+        if let Some(seconds) = self.limiter.count(&hits, self.clock.now()).await? {
+            return Err(ApplicantError::RateLimited(seconds));
+        }
         let request = self.authenticate(id, token).await?;
         self.view(request).await
     }

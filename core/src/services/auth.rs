@@ -11,6 +11,7 @@ use time::Duration;
 use super::{
     passwords::PasswordHasher,
     postman::Postman,
+    limits::{Limit, Limiter},
     second_factor::{self, Authenticators, MFA_TOKEN_TTL},
     sessions::{Claims, LiveSessions, PreviousLogin, Session},
 };
@@ -21,7 +22,7 @@ use crate::{
     },
     ports::{
         AccountStore, Admission, ChangeGrant, Clock, EmailKind, GrantPurpose, GrantStore, InfraError,
-        LoginAttemptStore, OutboxEmail, TransitionError,
+        LoginAttemptStore, LoginKey, OutboxEmail, TransitionError,
     },
 };
 
@@ -35,6 +36,8 @@ pub const MAX_LOCK: Duration = Duration::minutes(15);
 pub const CHANGE_TOKEN_TTL: Duration = Duration::minutes(15);
 /// Longest username or password read (longer input is refused as wrong, after the same work).
 const MAX_INPUT: usize = 1024;
+/// The source of a login when the API does not tell the client's address.
+const UNKNOWN_SOURCE: &str = "-";
 
 /// The lock earned by `failures` consecutive failures: none before the fifth, then one minute,
 /// doubling, at most 15 minutes (like Amazon Cognito).
@@ -324,6 +327,8 @@ pub struct AuthPorts {
     pub attempts: Arc<dyn LoginAttemptStore>,
     /// Password-change grants.
     pub grants: Arc<dyn GrantStore>,
+    /// The limits per source address and per username.
+    pub limiter: Limiter,
 }
 
 /// Login and password changes.
@@ -331,6 +336,7 @@ pub struct AuthService {
     accounts: Arc<dyn AccountStore>,
     attempts: Arc<dyn LoginAttemptStore>,
     grants: Arc<dyn GrantStore>,
+    limiter: Limiter,
     hasher: PasswordHasher,
     sessions: LiveSessions,
     authenticators: Authenticators,
@@ -348,8 +354,8 @@ impl AuthService {
         postman: Postman,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let AuthPorts { accounts, attempts, grants } = ports;
-        Self { accounts, attempts, grants, hasher, sessions, authenticators, postman, clock }
+        let AuthPorts { accounts, attempts, grants, limiter } = ports;
+        Self { accounts, attempts, grants, limiter, hasher, sessions, authenticators, postman, clock }
     }
 
     /// The claims of a valid session token whose session is still open.
@@ -374,9 +380,16 @@ impl AuthService {
         let now = self.clock.now();
         let key = username.trim().to_ascii_lowercase();
         let key = if key.len() > MAX_INPUT { String::new() } else { key };
-        let (account, attempt) = self.load(&key, now).await?;
+        let source = source_ip.as_deref().unwrap_or(UNKNOWN_SOURCE);
+        let mut hits = vec![(Limit::LoginAddress, source)];
+        hits.extend((!key.is_empty()).then_some((Limit::LoginAccount, key.as_str())));
+        if let Some(seconds) = self.limiter.count(&hits, now).await? {
+            return Err(AuthError::RateLimited(seconds));
+        }
+        let attempts = LoginKey { username: &key, source };
+        let (account, attempt) = self.load(attempts, now).await?;
         if !self.hasher.verify_account(password, account.as_ref()).await? {
-            self.fail(&key, attempt, now).await?;
+            self.fail(attempts, attempt, now).await?;
             return Err(AuthError::InvalidCredentials);
         }
         let account = account.filter(|account| !account.disabled);
@@ -386,7 +399,7 @@ impl AuthService {
             // The failures are forgotten only once the second factor is right too.
             return Ok(challenge);
         }
-        self.attempts.clear_login_failures(&key).await?;
+        self.attempts.clear_login_failures(&key, Some(source)).await?;
         let Some(account) = account else { return Err(AuthError::InvalidCredentials) };
         match account.password {
             PasswordState::Temporary { expires_at } if expires_at <= now => Err(AuthError::TemporaryPasswordExpired),
@@ -412,7 +425,9 @@ impl AuthService {
             .filter(|g| matches!(g.purpose, GrantPurpose::SecondFactor | GrantPurpose::Enrolment))
             .ok_or(AuthError::InvalidMfaToken)?;
         let key = grant.username.as_str().to_string();
-        let (account, attempt) = self.load(&key, now).await?;
+        let source = answer.source_ip.as_deref().unwrap_or(UNKNOWN_SOURCE);
+        let attempts = LoginKey { username: &key, source };
+        let (account, attempt) = self.load(attempts, now).await?;
         let mut account =
             account.filter(|a| a.credential == grant.credential && !a.disabled).ok_or(AuthError::InvalidMfaToken)?;
         let username = account.username.clone();
@@ -448,7 +463,7 @@ impl AuthService {
             _ => return Err(AuthError::InvalidMfaToken),
         };
         if !accepted {
-            self.fail(&key, attempt, now).await?;
+            self.fail(attempts, attempt, now).await?;
             tracing::warn!(event = "second_factor", username = %username, outcome = "invalid_code", "wrong or replayed code");
             return Err(AuthError::InvalidCode);
         }
@@ -466,8 +481,8 @@ impl AuthService {
         }
         let event = if recovery_codes.is_some() { "mfa_enrolled" } else { "second_factor" };
         tracing::info!(event, username = %username, outcome = "accepted", "second factor accepted");
-        self.attempts.clear_login_failures(&key).await?;
-        let session = self.finish_login(account, now, answer.source_ip).await?;
+        self.attempts.clear_login_failures(&key, Some(source)).await?;
+        let session = self.finish_login(account, now, answer.source_ip.clone()).await?;
         Ok(MfaCompleted { session, recovery_codes })
     }
 
@@ -585,10 +600,11 @@ impl AuthService {
                 (account, Some(hash))
             }
             ChangeAuthority::Session { claims, current_password } => {
-                let key = claims.sub.clone();
-                let (account, attempt) = self.load(&key, now).await?;
+                // The holders of the account's sessions share one count.
+                let attempts = LoginKey { username: &claims.sub, source: "session" };
+                let (account, attempt) = self.load(attempts, now).await?;
                 if !self.hasher.verify_account(current_password, account.as_ref()).await? {
-                    self.fail(&key, attempt, now).await?;
+                    self.fail(attempts, attempt, now).await?;
                     return Err(AuthError::InvalidCredentials);
                 }
                 (account.ok_or(AuthError::InvalidCredentials)?, None)
@@ -606,32 +622,32 @@ impl AuthService {
         {
             return Ok(challenge);
         }
-        self.attempts.clear_login_failures(account.username.as_str()).await?;
+        self.attempts.clear_login_failures(account.username.as_str(), None).await?;
         Ok(LoginOutcome::Authenticated(self.sessions.open(&account, now).await?))
     }
 
     /// The account of `key` and the number of this attempt, counted before any password check
     /// (429 when the username is locked, or when the attempts the lockout allows are all being
     /// checked by parallel calls). An empty key (nothing usable typed) is not counted.
-    async fn load(&self, key: &str, now: Timestamp) -> Result<(Option<Account>, u32), AuthError> {
-        let attempt = if key.is_empty() {
+    async fn load(&self, key: LoginKey<'_>, now: Timestamp) -> Result<(Option<Account>, u32), AuthError> {
+        let attempt = if key.username.is_empty() {
             0
         } else {
             match self.attempts.admit(key, now, MAX_FAILURES).await? {
                 Admission::Check(attempt) => attempt,
                 Admission::Locked(until) => {
-                    tracing::warn!(event = "login", username = key, outcome = "refused_locked");
+                    tracing::warn!(event = "login", username = key.username, source_ip = key.source, outcome = "refused_locked");
                     let milliseconds = (until.datetime() - now.datetime()).whole_milliseconds();
                     let seconds = i64::try_from((milliseconds + 999) / 1000).unwrap_or(i64::MAX).max(1);
                     return Err(AuthError::Locked(seconds));
                 }
                 Admission::Busy => {
-                    tracing::warn!(event = "login", username = key, outcome = "refused_busy");
+                    tracing::warn!(event = "login", username = key.username, source_ip = key.source, outcome = "refused_busy");
                     return Err(AuthError::Locked(FIRST_LOCK.whole_seconds()));
                 }
             }
         };
-        let account = match Username::parse(key) {
+        let account = match Username::parse(key.username) {
             Some(username) => self.accounts.account(&username).await?,
             None => None,
         };
@@ -639,8 +655,8 @@ impl AuthService {
     }
 
     /// A failed `attempt`: from the fifth on, the lock it earns (never shortening a longer one).
-    async fn fail(&self, key: &str, attempt: u32, now: Timestamp) -> Result<(), AuthError> {
-        if key.is_empty() {
+    async fn fail(&self, key: LoginKey<'_>, attempt: u32, now: Timestamp) -> Result<(), AuthError> {
+        if key.username.is_empty() {
             return Ok(());
         }
         match lock_duration(attempt) {
@@ -648,13 +664,20 @@ impl AuthService {
                 self.attempts.lock(key, attempt, now.plus(lock)).await?;
                 tracing::warn!(
                     event = "login",
-                    username = key,
+                    username = key.username,
+                    source_ip = key.source,
                     failures = attempt,
                     outcome = "locked",
                     "login locked after consecutive failures"
                 );
             }
-            None => tracing::info!(event = "login", username = key, failures = attempt, outcome = "failed"),
+            None => tracing::info!(
+                event = "login",
+                username = key.username,
+                source_ip = key.source,
+                failures = attempt,
+                outcome = "failed"
+            ),
         }
         Ok(())
     }

@@ -10,6 +10,7 @@ pub mod delivery_reports;
 pub mod id_tokens;
 pub mod idempotency;
 pub mod legacy_import;
+pub mod limits;
 pub mod operator;
 pub mod passwords;
 pub mod postman;

@@ -201,6 +201,7 @@ impl Postman {
                 let message = match kind {
                     EmailKind::Rejection => email::rejection(&request, note),
                     EmailKind::InfoRequest => email::info_request(&request, note, self.info_form().await?),
+                    EmailKind::DuplicateAttempt => email::duplicate_attempt(&request),
                     _ => email::confirmation(&request),
                 };
                 Ok(OutgoingEmail { request_id: Some(id), ..message })
@@ -237,7 +238,7 @@ impl Postman {
 
     async fn info_form(&self) -> Result<Option<Attachment>, InfraError> {
         let Some(key) = &self.settings.info_form_key else { return Ok(None) };
-        let content = self.ports.documents.first_bytes(key, MAX_ATTACHMENT).await?;
+        let content = self.ports.documents.first_bytes(key, MAX_ATTACHMENT, None).await?.unwrap_or_default();
         let file_name = key.rsplit('/').next().unwrap_or("form.pdf").to_string();
         Ok(Some(Attachment { file_name, content_type: "application/pdf".into(), content }))
     }

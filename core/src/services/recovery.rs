@@ -10,30 +10,24 @@ use std::sync::Arc;
 use secrecy::SecretString;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::Duration;
 
 use super::{
     auth::{AuthError, PasswordSetter, SetError, two_texts, typed},
+    limits::{Limit, Limiter},
     passwords::PasswordHasher,
     postman::Postman,
 };
 use crate::{
     domain::{Email, FieldError, FieldErrors, FieldReader, InvalidForm, Language, TokenHash, Username},
     ports::{
-        AccountStore, Clock, EmailKind, GrantPurpose, GrantStore, LoginAttemptStore, Outbox, OutboxEmail, RateLimiter,
+        AccountStore, Clock, EmailKind, GrantPurpose, GrantStore, LoginAttemptStore, Outbox, OutboxEmail,
     },
 };
 
 /// How long a reset link works.
 pub const RESET_TOKEN_TTL: Duration = Duration::minutes(30);
-/// The window of the request limits, in seconds.
-pub const RESET_WINDOW_SECONDS: i64 = 15 * 60;
-/// Requests per window for one account, as typed (username or email, whether it exists or not).
-pub const RESETS_PER_ACCOUNT: u32 = 3;
-/// Requests per window from one source address.
-pub const RESETS_PER_ADDRESS: u32 = 20;
 
 /// Whose password is forgotten, as typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,8 +113,8 @@ pub struct RecoveryPorts {
     pub attempts: Arc<dyn LoginAttemptStore>,
     /// The reset emails.
     pub outbox: Arc<dyn Outbox>,
-    /// Request counters.
-    pub limits: Arc<dyn RateLimiter>,
+    /// The limits per source address and per account as typed.
+    pub limiter: Limiter,
     /// The time.
     pub clock: Arc<dyn Clock>,
 }
@@ -147,14 +141,9 @@ impl PasswordRecovery {
             Forgotten::Username(username) => format!("username:{}", username.trim().to_ascii_lowercase()),
             Forgotten::Email(email) => format!("email:{}", email.normalized()),
         };
-        let account_scope = format!("reset-account#{}", hex::encode(Sha256::digest(typed.as_bytes())));
-        let limits = &self.ports.limits;
-        let mut retry = limits.hit(&account_scope, RESET_WINDOW_SECONDS, RESETS_PER_ACCOUNT, now).await?;
-        if let Some(address) = &request.source_ip {
-            let address_scope = format!("reset-address#{address}");
-            let by_address = limits.hit(&address_scope, RESET_WINDOW_SECONDS, RESETS_PER_ADDRESS, now).await?;
-            retry = retry.max(by_address);
-        }
+        let mut hits = vec![(Limit::ResetAccount, typed.as_str())];
+        hits.extend(request.source_ip.as_deref().map(|address| (Limit::ResetAddress, address)));
+        let retry = self.ports.limiter.count(&hits, now).await?;
         if let Some(seconds) = retry {
             tracing::warn!(event = "password_reset_requested", outcome = "rate_limited", source_ip = ?request.source_ip);
             return Err(AuthError::RateLimited(seconds));
@@ -198,7 +187,7 @@ impl PasswordRecovery {
             SetError::Refused(e) => e,
             SetError::GrantUsed => AuthError::InvalidResetToken,
         })?;
-        self.ports.attempts.clear_login_failures(account.username.as_str()).await?;
+        self.ports.attempts.clear_login_failures(account.username.as_str(), None).await?;
         tracing::info!(event = "password_reset_confirmed", username = %account.username, outcome = "changed",
             "password reset: every session ended");
         Ok(PasswordReset { status: "password_changed" })

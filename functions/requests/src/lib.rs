@@ -35,7 +35,10 @@ async fn route(service: &ApplicantService, request: &Request) -> Result<Response
             _ => Err(ApiError::method_not_allowed(&["POST"])),
         },
         ["requests", id] => match *method {
-            Method::GET => Ok(json_response(StatusCode::OK, &service.status(request_id(id)?, token).await?)),
+            Method::GET => {
+                let status = service.status(request_id(id)?, token, source_ip(request).as_deref()).await?;
+                Ok(json_response(StatusCode::OK, &status))
+            }
             _ => Err(ApiError::method_not_allowed(&["GET"])),
         },
         ["requests", id, "document"] => match *method {

@@ -12,7 +12,7 @@ use super::{
     DynamoStore, Writes, classify, from_item,
     items::{
         AccountAuditItem, AccountItem, GrantItem, LEGACY_ACCOUNTS, LoginItem, OutboxItem, ResetItem, account_email_key,
-        account_pk, grant_pk, login_pk, reset_pk,
+        account_pk, grant_pk, login_pk, login_sk, reset_pk,
     },
     key, n, s, to_item,
 };
@@ -20,7 +20,7 @@ use crate::{
     domain::{Account, Email, Timestamp, TokenHash, Username},
     ports::{
         AccountAuditEntry, AccountStore, Admission, ChangeGrant, CreateAccountError, GrantStore, InfraError,
-        LegacyAccountStore, LoginAttemptStore, OutboxEmail, TransitionError,
+        LegacyAccountStore, LoginAttemptStore, LoginKey, OutboxEmail, TransitionError,
     },
     schema::{GSI2, GSI2PK, PK, SK, TTL_ATTRIBUTE},
 };
@@ -202,7 +202,7 @@ impl AccountStore for DynamoStore {
 
 #[async_trait]
 impl LoginAttemptStore for DynamoStore {
-    async fn admit(&self, username: &str, now: Timestamp, first_allowance: u32) -> Result<Admission, InfraError> {
+    async fn admit(&self, key: LoginKey<'_>, now: Timestamp, first_allowance: u32) -> Result<Admission, InfraError> {
         for _ in 0..3 {
             // Counted in one conditional write, so that parallel attempts get distinct numbers and
             // none past the allowance; the count lapses a day after the last attempt (`#ttl`).
@@ -210,8 +210,8 @@ impl LoginAttemptStore for DynamoStore {
                 .client
                 .update_item()
                 .table_name(&self.table)
-                .key(PK, s(login_pk(username)))
-                .key(SK, s("LOGIN"))
+                .key(PK, s(login_pk(key.username)))
+                .key(SK, s(login_sk(key.source)))
                 .update_expression("SET allowance = if_not_exists(allowance, :first), #ttl = :ttl ADD failures :one")
                 .condition_expression(
                     "attribute_not_exists(PK) OR (#ttl >= :now_s AND failures < allowance \
@@ -239,10 +239,10 @@ impl LoginAttemptStore for DynamoStore {
                 Err(e) if e.code() == Some("ConditionalCheckFailedException") => {}
                 Err(e) => return Err(classify("DynamoDB", "UpdateItem", e)),
             }
-            let Some(item) = self.get::<LoginItem>(login_pk(username), "LOGIN").await? else { continue };
+            let Some(item) = self.get::<LoginItem>(login_pk(key.username), &login_sk(key.source)).await? else { continue };
             if item.ttl.is_some_and(|ttl| ttl < now.unix()) {
                 // Lapsed but not yet deleted by TTL: start again from one, unless another attempt did.
-                let fresh = LoginItem::first(username, first_allowance, now.plus(LOGIN_MEMORY).unix());
+                let fresh = LoginItem::first(key, first_allowance, now.plus(LOGIN_MEMORY).unix());
                 let started = self
                     .client
                     .put_item()
@@ -267,13 +267,13 @@ impl LoginAttemptStore for DynamoStore {
         Ok(Admission::Busy)
     }
 
-    async fn lock(&self, username: &str, attempt: u32, until: Timestamp) -> Result<(), InfraError> {
+    async fn lock(&self, key: LoginKey<'_>, attempt: u32, until: Timestamp) -> Result<(), InfraError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .key(PK, s(login_pk(username)))
-            .key(SK, s("LOGIN"))
+            .key(PK, s(login_pk(key.username)))
+            .key(SK, s(login_sk(key.source)))
             .update_expression("SET locked_until = :until, lock_ends = :ends, allowance = :next")
             .condition_expression("attribute_exists(PK) AND (attribute_not_exists(lock_ends) OR lock_ends < :ends)")
             .expression_attribute_values(":until", s(until.to_string()))
@@ -289,8 +289,36 @@ impl LoginAttemptStore for DynamoStore {
         }
     }
 
-    async fn clear_login_failures(&self, username: &str) -> Result<(), InfraError> {
-        self.delete(login_pk(username), "LOGIN").await
+    async fn clear_login_failures(&self, username: &str, source: Option<&str>) -> Result<(), InfraError> {
+        if let Some(source) = source {
+            return self.delete(login_pk(username), &login_sk(source)).await;
+        }
+        // Every source's count: one Query of the username's items, page after page.
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_values(":pk", s(login_pk(username)))
+                .projection_expression("#pk, #sk")
+                .expression_attribute_names("#sk", SK)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| classify("DynamoDB", "Query", e))?;
+            for item in output.items.unwrap_or_default() {
+                if let Some(sk) = item.get(SK).and_then(|v| v.as_s().ok()) {
+                    self.delete(login_pk(username), sk).await?;
+                }
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(());
+            }
+        }
     }
 }
 

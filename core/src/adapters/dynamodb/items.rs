@@ -7,7 +7,7 @@ use crate::{
     domain::{
         Account, AccreditationRequest, AuditEntry, Email, PasswordState, Reference, RequestId, Timestamp, TokenHash,
     },
-    ports::{AccountAuditEntry, ChangeGrant, IdempotencyRecord, OutboxEmail, OutboxStatus, SessionRecord},
+    ports::{AccountAuditEntry, ChangeGrant, IdempotencyRecord, LoginKey, OutboxEmail, OutboxStatus, SessionRecord},
     workflow::Status,
 };
 
@@ -66,6 +66,11 @@ pub(super) fn account_pk(username: &str) -> String {
 
 pub(super) fn login_pk(username: &str) -> String {
     format!("LOGIN#{username}")
+}
+
+/// The sort key of the login count of one source address (hashed: no address in keys).
+pub(super) fn login_sk(source: &str) -> String {
+    format!("LOGIN#{}", hex::encode(Sha256::digest(source.as_bytes())))
 }
 
 pub(super) fn grant_pk(token: &TokenHash) -> String {
@@ -241,10 +246,10 @@ pub(super) struct LoginItem {
 }
 
 impl LoginItem {
-    /// The first attempt at `username`.
-    pub(super) fn first(username: &str, allowance: u32, ttl: i64) -> Self {
+    /// The first attempt of `key`.
+    pub(super) fn first(key: LoginKey<'_>, allowance: u32, ttl: i64) -> Self {
         Self {
-            keys: Keys::new(login_pk(username), "LOGIN"),
+            keys: Keys::new(login_pk(key.username), &login_sk(key.source)),
             failures: 1,
             allowance: Some(allowance),
             locked_until: None,

@@ -12,7 +12,7 @@ use super::{
     key, n, s, to_item,
 };
 use crate::{
-    domain::{AccreditationRequest, AuditEntry, Reference, RequestId, Timestamp},
+    domain::{AccreditationRequest, AuditEntry, RequestId, Timestamp},
     ports::{
         CreateError, IdempotencyRecord, InfraError, NewRequest, QueuePosition, RequestStore, Transition,
         TransitionError,
@@ -84,12 +84,12 @@ impl RequestStore for DynamoStore {
         &self,
         request: &AccreditationRequest,
         now: Timestamp,
-    ) -> Result<Option<Reference>, InfraError> {
+    ) -> Result<Option<RequestId>, InfraError> {
         let now = now.unix();
         for pk in [person_lock_pk(request), email_lock_pk(request)] {
             let lock: Option<LockItem> = self.get(pk, LOCK).await?;
             if let Some(lock) = lock.filter(|l| l.request_id != request.id && l.ttl.is_none_or(|t| t >= now)) {
-                return Ok(Some(lock.reference));
+                return Ok(Some(lock.request_id));
             }
         }
         Ok(None)
