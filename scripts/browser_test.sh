@@ -33,7 +33,7 @@ export TABLE_NAME="browser-$SUFFIX" DOCUMENT_BUCKET="browser-$SUFFIX"
 export SENDER_EMAIL="noreply@accreditamento.example.it" PRIVACY_NOTICE_VERSION="browser-test"
 export UPLOAD_ALLOWED_ORIGINS="http://127.0.0.1:$API_PORT"
 export LOGIN_URL="http://127.0.0.1:$API_PORT/login"
-export CAPTCHA_MODE=off
+export CAPTCHA_MODE=off RATE_LIMITS="$GENEROUS_RATE_LIMITS"
 SESSION_SIGNING_KEY="$(random_secret)"
 export SESSION_SIGNING_KEY
 MFA_SECRET_KEY="$(random_secret)"

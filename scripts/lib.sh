@@ -196,7 +196,11 @@ export_dev_settings() {
   dev_secret MFA_SECRET_KEY mfa-secret-key
   # The emulator's KMS key signing ID tokens (admin bootstrap creates it under this alias).
   export OIDC_SIGNING_KEY="${OIDC_SIGNING_KEY:-alias/foreign-users-oidc-signing}"
+  export RATE_LIMITS="${RATE_LIMITS:-$GENEROUS_RATE_LIMITS}"
 }
+
+# Rate limits for a local stack, where every call comes from 127.0.0.1: generous, still counted.
+GENEROUS_RATE_LIMITS="submission_address=10000/3600,submission_email=1000/3600,login_address=10000/900,login_account=1000/900,reset_address=1000/900,reset_account=100/900,status_address=10000/900,status_request=1000/900"
 
 # playwright-core and openid-client, exactly as package-lock.json pins them, once per change of the lock file.
 # (the browser tests, and the demo portal of make dev)
