@@ -20,6 +20,9 @@
 //!   (`<export>.report.csv` by default). Idempotent: a second run skips what the first imported.
 //! - `admin legacy-dormant --days <n>`: lists (CSV) the imported accounts whose owner has not
 //!   completed a first login within `n` days of the import, so their old hashes can be retired.
+//! - `admin erase --reference <UE-YYYY-NNNNNN> [--ticket <text>]`: erases one person's request on
+//!   their demand (GDPR art. 17): its personal data, documents, audit notes and, if approved, its
+//!   account; keeps and prints the record of the decision and of the erasure.
 
 use std::{
     io::Write,
@@ -41,6 +44,7 @@ use accreditation::{
         legacy_import::{Totals, import_file},
         operator::create_operator,
         postman::Delivery,
+        retention::EraseError,
     },
 };
 use aws_sdk_dynamodb::config::retry::RetryConfig;
@@ -53,7 +57,8 @@ const USAGE: &str = "usage:
   admin client list
   admin client disable|enable|rotate-secret --client-id <id>
   admin import-legacy <export.csv|export.jsonl> [--dry-run] [--report <path>]
-  admin legacy-dormant --days <n>";
+  admin legacy-dormant --days <n>
+  admin erase --reference <reference> [--ticket <text>]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -67,6 +72,7 @@ async fn main() -> ExitCode {
         Some("client") => run_client(&args[1..]).await,
         Some("import-legacy") => run_import(&args[1..]).await,
         Some("legacy-dormant") => run_dormant(&args[1..]).await,
+        Some("erase") => run_erase(&args[1..]).await,
         Some("--help" | "-h" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -354,5 +360,27 @@ async fn run_dormant(args: &[String]) -> Result<(), String> {
         other => other.map_err(|e| format!("writing the list: {e}"))?,
     }
     eprintln!("{} imported account(s) without a first login for {days} days or more", accounts.len());
+    Ok(())
+}
+
+async fn run_erase(args: &[String]) -> Result<(), String> {
+    let reference = option(args, "--reference").ok_or_else(|| USAGE.to_string())?;
+    let ticket = option(args, "--ticket").map(str::to_string);
+    let known = args.chunks(2).all(|pair| matches!(pair[0].as_str(), "--reference" | "--ticket") && pair.len() == 2);
+    if !known {
+        return Err(USAGE.to_string());
+    }
+    let wiring = Wiring::from_env().await.map_err(|e| e.to_string())?;
+    let retention = wiring.retention().map_err(|e| e.to_string())?;
+    let record = retention.erase_on_request(reference, ticket).await.map_err(|e| match e {
+        EraseError::Infra(e) => format!("erasing {reference}: {}", error_chain(&e)),
+        other => other.to_string(),
+    })?;
+    println!("erased      {} ({})", record.reference, record.id);
+    println!("status      {}", record.status);
+    if let (Some(at), Some(by)) = (record.decided_at, &record.decided_by) {
+        println!("decided     {at} by {by}");
+    }
+    println!("erased at   {} (kept: this record and the audit trail without its notes)", record.erased_at);
     Ok(())
 }

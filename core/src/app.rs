@@ -31,6 +31,7 @@ use crate::{
         postman::{Postman, PostmanPorts, PostmanSettings},
         provider::{OpenIdProvider, ProviderPorts, ProviderSettings},
         recovery::{PasswordRecovery, RecoveryPorts},
+        retention::{Retention, RetentionPorts},
         second_factor::Authenticators,
         sessions::{LiveSessions, Sessions},
     },
@@ -240,7 +241,8 @@ impl Wiring {
     /// Login and password changes.
     pub fn auth(&self) -> Result<AuthService, StartupError> {
         let store = self.store();
-        let ports = AuthPorts { accounts: store.clone(), attempts: store.clone(), grants: store, limiter: self.limiter() };
+        let ports =
+            AuthPorts { accounts: store.clone(), attempts: store.clone(), grants: store, limiter: self.limiter() };
         let mfa_key = self.config.mfa_secret_key.as_ref();
         let authenticators =
             Authenticators::new(mfa_key.ok_or(StartupError::Missing("MFA_SECRET_KEY (or MFA_SECRET_KEY_PARAMETER)"))?);
@@ -266,6 +268,18 @@ impl Wiring {
             clock: self.clock.clone(),
         };
         Ok(PasswordRecovery::new(ports, PasswordHasher::new()?, self.postman()?))
+    }
+
+    /// The retention of personal data (the scheduled sweep, `admin erase`).
+    pub fn retention(&self) -> Result<Retention, StartupError> {
+        let store = self.store();
+        let ports = RetentionPorts {
+            requests: store.clone(),
+            erasures: store,
+            documents: self.documents()?,
+            clock: self.clock.clone(),
+        };
+        Ok(Retention::new(ports, self.config.rejected_retention))
     }
 
     /// The rate limits, counted in the table.
@@ -350,6 +364,8 @@ pub struct App {
     pub delivery_reports: Arc<DeliveryReports>,
     /// The OpenID Connect provider.
     pub provider: Arc<OpenIdProvider>,
+    /// The retention of personal data.
+    pub retention: Arc<Retention>,
     /// Sessions (the authorizer's check).
     pub sessions: LiveSessions,
     /// Accounts.
@@ -370,6 +386,7 @@ impl App {
             operator: Arc::new(wiring.operator()?),
             delivery_reports: Arc::new(wiring.delivery_reports()),
             provider: Arc::new(wiring.provider()?),
+            retention: Arc::new(wiring.retention()?),
             sessions: wiring.sessions()?,
             accounts: wiring.store(),
             clock: wiring.clock.clone(),

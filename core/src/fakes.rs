@@ -20,9 +20,9 @@ use crate::{
     },
     ports::{
         AccountAuditEntry, AccountStore, Admission, ChangeGrant, Clock, CreateAccountError, CreateError, DocumentStore,
-        GrantStore, IdempotencyRecord, InfraError, LoginAttemptStore, LoginKey, Mailer, NewRequest, Outbox, OutboxEmail,
-        OutboxStatus, OutgoingEmail, QueuePosition, RateLimiter, RequestStore, SessionRecord, SessionStore, Transition,
-        StoredObject, TransitionError, UploadForm,
+        GrantStore, IdempotencyRecord, InfraError, LoginAttemptStore, LoginKey, Mailer, NewRequest, Outbox,
+        OutboxEmail, OutboxStatus, OutgoingEmail, QueuePosition, RateLimiter, RequestStore, SessionRecord,
+        SessionStore, StoredObject, Transition, TransitionError, UploadForm,
     },
     services::{
         acceptance::{DocumentAcceptance, upload_key},

@@ -137,8 +137,12 @@ impl From<InvalidForm> for ApiError {
 
 /// `429 rate_limited` with `Retry-After`.
 fn rate_limited(seconds: i64) -> ApiError {
-    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("Too many requests: try again in {seconds} seconds."))
-        .header(header::RETRY_AFTER, seconds.to_string())
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("Too many requests: try again in {seconds} seconds."),
+    )
+    .header(header::RETRY_AFTER, seconds.to_string())
 }
 
 impl From<ApplicantError> for ApiError {

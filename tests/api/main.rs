@@ -19,6 +19,7 @@ mod oidc;
 mod operator;
 mod outbox;
 mod recovery;
+mod retention;
 mod second_factor;
 mod secrets;
 mod sessions;

@@ -11,8 +11,8 @@ use accreditation_tests::{
 use serde_norway::Value;
 
 /// The functions that call AWS: each must have been seen calling it.
-const CALLING_AWS: [&str; 8] =
-    ["auth", "authorizer", "document-uploaded", "email-events", "mailer", "oidc", "operator", "requests"];
+const CALLING_AWS: [&str; 9] =
+    ["auth", "authorizer", "document-uploaded", "email-events", "mailer", "oidc", "operator", "requests", "retention"];
 
 /// A recorded resource as the template's roles name it.
 fn template_resource(template: &Value, resource: &str) -> String {

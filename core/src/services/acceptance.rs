@@ -232,7 +232,10 @@ mod tests {
 
         let refused = world.acceptance.accept(request.clone(), Actor::system()).await;
 
-        assert!(matches!(refused, Err(ApplicantError::DocumentRefused(DocumentProblem::UnsupportedType))), "{refused:?}");
+        assert!(
+            matches!(refused, Err(ApplicantError::DocumentRefused(DocumentProblem::UnsupportedType))),
+            "{refused:?}"
+        );
         assert!(world.bucket.keys().is_empty(), "the unchecked bytes were never copied, and are deleted");
         assert_eq!(world.store.tables().requests[&request.id], request, "still awaiting its document");
     }

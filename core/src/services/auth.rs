@@ -9,9 +9,9 @@ use serde_json::{Map, Value};
 use time::Duration;
 
 use super::{
+    limits::{Limit, Limiter},
     passwords::PasswordHasher,
     postman::Postman,
-    limits::{Limit, Limiter},
     second_factor::{self, Authenticators, MFA_TOKEN_TTL},
     sessions::{Claims, LiveSessions, PreviousLogin, Session},
 };
@@ -636,13 +636,23 @@ impl AuthService {
             match self.attempts.admit(key, now, MAX_FAILURES).await? {
                 Admission::Check(attempt) => attempt,
                 Admission::Locked(until) => {
-                    tracing::warn!(event = "login", username = key.username, source_ip = key.source, outcome = "refused_locked");
+                    tracing::warn!(
+                        event = "login",
+                        username = key.username,
+                        source_ip = key.source,
+                        outcome = "refused_locked"
+                    );
                     let milliseconds = (until.datetime() - now.datetime()).whole_milliseconds();
                     let seconds = i64::try_from((milliseconds + 999) / 1000).unwrap_or(i64::MAX).max(1);
                     return Err(AuthError::Locked(seconds));
                 }
                 Admission::Busy => {
-                    tracing::warn!(event = "login", username = key.username, source_ip = key.source, outcome = "refused_busy");
+                    tracing::warn!(
+                        event = "login",
+                        username = key.username,
+                        source_ip = key.source,
+                        outcome = "refused_busy"
+                    );
                     return Err(AuthError::Locked(FIRST_LOCK.whole_seconds()));
                 }
             }

@@ -185,7 +185,8 @@ mod tests {
 
     #[test]
     fn every_mistake_is_told_with_the_names_known() {
-        let error = RateLimits::parse("login=1/2,status_request=0/60,reset_address=5,submission_address=x/9").unwrap_err();
+        let error =
+            RateLimits::parse("login=1/2,status_request=0/60,reset_address=5,submission_address=x/9").unwrap_err();
         for told in ["\"login=1/2\"", "\"status_request=0/60\"", "\"reset_address=5\"", "\"submission_address=x/9\""] {
             assert!(error.contains(told), "{error}");
         }

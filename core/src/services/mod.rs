@@ -16,5 +16,6 @@ pub mod passwords;
 pub mod postman;
 pub mod provider;
 pub mod recovery;
+pub mod retention;
 pub mod second_factor;
 pub mod sessions;

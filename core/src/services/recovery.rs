@@ -21,9 +21,7 @@ use super::{
 };
 use crate::{
     domain::{Email, FieldError, FieldErrors, FieldReader, InvalidForm, Language, TokenHash, Username},
-    ports::{
-        AccountStore, Clock, EmailKind, GrantPurpose, GrantStore, LoginAttemptStore, Outbox, OutboxEmail,
-    },
+    ports::{AccountStore, Clock, EmailKind, GrantPurpose, GrantStore, LoginAttemptStore, Outbox, OutboxEmail},
 };
 
 /// How long a reset link works.

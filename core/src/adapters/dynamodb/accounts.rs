@@ -239,7 +239,9 @@ impl LoginAttemptStore for DynamoStore {
                 Err(e) if e.code() == Some("ConditionalCheckFailedException") => {}
                 Err(e) => return Err(classify("DynamoDB", "UpdateItem", e)),
             }
-            let Some(item) = self.get::<LoginItem>(login_pk(key.username), &login_sk(key.source)).await? else { continue };
+            let Some(item) = self.get::<LoginItem>(login_pk(key.username), &login_sk(key.source)).await? else {
+                continue;
+            };
             if item.ttl.is_some_and(|ttl| ttl < now.unix()) {
                 // Lapsed but not yet deleted by TTL: start again from one, unless another attempt did.
                 let fresh = LoginItem::first(key, first_allowance, now.plus(LOGIN_MEMORY).unix());

@@ -7,7 +7,10 @@ use crate::{
     domain::{
         Account, AccreditationRequest, AuditEntry, Email, PasswordState, Reference, RequestId, Timestamp, TokenHash,
     },
-    ports::{AccountAuditEntry, ChangeGrant, IdempotencyRecord, LoginKey, OutboxEmail, OutboxStatus, SessionRecord},
+    ports::{
+        AccountAuditEntry, ChangeGrant, ErasureRecord, IdempotencyRecord, LoginKey, OutboxEmail, OutboxStatus,
+        SessionRecord,
+    },
     workflow::Status,
 };
 
@@ -152,6 +155,21 @@ pub(super) struct LockItem {
     pub(super) reference: Reference,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) ttl: Option<i64>,
+}
+
+/// What is kept of an erased request, under its key.
+#[derive(Serialize, Deserialize)]
+pub(super) struct ErasedItem {
+    #[serde(flatten)]
+    keys: Keys,
+    #[serde(flatten)]
+    pub(super) record: ErasureRecord,
+}
+
+impl ErasedItem {
+    pub(super) fn of(record: &ErasureRecord) -> Self {
+        Self { keys: Keys::new(request_pk(record.id), "ERASED"), record: record.clone() }
+    }
 }
 
 #[derive(Serialize, Deserialize)]

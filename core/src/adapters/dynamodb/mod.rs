@@ -7,6 +7,7 @@
 //! that a failed condition is told by the name of its write, never by its position.
 
 mod accounts;
+mod erasure;
 mod items;
 mod outbox;
 mod provider;

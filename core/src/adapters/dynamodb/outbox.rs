@@ -12,8 +12,11 @@ use super::{
 use crate::{
     domain::Timestamp,
     ports::{InfraError, Outbox, OutboxEmail},
-    schema::{GSI1, GSI1PK, GSI1SK, PK, SK},
+    schema::{GSI1, GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUTE},
 };
+
+/// How long the record of a sent email (its kind, ids and SES message id) is kept.
+const SENT_EMAIL_MEMORY: time::Duration = time::Duration::days(30);
 
 #[async_trait]
 impl Outbox for DynamoStore {
@@ -89,9 +92,14 @@ impl Outbox for DynamoStore {
             .table_name(&self.table)
             .key(PK, s(outbox_pk(id)))
             .key(SK, s("OUTBOX"))
+            // A sent email keeps no note (an operator's reason or message: personal data) and is
+            // forgotten after SENT_EMAIL_MEMORY.
             .update_expression(
-                "SET #status = :sent, message_id = :message_id, sent_at = :at REMOVE #gsi1pk, #gsi1sk, last_error",
+                "SET #status = :sent, message_id = :message_id, sent_at = :at, #ttl = :forget \
+                 REMOVE #gsi1pk, #gsi1sk, last_error, note",
             )
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":forget", n(at.plus(SENT_EMAIL_MEMORY).unix()))
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#gsi1pk", GSI1PK)
             .expression_attribute_names("#gsi1sk", GSI1SK)
