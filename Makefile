@@ -1,5 +1,5 @@
 # The entry points a person needs. Everything else is in scripts/.
-.PHONY: dev test build deploy lint-infra operator client client-list client-disable client-rotate-secret operator-disable operator-enable operator-unlock operator-reset-mfa import-legacy legacy-dormant bench lint fmt clean
+.PHONY: dev test build deploy lint-infra erase operator client client-list client-disable client-rotate-secret operator-disable operator-enable operator-unlock operator-reset-mfa import-legacy legacy-dormant bench lint fmt clean
 
 ## Start the local AWS emulator and serve every function (Ctrl-C stops everything).
 dev:
@@ -44,6 +44,11 @@ client-list:
 client-disable client-rotate-secret:
 	@test -n "$(CLIENT_ID)" || { echo "usage: make $@ CLIENT_ID=<client_id>"; exit 2; }
 	@scripts/admin.sh client "$(patsubst client-%,%,$@)" --client-id "$(CLIENT_ID)"
+
+## Erase one person's request on their demand (GDPR art. 17; audited): make erase REFERENCE=<UE-YYYY-NNNNNN> [TICKET=<case>] [AWS=1]
+erase:
+	@test -n "$(REFERENCE)" || { echo "usage: make erase REFERENCE=<UE-YYYY-NNNNNN> [TICKET=<case number>] [AWS=1]"; exit 2; }
+	@scripts/admin.sh erase --reference "$(REFERENCE)" $(if $(TICKET),--ticket "$(TICKET)")
 
 ## Import the old portal's accounts: make import-legacy FILE=<export.csv|.jsonl> [DRY_RUN=1] [AWS=1]
 import-legacy:

@@ -14,7 +14,7 @@ ensure_node_modules
 export_local_aws "$MOTO_PORT"
 export_dev_settings
 # Our functions log at info; cargo-lambda's own chatter only from warnings up.
-export RUST_LOG="${RUST_LOG:-warn,accreditation=info,requests=info,document_uploaded=info,mailer=info,auth=info,oidc=info,operator=info,authorizer=info,email_events=info,web=info,lambda_runtime=info}"
+export RUST_LOG="${RUST_LOG:-warn,accreditation=info,requests=info,document_uploaded=info,mailer=info,retention=info,auth=info,oidc=info,operator=info,authorizer=info,email_events=info,web=info,lambda_runtime=info}"
 
 WATCH_PID="" GATEWAY_PID="" SWEEP_PID="" DEMO_PID=""
 cleanup() {
