@@ -79,6 +79,9 @@ pub struct Config {
     pub session_audience: String,
     /// The OpenID Connect provider's settings.
     pub oidc: OidcConfig,
+    /// How long identity documents are kept after the decision (`DOCUMENT_RETENTION_DAYS`, default
+    /// 30: the bucket's lifecycle deletes them; the privacy notice states it).
+    pub document_retention: Duration,
     /// How long rejected requests keep their personal data after the rejection
     /// (`REJECTED_RETENTION_DAYS`, default 90: time to contest the decision).
     pub rejected_retention: Duration,
@@ -241,6 +244,7 @@ impl Config {
             sso_ttl: Duration::hours(parse_number(&get, "OIDC_SSO_HOURS", 8u32, &mut problems).into()),
         };
 
+        let document_retention_days = parse_number(&get, "DOCUMENT_RETENTION_DAYS", 30u32, &mut problems);
         let rejected_retention_days = parse_number(&get, "REJECTED_RETENTION_DAYS", 90u32, &mut problems);
         let rate_limits = RateLimits::parse(&get("RATE_LIMITS").unwrap_or_default()).unwrap_or_else(|e| {
             problems.push(format!("RATE_LIMITS: {e}"));
@@ -274,6 +278,7 @@ impl Config {
             session_issuer: get("SESSION_ISSUER").unwrap_or_else(|| DEFAULT_SESSION_ISSUER.into()),
             session_audience: get("SESSION_AUDIENCE").unwrap_or_else(|| DEFAULT_SESSION_AUDIENCE.into()),
             oidc,
+            document_retention: Duration::days(document_retention_days.into()),
             rejected_retention: Duration::days(rejected_retention_days.into()),
             rate_limits,
         })

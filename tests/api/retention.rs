@@ -132,3 +132,16 @@ async fn an_erasure_on_request_removes_the_person_and_their_account_and_lets_the
     form["email"] = json!(address);
     assert_eq!(app.post_json("/requests", &form).await.status, 201);
 }
+
+#[tokio::test]
+async fn the_privacy_notice_states_the_configured_periods() {
+    let event = accreditation_tests::api_event("GET", "/privacy", &[], None);
+    let request = lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event");
+    let page = web::handler(&accreditation_tests::test_site(), request).await.expect("the handler never fails");
+    let lambda_http::Body::Text(text) = page.body() else { panic!("a page") };
+    for stated in ["entro 24 ore", "30 giorni dopo la decisione", "90 giorni dopo il rifiuto", "within 24 hours"] {
+        assert!(text.contains(stated), "{stated:?} not stated");
+    }
+    assert!(text.contains("30 days after the decision") && text.contains("90 days after the rejection"));
+    assert!(!text.contains("{{"), "every placeholder filled");
+}

@@ -152,9 +152,18 @@ impl Site {
             let served = Served::new(content_type, "public, max-age=31536000, immutable", text);
             files.insert(format!("/assets/{name}"), served);
         }
+        // The retention periods the privacy notice states, as configured.
+        let periods = [
+            ("{{retention:request_hours}}", config.request_ttl.whole_hours()),
+            ("{{retention:document_days}}", config.document_retention.whole_days()),
+            ("{{retention:rejected_days}}", config.rejected_retention.whole_days()),
+        ];
         for (path, template) in PAGES {
             let mut body =
                 template.replace("{{head}}", HEAD).replace("{{header}}", HEADER).replace("{{settings}}", &settings);
+            for (placeholder, value) in periods {
+                body = body.replace(placeholder, &value.to_string());
+            }
             for (placeholder, link) in &links {
                 body = body.replace(placeholder, link);
             }
