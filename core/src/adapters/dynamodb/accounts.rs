@@ -295,32 +295,13 @@ impl LoginAttemptStore for DynamoStore {
         if let Some(source) = source {
             return self.delete(login_pk(username), &login_sk(source)).await;
         }
-        // Every source's count: one Query of the username's items, page after page.
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_values(":pk", s(login_pk(username)))
-                .projection_expression("#pk, #sk")
-                .expression_attribute_names("#sk", SK)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| classify("DynamoDB", "Query", e))?;
-            for item in output.items.unwrap_or_default() {
-                if let Some(sk) = item.get(SK).and_then(|v| v.as_s().ok()) {
-                    self.delete(login_pk(username), sk).await?;
-                }
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(());
+        // Every source's count: the username's items.
+        for item in self.items_of(login_pk(username)).await? {
+            if let Some(sk) = item.get(SK).and_then(|v| v.as_s().ok()) {
+                self.delete(login_pk(username), sk).await?;
             }
         }
+        Ok(())
     }
 }
 

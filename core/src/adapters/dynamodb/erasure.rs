@@ -28,32 +28,6 @@ enum Erase {
 /// The most audit lines and account items one erasure rewrites (a transaction holds 100 writes).
 const MOST_ITEMS: usize = 90;
 
-impl DynamoStore {
-    /// Every item under `pk`, page after page.
-    async fn items_of(&self, pk: String) -> Result<Vec<super::Item>, InfraError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| classify("DynamoDB", "Query", e))?;
-            items.extend(output.items.unwrap_or_default());
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
-    }
-}
-
 #[async_trait]
 impl ErasureStore for DynamoStore {
     async fn request_with_reference(&self, reference: &str) -> Result<Option<RequestId>, InfraError> {

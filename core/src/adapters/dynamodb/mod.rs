@@ -92,6 +92,23 @@ impl DynamoStore {
         condition: &str,
         values: &[(&str, AttributeValue)],
     ) -> Result<Vec<Item>, InfraError> {
+        self.query_all(Some(GSI1), condition, values).await
+    }
+
+    /// Every item of the table under the partition key `pk`, page after page.
+    async fn items_of(&self, pk: String) -> Result<Vec<Item>, InfraError> {
+        self.query_all(None, "#pk = :pk", &[(":pk", s(pk))]).await
+    }
+
+    /// Every item of the table, or of `GSI1`, that `condition` (over `#pk`, `#sk`, the key
+    /// attributes of the table or index, and the values `values`) selects, page after page.
+    async fn query_all(
+        &self,
+        index: Option<&str>,
+        condition: &str,
+        values: &[(&str, AttributeValue)],
+    ) -> Result<Vec<Item>, InfraError> {
+        let (pk, sk) = if index.is_some() { (GSI1PK, GSI1SK) } else { (PK, SK) };
         let mut items = Vec::new();
         let mut start = None;
         loop {
@@ -99,11 +116,11 @@ impl DynamoStore {
                 .client
                 .query()
                 .table_name(&self.table)
-                .index_name(GSI1)
+                .set_index_name(index.map(str::to_string))
                 .key_condition_expression(condition)
-                .expression_attribute_names("#pk", GSI1PK);
+                .expression_attribute_names("#pk", pk);
             if condition.contains("#sk") {
-                query = query.expression_attribute_names("#sk", GSI1SK);
+                query = query.expression_attribute_names("#sk", sk);
             }
             for (name, value) in values {
                 query = query.expression_attribute_values(*name, value.clone());
