@@ -90,3 +90,7 @@ cd "$BROWSER_DIR"
 BASE_URL="http://127.0.0.1:$API_PORT" EMULATOR_URL="$AWS_ENDPOINT_URL" CHROMIUM="$CHROMIUM" \
   OPERATOR_USERNAME="$OPERATOR_USERNAME" OPERATOR_EMAIL="$OPERATOR_EMAIL" ARTIFACTS_DIR="$ARTIFACTS_DIR" \
   node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs
+
+# Then Schemathesis on the same stack, every route against functions/web/openapi.json (after the
+# browser tests, which its leftovers cannot disturb then).
+"$ROOT/scripts/schemathesis.sh" "http://127.0.0.1:$API_PORT"

@@ -174,12 +174,15 @@ class Gateway(http.server.BaseHTTPRequestHandler):
                 self.send_header(name, value)
         for cookie in cookies:
             self.send_header("set-cookie", cookie)
-        self.send_header("content-length", str(len(content)))
+        # A HEAD answer tells the length of the GET body it stands for (the function sets it).
+        length = headers.get("content-length") if self.command == "HEAD" and not content else None
+        self.send_header("content-length", length or str(len(content)))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(content)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = handle_any
+    # Every method reaches the functions, which answer 405 to those a route does not serve.
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_TRACE = do_QUERY = handle_any
 
     def log_message(self, format, *args):
         pass

@@ -74,26 +74,60 @@ impl std::fmt::Debug for StartupError {
 ///
 /// Throttling, `5xx`, dropped connections and timed-out attempts are retried (the retry of a
 /// transaction carries the same `ClientRequestToken`, so DynamoDB does not apply it twice).
+///
+/// Against an emulator (`endpoint_url` set) the timeouts are ten times longer: moto serialises
+/// DynamoDB calls and, on a loaded 2-core test machine, one can take seconds where AWS takes
+/// milliseconds; the fault tests put the AWS timeouts back ([`aws_timeouts`]) to exercise them.
 pub async fn sdk_config(region: &str, endpoint_url: Option<&str>) -> SdkConfig {
-    use aws_config::{retry::RetryConfig, timeout::TimeoutConfig};
+    use aws_config::retry::RetryConfig;
     use std::time::Duration;
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(1))
-        .operation_attempt_timeout(Duration::from_secs(2))
-        .operation_timeout(Duration::from_secs(5))
-        .build();
+    let timeouts = if endpoint_url.is_some() { aws_timeouts().scale(10) } else { aws_timeouts() };
     let retries = RetryConfig::standard()
         .with_max_attempts(3)
         .with_initial_backoff(Duration::from_millis(100))
         .with_max_backoff(Duration::from_secs(1));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
-        .timeout_config(timeouts)
+        .timeout_config(timeouts.config())
         .retry_config(retries);
     if let Some(endpoint) = endpoint_url {
         loader = loader.endpoint_url(endpoint);
     }
     loader.load().await
+}
+
+/// The timeouts of the AWS calls on AWS (see [`sdk_config`]): connect 1 s, each attempt 2 s, the
+/// whole operation with its retries 5 s.
+pub fn aws_timeouts() -> AwsTimeouts {
+    AwsTimeouts { connect: 1, attempt: 2, operation: 5 }
+}
+
+/// The timeouts of the AWS calls, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AwsTimeouts {
+    /// TCP and TLS connection.
+    pub connect: u64,
+    /// Each attempt.
+    pub attempt: u64,
+    /// The whole operation, retries included.
+    pub operation: u64,
+}
+
+impl AwsTimeouts {
+    /// Every timeout `factor` times longer.
+    pub fn scale(self, factor: u64) -> Self {
+        Self { connect: self.connect * factor, attempt: self.attempt * factor, operation: self.operation * factor }
+    }
+
+    /// As the SDK takes them.
+    pub fn config(self) -> aws_config::timeout::TimeoutConfig {
+        use std::time::Duration;
+        aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(self.connect))
+            .operation_attempt_timeout(Duration::from_secs(self.attempt))
+            .operation_timeout(Duration::from_secs(self.operation))
+            .build()
+    }
 }
 
 /// An S3 client; `path_style` against an emulator (no per-bucket host names there).

@@ -16,6 +16,7 @@ mod local_stack;
 mod login;
 mod logs;
 mod oidc;
+mod openapi;
 mod operator;
 mod outbox;
 mod recovery;

@@ -1,6 +1,7 @@
 //! The service's own web pages: the applicant's form, status and login pages, the privacy notice
-//! and the operators' console. Pages and assets are compiled in and rendered once at cold start
-//! with the deployment's settings, so one origin serves pages and API and one template deploys both.
+//! and the operators' console, and the API's OpenAPI document. Pages and assets are compiled in
+//! and rendered once at cold start with the deployment's settings, so one origin serves pages and
+//! API and one template deploys both. Each answers `GET` and `HEAD` (the same headers, no body).
 
 use std::{collections::HashMap, io::Write};
 
@@ -48,6 +49,12 @@ const PAGES: &[(&str, &str)] = &[
     ("/privacy", include_str!("../assets/privacy.html")),
     ("/console", include_str!("../assets/console.html")),
 ];
+
+/// The OpenAPI 3.1 document of every route of the service, served as `/openapi.json`.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+/// The methods every page, asset and the OpenAPI document answer.
+const METHODS: &[&str] = &["GET", "HEAD"];
 
 /// What every page but the notice loads (`{{head}}`): the stylesheet and the settings.
 const HEAD: &str = include_str!("../assets/head.html");
@@ -170,6 +177,7 @@ impl Site {
             let served = Served::new("text/html; charset=utf-8", "no-cache", body);
             files.insert(path.to_string(), served);
         }
+        files.insert("/openapi.json".to_string(), Served::new("application/json", "no-cache", OPENAPI.to_string()));
         Ok(Self { files, security_headers: security_headers(config) })
     }
 
@@ -226,11 +234,22 @@ fn accepts_gzip(accepted: &str) -> bool {
     })
 }
 
-/// Serves one API Gateway request.
+/// Serves one API Gateway request. Every answer states its `Content-Length`; a `HEAD` gets the
+/// answer of the same `GET` without its body (the length still the `GET` body's, RFC 9110 §9.3.2).
 pub async fn handler(site: &Site, request: Request) -> Result<Response<Body>, Error> {
     let mut response = respond(&request, async { route(site, &request) }).await;
+    let length = match response.body() {
+        Body::Text(text) => text.len(),
+        Body::Binary(bytes) => bytes.len(),
+        _ => 0,
+    };
+    let headers = response.headers_mut();
     for (name, value) in &site.security_headers {
-        response.headers_mut().insert(name.clone(), value.clone());
+        headers.insert(name.clone(), value.clone());
+    }
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    if request.method() == Method::HEAD {
+        *response.body_mut() = Body::Empty;
     }
     Ok(response)
 }
@@ -238,8 +257,8 @@ pub async fn handler(site: &Site, request: Request) -> Result<Response<Body>, Er
 fn route(site: &Site, request: &Request) -> Result<Response<Body>, ApiError> {
     let path = request.raw_http_path();
     let file = site.file(path).ok_or_else(|| ApiError::no_route(path))?;
-    if request.method() != Method::GET {
-        return Err(ApiError::method_not_allowed(&["GET"]));
+    if !METHODS.contains(&request.method().as_str()) {
+        return Err(ApiError::method_not_allowed(METHODS));
     }
     let gzip = header_text(request, "accept-encoding").is_some_and(accepts_gzip);
     let mut response = if gzip && !file.gzip.is_empty() {
@@ -461,6 +480,81 @@ mod tests {
             let plain = request(&site, "GET", "/", json!({"accept-encoding": refused})).await;
             assert!(matches!(plain.body(), Body::Text(_)), "{refused}");
         }
+    }
+
+    fn length_of(response: &Response<Body>) -> usize {
+        match response.body() {
+            Body::Text(text) => text.len(),
+            Body::Binary(bytes) => bytes.len(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn head_answers_like_get_without_the_body() {
+        let site = Site::new(&config(&[])).unwrap();
+        let paths = PAGES
+            .iter()
+            .map(|(path, _)| path.to_string())
+            .chain(ASSETS.iter().map(|(name, _)| format!("/assets/{name}")))
+            .chain(["/openapi.json".to_string(), "/console/".to_string()]);
+        for path in paths {
+            for headers in [json!({}), json!({"accept-encoding": "gzip, deflate"})] {
+                let get = request(&site, "GET", &path, headers.clone()).await;
+                let head = request(&site, "HEAD", &path, headers.clone()).await;
+                assert_eq!(get.status(), StatusCode::OK, "GET {path}");
+                assert_eq!(head.status(), get.status(), "HEAD {path}");
+                assert_eq!(head.headers(), get.headers(), "HEAD {path} {headers}: the same headers");
+                assert_eq!(head.headers()[header::CONTENT_LENGTH], length_of(&get).to_string(), "{path}");
+                assert!(matches!(head.body(), Body::Empty), "HEAD {path}: no body");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn unknown_paths_and_other_methods_keep_their_json_errors() {
+        let site = Site::new(&config(&[])).unwrap();
+        let missing = get(&site, "GET", "/assets/nope.js").await;
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        let body: serde_json::Value = serde_json::from_str(text(&missing)).unwrap();
+        assert_eq!(body["error"], "not_found");
+        let head = get(&site, "HEAD", "/assets/nope.js").await;
+        assert_eq!((head.status(), head.headers()), (missing.status(), missing.headers()), "HEAD of a missing file");
+        assert!(matches!(head.body(), Body::Empty));
+
+        for (method, path) in
+            [("POST", "/"), ("PUT", "/assets/app.css"), ("DELETE", "/openapi.json"), ("OPTIONS", "/login")]
+        {
+            let refused = get(&site, method, path).await;
+            assert_eq!(refused.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            assert_eq!(refused.headers()[header::ALLOW], "GET, HEAD", "{method} {path}");
+            assert_eq!(refused.headers()[header::CONTENT_TYPE], "application/json; charset=utf-8");
+            let body: serde_json::Value = serde_json::from_str(text(&refused)).unwrap();
+            assert_eq!(body["error"], "method_not_allowed", "{method} {path}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_openapi_document_is_served_and_names_the_pages_and_assets() {
+        let site = Site::new(&config(&[])).unwrap();
+        let served = get(&site, "GET", "/openapi.json").await;
+        assert_eq!(served.status(), StatusCode::OK);
+        assert_eq!(served.headers()[header::CONTENT_TYPE], "application/json");
+        assert_eq!(served.headers()[header::CACHE_CONTROL], "no-cache");
+        assert_eq!(text(&served), OPENAPI);
+        let document: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
+
+        let pages: Vec<&str> = PAGES.iter().map(|(path, _)| *path).chain(["/assets/{file}", "/openapi.json"]).collect();
+        for path in &pages {
+            let item = document["paths"][path].as_object().unwrap_or_else(|| panic!("{path} is not in the document"));
+            let methods: Vec<&str> = item.keys().map(String::as_str).collect();
+            assert_eq!(methods, ["get", "head"], "{path}");
+        }
+        let parameters = document["paths"]["/assets/{file}"]["get"]["parameters"].as_array().unwrap();
+        let file = parameters.iter().find(|p| p["name"] == "file").expect("the file parameter");
+        let documented: Vec<&str> =
+            file["schema"]["enum"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        assert_eq!(documented, ASSETS.iter().map(|(name, _)| *name).collect::<Vec<_>>(), "every asset, by name");
     }
 
     #[test]
