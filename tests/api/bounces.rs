@@ -34,3 +34,24 @@ async fn bounces_of_unknown_requests_are_settled_not_retried() {
     let request_of_the_sample = "0b8f1a52-3c4d-4e5f-8a9b-1c2d3e4f5a6b";
     app.bounce(request_of_the_sample, "maria.rossi@example.org").await.expect("nothing to record is no failure");
 }
+
+#[tokio::test]
+async fn a_bounce_notification_delivered_twice_is_recorded_once() {
+    let app = TestApp::spawn().await;
+    let form = valid_form();
+    let address = form["email"].as_str().unwrap().to_string();
+    let created = app.submitted_request(&form).await;
+    let audit_lines = |items: &[std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>]| {
+        items.iter().filter(|item| item["SK"].as_s().is_ok_and(|sk| sk.starts_with("AUDIT#"))).count()
+    };
+    let before = audit_lines(&app.all_items().await);
+
+    // SNS delivers at least once: the same notification twice, one after the other and at once.
+    app.bounce(&created.id, &address).await.expect("bounce recorded");
+    app.bounce(&created.id, &address).await.expect("the same bounce again");
+    let (a, b) = tokio::join!(app.bounce(&created.id, &address), app.bounce(&created.id, &address));
+    a.expect("the same bounce, concurrently");
+    b.expect("the same bounce, concurrently");
+
+    assert_eq!(audit_lines(&app.all_items().await), before + 1, "one email_bounced audit line for one bounce");
+}

@@ -25,6 +25,11 @@ const THROTTLING_CODES: &[&str] = &[
     "SlowDown",
 ];
 
+/// Error codes of AWS's own failures (HTTP 5xx), still failing after the SDK's retries: the
+/// service is unavailable for now, not the request wrong.
+const SERVER_ERROR_CODES: &[&str] =
+    &["InternalServerError", "InternalFailure", "InternalError", "ServiceUnavailable", "ServiceUnavailableException"];
+
 /// Turns an SDK error into an infrastructure error: throttling, unreachable, or unexpected.
 pub(crate) fn classify<E, R>(service: &'static str, operation: &str, error: SdkError<E, R>) -> InfraError
 where
@@ -34,8 +39,13 @@ where
     if error.code().is_some_and(|code| THROTTLING_CODES.contains(&code)) {
         return InfraError::Throttled(service);
     }
+    if error.code().is_some_and(|code| SERVER_ERROR_CODES.contains(&code)) {
+        return InfraError::Unavailable(service, Box::new(error));
+    }
     match error {
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => InfraError::Unavailable(service, Box::new(error)),
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            InfraError::Unavailable(service, Box::new(error))
+        }
         other => InfraError::unexpected(format!("{service} {operation} failed"), other),
     }
 }

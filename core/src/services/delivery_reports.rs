@@ -41,12 +41,17 @@ impl DeliveryReports {
         Self { requests, clock }
     }
 
-    /// Puts `report` on its request with an audit line, retrying when the request changed meanwhile.
+    /// Puts `report` on its request with an audit line, retrying when the request changed meanwhile;
+    /// a report the request already shows (a notification delivered twice) changes nothing.
     pub async fn record(&self, report: &DeliveryReport) -> Result<Recorded, InfraError> {
         for _ in 0..ATTEMPTS {
             let Some(before) = self.requests.find(report.request_id).await? else {
                 return Ok(Recorded::UnknownRequest);
             };
+            if before.undeliverable() == Some(&report.problem) {
+                // The same notification again (SNS delivers at least once): recorded already.
+                return Ok(Recorded::Marked);
+            }
             let after = before.with_delivery_problem(report.problem.clone());
             let action = match report.problem.kind {
                 DeliveryProblemKind::Bounce => AuditAction::EmailBounced,
