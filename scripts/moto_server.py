@@ -9,6 +9,8 @@ Moto also ignores CopyObject's `x-amz-copy-source-if-match` (it implements only
 `...-if-none-match`); S3 answers `412 PreconditionFailed` when the source's ETag differs, and the
 acceptance check relies on it (only the version checked is copied), so it is checked here.
 
+Its data API holds only the sent emails (see track_only_emails).
+
 Usage: moto_server.py <port>   (binds 127.0.0.1)
 """
 import os
@@ -19,8 +21,23 @@ from urllib.parse import unquote
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.common_models import BaseModel
 from moto.s3.models import s3_backends
 from werkzeug.serving import run_simple
+
+
+def track_only_emails(cls, *args, **kwargs):
+    """Moto keeps every model instance it ever made, for its data API (`/moto-api/data.json`),
+    and serialises them all at each call: over a test run, deleted items included, that grew to
+    gigabytes and made each read of the sent emails take seconds. Only SES's are kept: the
+    tests and make dev read the emails there."""
+    instance = object.__new__(cls)
+    if cls.__module__.startswith("moto.ses."):
+        cls.instances_tracked.append(instance)
+    return instance
+
+
+BaseModel.__new__ = staticmethod(track_only_emails)
 
 port = int(sys.argv[1])
 os.environ.setdefault("MOTO_PORT", str(port))
