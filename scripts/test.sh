@@ -56,7 +56,16 @@ export TEST_CAPTCHA_VERIFY_URL="http://127.0.0.1:$CAPTCHA_PORT/siteverify"
 # The functions' AWS calls are noted as they run, then checked against their roles.
 export AWS_CALLS_LOG="$RUN_DIR/aws-calls.jsonl"
 rm -f "$AWS_CALLS_LOG"
+FAULT_TABLE="$ROOT/target/test-logs/fault-table.md"
+rm -f "$FAULT_TABLE"
 cargo test --workspace --locked "$@"
+# The figures of the journeys under injected AWS faults (tests/api/faults.rs), with their invariants.
+if [[ -f "$FAULT_TABLE" ]]; then
+  log "the journey under injected AWS faults"
+  cat "$FAULT_TABLE"
+elif [[ $# -eq 0 ]]; then
+  die "the fault-injection test left no figures ($FAULT_TABLE)"
+fi
 log "every AWS call of the functions against their roles"
 cargo test -p accreditation-tests --test iam --locked -- --nocapture
 stop_pid "$CAPTCHA_PID"

@@ -602,7 +602,7 @@ impl DocumentStore for FakeBucket {
             Some(bytes) if etag_of(bytes) == version => {}
             _ => return Ok(false),
         }
-        if let Some(bytes) = objects.remove(upload_key) {
+        if let Some(bytes) = objects.get(upload_key).cloned() {
             objects.insert(key.to_string(), bytes);
         }
         Ok(true)

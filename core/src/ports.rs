@@ -330,8 +330,9 @@ pub trait DocumentStore: Send + Sync {
     /// (`None` when the object was replaced or deleted since).
     async fn first_bytes(&self, key: &str, count: u64, version: Option<&str>) -> Result<Option<Vec<u8>>, InfraError>;
     /// Copies the upload, only if it is still the `version` that was checked, to its permanent
-    /// `key` (tagged accepted, so the lifecycle rule for abandoned uploads spares it) and deletes
-    /// the upload; `false` when another upload replaced it meanwhile (nothing copied).
+    /// `key` (tagged accepted, so the lifecycle rule for abandoned uploads spares it); `false` when
+    /// another upload replaced it meanwhile (nothing copied). The upload stays: the acceptance
+    /// deletes it once its write landed, so that the retry of a failed write still finds it.
     async fn promote(&self, upload_key: &str, version: &str, key: &str) -> Result<bool, InfraError>;
     /// A pre-signed GET of `key`, valid `validity`, served as an attachment of `content_type`.
     async fn download_url(

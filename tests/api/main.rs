@@ -8,6 +8,7 @@ mod authorizer;
 mod bounces;
 mod documents;
 mod events;
+mod faults;
 mod infra;
 mod journey;
 mod legacy;

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod aws_calls;
+pub mod fault_proxy;
 pub mod template;
 
 use std::collections::HashMap;
@@ -14,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use accreditation::{
     adapters::bootstrap,
-    app::{App, Wiring, s3_client, sdk_config},
+    app::{App, Wiring, aws_timeouts, s3_client, sdk_config},
     config::Config,
     domain::Timestamp,
     ports::Clock,
@@ -180,11 +181,23 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with some variables changed (e.g. `SENDER_EMAIL`).
     pub async fn spawn_with(overrides: &[(&str, &str)]) -> Self {
+        Self::spawn_at(overrides, None).await
+    }
+
+    /// Like [`TestApp::spawn_with`], the functions' AWS calls going through `proxy` (the test's own
+    /// clients, which set up and inspect, still call the emulator directly).
+    pub async fn spawn_behind(proxy: &fault_proxy::FaultProxy, overrides: &[(&str, &str)]) -> Self {
+        Self::spawn_at(overrides, Some(proxy.endpoint())).await
+    }
+
+    /// The app, its functions' AWS endpoint `functions_endpoint` (the emulator's by default).
+    async fn spawn_at(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> Self {
         let endpoint = emulator_endpoint();
+        let functions_endpoint = functions_endpoint.map_or_else(|| endpoint.clone(), str::to_string);
         let suffix = unique();
         let mut vars: HashMap<String, String> = [
             ("AWS_REGION", "eu-south-1".to_string()),
-            ("AWS_ENDPOINT_URL", endpoint.clone()),
+            ("AWS_ENDPOINT_URL", functions_endpoint.clone()),
             ("TABLE_NAME", format!("requests-{suffix}")),
             ("DOCUMENT_BUCKET", format!("documents-{suffix}")),
             ("SENDER_EMAIL", format!("noreply-{suffix}@accreditamento.example.it")),
@@ -220,7 +233,13 @@ impl TestApp {
         }
         let clock = Arc::new(TestClock::default());
         // The functions' clients note every AWS call they make (the `iam` test checks the roles).
-        let sdk = clients.sdk.to_builder().http_client(aws_calls::RecordingClient::new()).build();
+        let mut sdk = clients.sdk.to_builder();
+        if functions_endpoint != endpoint {
+            // Behind the fault proxy: the timeouts of AWS, not the emulator's longer ones, so that
+            // its delays outlast them as they would on AWS.
+            sdk = sdk.timeout_config(aws_timeouts().config());
+        }
+        let sdk = sdk.endpoint_url(functions_endpoint).http_client(aws_calls::RecordingClient::new()).build();
         let wiring = Wiring { config: config.clone(), sdk, clock: clock.clone() };
         let app = App::new(&wiring).expect("app wiring");
         Self {

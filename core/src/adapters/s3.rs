@@ -117,6 +117,10 @@ impl DocumentStore for S3DocumentStore {
                 etag: head.e_tag().unwrap_or_default().to_string(),
             })),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+            // A HEAD's error has no body, so no code to classify by: a bare 5xx is S3 failing.
+            Err(e) if e.raw_response().is_some_and(|r| r.status().is_server_error()) => {
+                Err(InfraError::Unavailable("S3", Box::new(e)))
+            }
             Err(e) => Err(classify("S3", "HeadObject", e)),
         }
     }
@@ -152,7 +156,6 @@ impl DocumentStore for S3DocumentStore {
             Err(e) if replaced(e.code(), e.raw_response().map(|r| r.status().as_u16())) => return Ok(false),
             Err(e) => return Err(classify("S3", "CopyObject", e)),
         }
-        self.delete(upload_key).await?;
         Ok(true)
     }
 

@@ -130,25 +130,68 @@ impl DocumentAcceptance {
             email: email.clone(),
             account: None,
         };
-        match self.requests.transition(&change).await {
+        // Both boxed: the handlers' futures are deep already, and a test's lives on its thread's
+        // 2 MiB stack.
+        let (current, ours) = Box::pin(self.write(&change, &slot.upload_key, &key)).await?;
+        // The slot is accepted (by this check or a racing one): the upload goes (a failure leaves
+        // it to the bucket's lifecycle rule, which deletes uploads still tagged pending).
+        if let Err(error) = self.documents.delete(&slot.upload_key).await {
+            tracing::warn!(request_id = %request.id, error = %error, "accepted upload left to the lifecycle rule");
+        }
+        if ours && let Some(email) = email {
+            Box::pin(self.postman.deliver_now(&email.id)).await;
+        }
+        Ok(current)
+    }
+
+    /// Writes the acceptance `change` of the upload `upload_key`, copied to `key`: the request as
+    /// it is then, and whether this acceptance is the one it holds (or another one, which won).
+    async fn write(
+        &self,
+        change: &Transition,
+        upload_key: &str,
+        key: &str,
+    ) -> Result<(AccreditationRequest, bool), ApplicantError> {
+        let id = change.request.id;
+        let error = match self.requests.transition(change).await {
             Ok(()) => {
-                tracing::info!(request_id = %request.id, "document accepted, request submitted");
-                if let Some(email) = email {
-                    self.postman.deliver_now(&email.id).await;
-                }
-                Ok(change.request)
+                tracing::info!(request_id = %id, "document accepted, request submitted");
+                return Ok((change.request.clone(), true));
             }
             Err(TransitionError::Conflict | TransitionError::UsernameTaken) => {
                 // Our copy lost: it must not outlive the race (no request points at it).
-                if let Err(error) = self.documents.delete(&key).await {
-                    tracing::warn!(request_id = %request.id, %key, error = %error, "unreferenced document copy left");
-                }
-                match self.settled(request.id, &slot.upload_key).await? {
-                    (current, true) => Ok(current),
+                self.drop_copy(id, key).await;
+                return match self.settled(id, upload_key).await? {
+                    (current, true) => Ok((current, false)),
                     (current, false) => Err(ApplicantError::InvalidTransition(current.status())),
-                }
+                };
             }
-            Err(TransitionError::Infra(e)) => Err(e.into()),
+            Err(TransitionError::Infra(error)) => error,
+        };
+        // The write may have landed behind a lost answer: a consistent read tells. Landed, it
+        // stands. Another acceptance landed: our copy goes. Not landed yet, or not known: the copy
+        // stays, since a write that timed out can still land after the read, and a copy no request
+        // names is better than a request naming no copy.
+        match self.settled(id, upload_key).await {
+            Ok((current, true)) if current.documents().any(|d| d.accepted.as_ref().is_some_and(|a| a.key == key)) => {
+                tracing::info!(request_id = %id, "document accepted behind a lost answer");
+                Ok((current, true))
+            }
+            Ok((current, true)) => {
+                self.drop_copy(id, key).await;
+                Ok((current, false))
+            }
+            Ok((_, false)) | Err(_) => {
+                tracing::warn!(request_id = %id, %key, "the acceptance's write failed: its copy is kept");
+                Err(error.into())
+            }
+        }
+    }
+
+    /// Deletes a copy that no request names.
+    async fn drop_copy(&self, id: RequestId, key: &str) {
+        if let Err(error) = self.documents.delete(key).await {
+            tracing::warn!(request_id = %id, %key, error = %error, "unreferenced document copy left");
         }
     }
 
@@ -262,6 +305,43 @@ mod tests {
         assert_eq!(world.bucket.keys(), [key], "moved to its permanent key");
         let emails: Vec<_> = world.store.tables().outbox.values().map(|e| e.kind).collect();
         assert_eq!(emails, [EmailKind::Confirmation]);
+    }
+
+    #[tokio::test]
+    async fn an_acceptance_written_behind_a_lost_answer_stands() {
+        let world = World::new();
+        let request = world.awaiting_request();
+        world.bucket.upload(&request.current_document().upload_key, &World::png(2048));
+        let (bucket, clock, before) = (world.bucket.clone(), world.clock.clone(), request.clone());
+        world.store.before("transition", move |tables| {
+            // The transaction is written; then its answer is lost (the fault below).
+            let key = bucket.keys().into_iter().find(|k| k.starts_with("documents/")).unwrap();
+            let document = AcceptedDocument { key, size: 2048, content_type: DocumentType::Png, at: clock.now() };
+            let landed = before.apply(Event::DocumentAccepted(document), clock.now()).unwrap();
+            tables.requests.insert(landed.id, landed);
+        });
+        world.store.faults.fail_next("transition", 1);
+
+        let accepted = world.acceptance.accept(request, Actor::applicant()).await.unwrap();
+
+        assert_eq!(accepted.status(), Status::Submitted, "a success, not a 503 for what was done");
+        let key = accepted.current_document().accepted.as_ref().unwrap().key.clone();
+        assert_eq!(world.bucket.keys(), [key], "the document it names is kept");
+    }
+
+    #[tokio::test]
+    async fn an_acceptance_whose_write_failed_keeps_its_copy() {
+        let world = World::new();
+        let request = world.awaiting_request();
+        world.bucket.upload(&request.current_document().upload_key, &World::png(2048));
+        world.store.faults.fail_next("transition", 1);
+
+        let failed = world.acceptance.accept(request.clone(), Actor::applicant()).await;
+
+        assert!(matches!(failed, Err(ApplicantError::Infra(_))), "{failed:?}");
+        assert_eq!(world.store.tables().requests[&request.id], request, "still awaiting its document");
+        let copies: Vec<String> = world.bucket.keys().into_iter().filter(|k| k.starts_with("documents/")).collect();
+        assert_eq!(copies.len(), 1, "the write may still land: its document stays");
     }
 
     #[tokio::test]

@@ -23,6 +23,8 @@ use crate::{
 
 /// How long a sender holds an email before another may try it (a crashed sender's lease lapses).
 pub const LEASE: Duration = Duration::minutes(5);
+/// Tries at recording a sent email (each with the SDK's own retries), 100 ms apart and doubling.
+const MARK_SENT_ATTEMPTS: u32 = 3;
 /// Largest attachment read from the bucket.
 const MAX_ATTACHMENT: u64 = 10 * 1024 * 1024;
 
@@ -132,7 +134,7 @@ impl Postman {
         };
         match sent {
             Ok(message_id) => {
-                self.ports.outbox.sent(id, &message_id, self.ports.clock.now()).await?;
+                self.mark_sent(id, &message_id).await?;
                 tracing::info!(email_id = %id, kind = ?email.kind, "email sent");
                 Ok(Delivery::Sent)
             }
@@ -155,6 +157,26 @@ impl Postman {
                 }
             }
         }
+    }
+
+    /// Records that the email left. It did, whatever the table says: an email still marked pending
+    /// is sent again once its lease lapses, so the record is retried (it is idempotent) past the
+    /// SDK's own retries before the failure is given up to the caller.
+    async fn mark_sent(&self, id: &str, message_id: &str) -> Result<(), InfraError> {
+        let mut pause = std::time::Duration::from_millis(100);
+        for _ in 1..MARK_SENT_ATTEMPTS {
+            match self.ports.outbox.sent(id, message_id, self.ports.clock.now()).await {
+                Ok(()) => return Ok(()),
+                Err(error) => {
+                    tracing::warn!(email_id = %id, error = %error, "recording a sent email failed; retrying");
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                }
+            }
+        }
+        self.ports.outbox.sent(id, message_id, self.ports.clock.now()).await.inspect_err(|error| {
+            tracing::error!(email_id = %id, error = %error, "a sent email stays pending: it will be sent again");
+        })
     }
 
     /// Sends every due email (up to `limit`), oldest first.

@@ -20,8 +20,8 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::{
     Client,
     error::{BuildError, ProvideErrorMetadata, SdkError},
-    operation::transact_write_items::TransactWriteItemsError,
-    types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update},
+    operation::{put_item::PutItemError, transact_write_items::TransactWriteItemsError},
+    types::{AttributeValue, Delete, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update},
 };
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -164,14 +164,16 @@ impl DynamoStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item))
+            .set_item(Some(item.clone()))
             .condition_expression("#version = :expected")
             .expression_attribute_names("#version", "version")
             .expression_attribute_values(":expected", n(expected_version))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
+            Err(e) if found_own_put(&e, &item) => Ok(()),
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Err(TransitionError::Conflict),
             Err(e) => Err(classify("DynamoDB", "PutItem", e).into()),
         }
@@ -334,6 +336,16 @@ impl<S: Copy> Writes<S> {
             .filter(|(code, _)| *code == Some("ConditionalCheckFailed"))
             .map(|(_, slot)| *slot)
             .collect()
+    }
+}
+
+/// True when a conditional put failed its condition only because the item already is `item`: the
+/// SDK retried a put whose answer was lost, and the first attempt had written it. (A transaction's
+/// retry needs no such check: DynamoDB answers it by its `ClientRequestToken`.)
+fn found_own_put(error: &SdkError<PutItemError>, item: &Item) -> bool {
+    match error.as_service_error() {
+        Some(PutItemError::ConditionalCheckFailedException(failed)) => failed.item() == Some(item),
+        _ => false,
     }
 }
 

@@ -2,15 +2,18 @@
 //! with a lease by a conditional update.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::{error::ProvideErrorMetadata, types::ReturnValue};
+use aws_sdk_dynamodb::{
+    error::ProvideErrorMetadata,
+    types::{ReturnValue, ReturnValuesOnConditionCheckFailure},
+};
 
 use super::{
-    DynamoStore, classify, from_item,
+    DynamoStore, classify, found_own_put, from_item,
     items::{OUTBOX_PENDING, OutboxItem, outbox_due_key, outbox_pk},
     n, s, to_item,
 };
 use crate::{
-    domain::Timestamp,
+    domain::{Timestamp, random_bytes},
     ports::{InfraError, Outbox, OutboxEmail},
     schema::{GSI1, GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUTE},
 };
@@ -21,15 +24,22 @@ const SENT_EMAIL_MEMORY: time::Duration = time::Duration::days(30);
 #[async_trait]
 impl Outbox for DynamoStore {
     async fn enqueue(&self, email: &OutboxEmail) -> Result<(), InfraError> {
-        self.client
+        let item = to_item(&OutboxItem::of(email))?;
+        let result = self
+            .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(to_item(&OutboxItem::of(email))?))
+            .set_item(Some(item.clone()))
             .condition_expression("attribute_not_exists(PK)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
-            .await
-            .map_err(|e| classify("DynamoDB", "PutItem", e))?;
-        Ok(())
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // A retry of a put whose answer was lost: the email is queued.
+            Err(e) if found_own_put(&e, &item) => Ok(()),
+            Err(e) => Err(classify("DynamoDB", "PutItem", e)),
+        }
     }
 
     async fn due(&self, now: Timestamp, limit: i32) -> Result<Vec<OutboxEmail>, InfraError> {
@@ -57,14 +67,20 @@ impl Outbox for DynamoStore {
     }
 
     async fn claim(&self, id: &str, now: Timestamp, lease_until: Timestamp) -> Result<Option<OutboxEmail>, InfraError> {
+        // The claim's own token: when the SDK retries a claim whose answer was lost, the retry finds
+        // the lease its first attempt took and gets the email, instead of waiting for the lease to
+        // lapse (the attempt is then counted twice).
+        let token = random_bytes::<16>().map_err(|e| InfraError::unexpected("no randomness for a lease", e))?;
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .key(PK, s(outbox_pk(id)))
             .key(SK, s("OUTBOX"))
-            .update_expression("SET due_at = :lease, #gsi1sk = :lease_key ADD attempts :one")
-            .condition_expression("#status = :pending AND due_at <= :now")
+            .update_expression("SET due_at = :lease, #gsi1sk = :lease_key, #lease = :token ADD attempts :one")
+            .condition_expression("#status = :pending AND (due_at <= :now OR #lease = :token)")
+            .expression_attribute_names("#lease", "lease_token")
+            .expression_attribute_values(":token", s(hex::encode(token)))
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#gsi1sk", GSI1SK)
             .expression_attribute_values(":lease", s(lease_until.to_string()))
