@@ -22,8 +22,7 @@ EXAMPLES="${FUZZ_EXAMPLES:-12}"
 ensure_venv
 
 # An operator of its own, never logged in yet: the hooks do its first login with the temporary
-# password of its credentials email, read here, once, from the emulator's SES messages (the
-# emulator's data.json holds every table too: reading it while the run goes would slow it down).
+# password of its credentials email, read here, once, from the emulator's SES messages.
 export FUZZ_BASE_URL="$BASE_URL"
 export FUZZ_OPERATOR_USERNAME="${FUZZ_OPERATOR_USERNAME:-schemathesis.operator}"
 export FUZZ_OPERATOR_EMAIL="$FUZZ_OPERATOR_USERNAME@example.org"
