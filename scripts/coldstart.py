@@ -46,7 +46,8 @@ Every function's environment is the template's (infra/template.yaml: the globals
 variables, secrets as `*_PARAMETER` SSM SecureStrings read at cold start, as on AWS; `--secrets
 env` gives them directly, as `make dev` does), pointed at a private moto on a free port with the
 table, bucket, sender identity and signing key created by `admin bootstrap` (the same helper as
-`make dev`). It exits non-zero, loudly, when a bootstrap is missing, does not start, reports an
+`make dev`); the table is dropped and made again before each round's floor and function starts, so
+that every start sees it empty (moto's queries read every item, DynamoDB's do not). It exits non-zero, loudly, when a bootstrap is missing, does not start, reports an
 init error, dies, or answers an event with an error or an unexpected status.
 
 Usage:
@@ -545,7 +546,7 @@ def wait_http(url: str, seconds: float) -> bool:
     return False
 
 
-def aws_json(endpoint: str, service: str, target: str, payload: dict) -> dict:
+def aws_json(endpoint: str, service: str, target: str, payload: dict, version: str = "1.1") -> dict:
     """An unsigned AWS JSON-protocol call to moto (which reads the service and region from the
     credential scope and checks no signature)."""
     date = time.strftime("%Y%m%d", time.gmtime())
@@ -554,7 +555,7 @@ def aws_json(endpoint: str, service: str, target: str, payload: dict) -> dict:
         data=json.dumps(payload).encode(),
         method="POST",
         headers={
-            "Content-Type": "application/x-amz-json-1.1",
+            "Content-Type": f"application/x-amz-json-{version}",
             "X-Amz-Target": target,
             "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
             "Authorization": f"AWS4-HMAC-SHA256 Credential=testing/{date}/{REGION}/{service}/aws4_request, "
@@ -909,9 +910,20 @@ def main() -> int:
             "SESSION_AUDIENCE": SESSION_AUDIENCE,
         }
         bootstrap_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **aws, **settings, "OIDC_SIGNING_KEY": SIGNING_KEY_ALIAS, "UPLOAD_ALLOWED_ORIGINS": "*"}
-        made = subprocess.run([str(admin), "bootstrap"], env=bootstrap_env, capture_output=True, text=True)
-        if made.returncode != 0:
-            raise Failure(f"admin bootstrap failed ({admin}):\n{made.stdout}{made.stderr}")
+
+        def make_resources() -> None:
+            made = subprocess.run([str(admin), "bootstrap"], env=bootstrap_env, capture_output=True, text=True)
+            if made.returncode != 0:
+                raise Failure(f"admin bootstrap failed ({admin}):\n{made.stdout}{made.stderr}")
+
+        def empty_table() -> None:
+            # Every function start sees the table as admin bootstrap makes it: moto's queries and
+            # scans read every item (DynamoDB's do not), so what earlier starts wrote would slow
+            # the sweeps' first call as the run goes on.
+            aws_json(endpoint, "dynamodb", "DynamoDB_20120810.DeleteTable", {"TableName": TABLE}, version="1.0")
+            make_resources()
+
+        make_resources()
         values = {name: secrets.token_urlsafe(48) for name in ("SESSION_SIGNING_KEY", "CAPTCHA_SECRET", "MFA_SECRET_KEY", "SUBJECT_KEY")}
         if args.secrets == "ssm":
             secret_env = {}
@@ -946,6 +958,7 @@ def main() -> int:
         began = time.monotonic()
         for round_ in range(1, args.starts + 1):
             for name in names:
+                empty_table()  # before the floor, so that both starts follow the same work
                 floor_starts.append(runner.start(FLOOR, floor, floor_env))
                 results[name].append(runner.start(specs[name], bootstraps[name], envs[name]))
             print(f"coldstart: round {round_}/{args.starts} done ({time.monotonic() - began:.0f} s)", file=sys.stderr, flush=True)
