@@ -626,7 +626,7 @@ async fn the_journey_loses_nothing_when_aws_misbehaves() {
     let started = Instant::now();
     let proxy = FaultProxy::start(&emulator_endpoint()).await;
     let app = TestApp::spawn_behind(&proxy, &[]).await;
-    let operator = operator_behind(&app, &proxy).await;
+    let operator = app.operator_session().await;
     let world = Arc::new(World {
         app,
         proxy,
@@ -733,34 +733,6 @@ async fn the_journey_loses_nothing_when_aws_misbehaves() {
     assert!(broken.is_empty(), "invariants broken (seed {}):\n{figures}", world.proxy.seed());
 }
 
-/// A new operator's session: created, first login, forced change, authenticator enrolled (as
-/// `TestApp::operator_session`, reading the credentials from the proxy, not from the emulator's
-/// state dump, which is slow once many tests ran).
-async fn operator_behind(app: &TestApp, proxy: &FaultProxy) -> String {
-    let username = format!("op.{}", accreditation_tests::unique());
-    let address = format!("{username}@assistenza.example.it");
-    accreditation::services::operator::create_operator(
-        app.app.accounts.as_ref(),
-        &app.app.postman,
-        app.app.clock.as_ref(),
-        accreditation::domain::Username::parse(&username).unwrap(),
-        accreditation::domain::Email::parse(&address).unwrap(),
-        accreditation::domain::Language::En,
-    )
-    .await
-    .expect("operator created");
-    let (username, temporary) = credentials_in(&to(&proxy.emails(), &address)).expect("the operator's credentials");
-    let first = app.login(&username, &temporary).await;
-    assert_eq!(first.body["status"], "password_change_required", "{:#}", first.body);
-    let change = json!({"change_token": first.body["change_token"], "new_password": STRONG_PASSWORD});
-    let changed = app.post("/auth/password", None, &change).await;
-    assert_eq!(changed.body["status"], "mfa_enrolment_required", "{:#}", changed.body);
-    let code = app.totp_code(changed.body["secret"].as_str().unwrap());
-    let enrolled = app.second_factor(&changed.body["mfa_token"], &code).await;
-    assert_eq!(enrolled.status, 200, "{:#}", enrolled.body);
-    enrolled.body["token"].as_str().unwrap().to_string()
-}
-
 /// `work` done for each of `inputs`, [`CONCURRENT`] at a time.
 async fn in_parallel<I, F, Fut>(world: &Arc<World>, inputs: Vec<I>, budget: Option<Duration>, work: F) -> Vec<Journey>
 where
@@ -804,7 +776,7 @@ async fn a_stream_record_delivered_twice_sends_one_email() {
     let form = valid_form();
     let address = form["email"].as_str().unwrap().to_string();
     let created = app.submitted_request(&form).await;
-    let operator = operator_behind(&app, &proxy).await;
+    let operator = app.operator_session().await;
 
     // SES throttles the approval's fast path: the credentials wait in the outbox.
     proxy.set_plan(throttled(Service::Ses));
@@ -860,7 +832,7 @@ async fn an_s3_event_delivered_again_after_the_decision_changes_nothing() {
     app.upload(&created.body["upload"], file_of("png", 2048)).await;
     let key = created.body["upload"]["fields"]["key"].as_str().unwrap().to_string();
     app.object_created(&key).await.expect("trigger");
-    let operator = operator_behind(&app, &proxy).await;
+    let operator = app.operator_session().await;
     let approved = app.post(&format!("/operator/requests/{}/approve", created.id), Some(&operator), &json!({})).await;
     assert_eq!(approved.status, 200, "{:#}", approved.body);
     let items_before = app.all_items().await;
