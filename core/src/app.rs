@@ -372,8 +372,12 @@ pub async fn resolve_secrets(sdk: &SdkConfig, vars: &mut HashMap<String, String>
         return Ok(());
     }
     let client = aws_sdk_ssm::Client::new(sdk);
-    for (name, parameter) in wanted {
-        let value = ssm::secure_parameter(&client, parameter.trim()).await?;
+    // At once, not in turn: each read is a round trip of the cold start (two for auth and oidc).
+    let values = futures::future::try_join_all(
+        wanted.iter().map(|(_, parameter)| ssm::secure_parameter(&client, parameter.trim())),
+    )
+    .await?;
+    for ((name, _), value) in wanted.into_iter().zip(values) {
         vars.insert(name.to_string(), value);
     }
     Ok(())
