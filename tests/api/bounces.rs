@@ -54,4 +54,6 @@ async fn a_bounce_notification_delivered_twice_is_recorded_once() {
     b.expect("the same bounce, concurrently");
 
     assert_eq!(audit_lines(&app.all_items().await), before + 1, "one email_bounced audit line for one bounce");
+    let request = app.raw_item(&format!("REQ#{}", created.id), "META").await.unwrap();
+    assert_eq!(request["status"].as_s().unwrap(), "submitted", "a bounce does not change the status");
 }

@@ -799,29 +799,6 @@ async fn a_stream_record_delivered_twice_sends_one_email() {
 }
 
 #[tokio::test]
-async fn an_sns_bounce_delivered_twice_is_recorded_once() {
-    let app = TestApp::spawn().await;
-    let form = valid_form();
-    let address = form["email"].as_str().unwrap().to_string();
-    let created = app.submitted_request(&form).await;
-    let audit =
-        |items: &[Item]| items.iter().filter(|i| text(i, "SK").is_some_and(|sk| sk.starts_with("AUDIT#"))).count();
-    let before = audit(&app.all_items().await);
-
-    // SNS delivers at least once: the same notification twice, one after the other and at once.
-    app.bounce(&created.id, &address).await.expect("bounce recorded");
-    app.bounce(&created.id, &address).await.expect("the same bounce again");
-    let (a, b) = tokio::join!(app.bounce(&created.id, &address), app.bounce(&created.id, &address));
-    a.expect("the same bounce, concurrently");
-    b.expect("the same bounce, concurrently");
-
-    let items = app.all_items().await;
-    assert_eq!(audit(&items), before + 1, "one email_bounced audit line for one bounce");
-    let request = app.raw_item(&format!("REQ#{}", created.id), "META").await.unwrap();
-    assert_eq!(request["status"].as_s().unwrap(), "submitted", "a bounce does not change the status");
-}
-
-#[tokio::test]
 async fn an_s3_event_delivered_again_after_the_decision_changes_nothing() {
     // (The same event twice in a row, and racing the API, is in documents.rs.)
     let proxy = FaultProxy::start(&emulator_endpoint()).await;
