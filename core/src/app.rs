@@ -2,10 +2,25 @@
 //! services. Each function asks [`Wiring`] only for the service it serves, so that its binary links
 //! only the SDK clients that service uses (with LTO, the rest is never compiled in).
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_runtime_api::{
+    box_error::BoxError,
+    client::{
+        connector_metadata::ConnectorMetadata,
+        http::{HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector},
+        runtime_components::{RuntimeComponents, RuntimeComponentsBuilder},
+    },
+};
+use aws_smithy_types::config_bag::ConfigBag;
 
 use crate::{
     adapters::{
@@ -87,6 +102,7 @@ pub async fn sdk_config(region: &str, endpoint_url: Option<&str>) -> SdkConfig {
         .with_initial_backoff(Duration::from_millis(100))
         .with_max_backoff(Duration::from_secs(1));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
         .region(Region::new(region.to_string()))
         .timeout_config(timeouts.config())
         .retry_config(retries);
@@ -94,6 +110,68 @@ pub async fn sdk_config(region: &str, endpoint_url: Option<&str>) -> SdkConfig {
         loader = loader.endpoint_url(endpoint);
     }
     loader.load().await
+}
+
+/// The HTTPS client of every SDK client built from one [`sdk_config`] (and of its credential
+/// providers): the SDK's default one (hyper 1.x, rustls with aws-lc, the proxy of the environment),
+/// made once and shared.
+///
+/// Left to itself, every SDK client (and the STS client of the default credentials chain) makes
+/// a default client of its own when it is built, and checks it by building a TLS connector: the
+/// system's root certificates parsed into a trust store, about 0.7 million instructions each time
+/// (`Wiring` builds a DynamoDB client per port: `auth` built 16 clients at its cold start, 10
+/// million instructions, a third of its start-up), then another connector on its first call,
+/// with a connection pool of its own. Shared, the check runs for the first client only, the first
+/// call builds the one connector every client then uses, and clients of the same service share
+/// connections. (The certificates themselves are read from the system once per process, by the
+/// SDK, whichever client asks first.)
+pub fn https_client() -> SharedHttpClient {
+    use aws_smithy_http_client::{ConnectorBuilder, proxy::ProxyConfig, tls};
+    // As `aws_smithy_runtime::client::http::default_https_client` makes it for the latest
+    // behaviour version.
+    let client = aws_smithy_http_client::Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector =
+            ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    });
+    SharedHttpClient::new(CheckedOnce { client, checked: AtomicBool::new(false) })
+}
+
+/// An HTTP client whose check at each SDK client's construction runs once.
+#[derive(Debug)]
+struct CheckedOnce {
+    client: SharedHttpClient,
+    checked: AtomicBool,
+}
+
+impl HttpClient for CheckedOnce {
+    fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
+        self.client.http_connector(settings, components)
+    }
+
+    fn validate_base_client_config(
+        &self,
+        components: &RuntimeComponentsBuilder,
+        cfg: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        if self.checked.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        self.client.validate_base_client_config(components, cfg)
+    }
+
+    fn validate_final_config(&self, components: &RuntimeComponents, cfg: &ConfigBag) -> Result<(), BoxError> {
+        self.client.validate_final_config(components, cfg)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.client.connector_metadata()
+    }
 }
 
 /// The timeouts of the AWS calls on AWS (see [`sdk_config`]): connect 1 s, each attempt 2 s, the
@@ -429,5 +507,42 @@ impl App {
             accounts: wiring.store(),
             clock: wiring.clock.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+
+    /// Counts the checks it is asked for.
+    #[derive(Debug, Default)]
+    struct Counted(Arc<AtomicUsize>);
+
+    impl HttpClient for Counted {
+        fn http_connector(&self, _: &HttpConnectorSettings, _: &RuntimeComponents) -> SharedHttpConnector {
+            unreachable!("no call is made")
+        }
+
+        fn validate_base_client_config(&self, _: &RuntimeComponentsBuilder, _: &ConfigBag) -> Result<(), BoxError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_shared_client_is_checked_for_the_first_sdk_client_only() {
+        let checks = Arc::new(AtomicUsize::new(0));
+        let client =
+            CheckedOnce { client: SharedHttpClient::new(Counted(checks.clone())), checked: AtomicBool::new(false) };
+        let sdk = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-south-1"))
+            .http_client(client)
+            .build();
+        let _clients =
+            (aws_sdk_dynamodb::Client::new(&sdk), aws_sdk_dynamodb::Client::new(&sdk), s3_client(&sdk, true));
+        assert_eq!(checks.load(Ordering::SeqCst), 1);
     }
 }
