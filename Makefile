@@ -59,9 +59,10 @@ import-legacy:
 legacy-dormant:
 	@scripts/admin.sh legacy-dormant --days "$(or $(DAYS),90)"
 
-## Benchmarks: legacy import (rows per second, peak memory; ROWS=<n>, default 20,000) and login timing by account kind.
+## Benchmarks, written to bench/results.md beside their targets: cold start, memory and size of every
+## function, latency per route, the queue at scale, hot paths, legacy import: make bench [STARTS=20] [ROUTE_CALLS=300] [ROWS=20000]
 bench:
-	@ROWS="$(or $(ROWS),20000)" scripts/bench.sh
+	@STARTS="$(or $(STARTS),20)" ROUTE_CALLS="$(or $(ROUTE_CALLS),300)" ROWS="$(or $(ROWS),20000)" scripts/bench.sh
 
 ## Formatting and lints ([workspace.lints] in Cargo.toml); make test runs them too.
 lint:

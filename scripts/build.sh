@@ -2,7 +2,8 @@
 # make build: every Lambda of functions/ built with `cargo lambda build --release`, each bootstrap's
 # size reported and checked against MAX_BINARY_MB (default 12). ARCH=arm64 cross-builds for the
 # template's Graviton functions (zig comes with cargo-lambda; needs the aarch64-unknown-linux-gnu
-# rustup target); the default builds for this machine.
+# rustup target); the default builds for this machine. LAMBDA_DIR: where the bootstraps go (default
+# target/lambda, one folder per function).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -10,6 +11,7 @@ ensure_venv
 export PATH="$VENV/bin:$PATH"
 ARCH="${ARCH:-native}"
 MAX_BINARY_MB="${MAX_BINARY_MB:-12}"
+LAMBDA_DIR="${LAMBDA_DIR:-$ROOT/target/lambda}"
 
 mapfile -t FUNCTIONS < <(function_names)
 PACKAGES=()
@@ -28,13 +30,13 @@ esac
 
 log "cargo lambda build --release (${ARCH}): ${FUNCTIONS[*]}"
 cd "$ROOT"
-cargo lambda build --release --locked "${TARGET_FLAGS[@]}" "${PACKAGES[@]}"
+cargo lambda build --release --locked --lambda-dir "$LAMBDA_DIR" "${TARGET_FLAGS[@]}" "${PACKAGES[@]}"
 
 status=0
 largest=0
 printf '\n  %-20s %10s\n' function bytes
 for f in "${FUNCTIONS[@]}"; do
-  binary="$ROOT/target/lambda/$f/bootstrap"
+  binary="$LAMBDA_DIR/$f/bootstrap"
   [[ -f "$binary" ]] || die "no bootstrap was built for $f ($binary)"
   size="$(stat -c %s "$binary")"
   (( size > largest )) && largest="$size"

@@ -82,6 +82,30 @@ start_moto() {
   fi
 }
 
+# Starts the fake reCAPTCHA verification server (scripts/fake_recaptcha.py) on a free port; sets
+# CAPTCHA_PID and exports TEST_CAPTCHA_VERIFY_URL. Fails loudly if it does not come up.
+start_fake_captcha() {
+  local port
+  port="$(free_port)"
+  "$VENV/bin/python" "$ROOT/scripts/fake_recaptcha.py" "$port" &
+  CAPTCHA_PID=$!
+  wait_http "http://127.0.0.1:$port/" 30 || die "the fake reCAPTCHA server did not start"
+  export TEST_CAPTCHA_VERIFY_URL="http://127.0.0.1:$port/siteverify"
+}
+
+# The cold-start floor (bench/hello-lambda) as a release build with the flags `cargo lambda build`
+# gives the functions (on x86_64: that target, -C target-cpu=haswell), built on its own so that it
+# has only lambda_http's own features (scripts/coldstart.py reads it from target/<triple>/release).
+build_floor() {
+  log "release build of the cold-start floor (bench/hello-lambda)"
+  local flags=()
+  if [[ "$(uname -m)" == x86_64 ]]; then
+    flags=(--target x86_64-unknown-linux-gnu --config 'build.rustflags=["-C", "target-cpu=haswell"]')
+  fi
+  (cd "$ROOT" && cargo build --release --locked -p hello-lambda "${flags[@]}") \
+    || die "the cold-start floor did not build (bench/hello-lambda)"
+}
+
 # Serves every function on 127.0.0.1:$1 as API Gateway does: `cargo lambda watch` (its flags
 # "${@:4}", its output in the file $3) on the internal port $2, behind scripts/local_gateway.py on
 # $1, which builds the API Gateway events itself and invokes the functions through watch's Invoke

@@ -2,7 +2,8 @@
 //! SDK clients send through [`RecordingClient`], which notes, for every request made while a
 //! handler runs (see [`as_function`]), the IAM action it needs and the resource it names, in the
 //! terms of `infra/template.yaml`'s roles. `make test` sets `AWS_CALLS_LOG`; the `iam` test then
-//! checks every noted call against the function's role.
+//! checks every noted call against the function's role. Inside [`aws_time::timed`] (the route
+//! benchmark) it also notes when each call was in flight.
 
 use std::{
     collections::HashSet,
@@ -21,6 +22,8 @@ use aws_smithy_runtime_api::client::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::aws_time;
 
 /// Where `make test` has the calls written (one JSON [`AwsCall`] per line).
 pub const LOG_VARIABLE: &str = "AWS_CALLS_LOG";
@@ -101,7 +104,35 @@ impl HttpConnector for RecordingConnector {
                 }
             }
         }
-        self.0.call(request)
+        if !aws_time::timing() {
+            return self.0.call(request);
+        }
+        let operation = operation(&request);
+        aws_time::noted(operation, self.0.call(request))
+    }
+}
+
+/// The service and operation of a request, for the route benchmark's counts (see [`aws_time`]):
+/// `dynamodb:Query GSI1` (the index a Query or Scan reads), `kms:Sign`, `s3:HeadObject`,
+/// `ses:SendEmail`.
+fn operation(request: &HttpRequest) -> String {
+    let service = service(request);
+    if let Some(target) = request.headers().get("x-amz-target") {
+        let name = target.rsplit('.').next().unwrap_or_default();
+        if matches!(name, "Query" | "Scan") {
+            let body: Value = request.body().bytes().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default();
+            if let Some(index) = body["IndexName"].as_str() {
+                return format!("{service}:{name} {index}");
+            }
+        }
+        return format!("{service}:{name}");
+    }
+    match (service.as_str(), request.method()) {
+        ("s3", "HEAD") => "s3:HeadObject".to_string(),
+        ("s3", "PUT") if request.headers().get("x-amz-copy-source").is_some() => "s3:CopyObject".to_string(),
+        ("s3", _) => s3_actions(request).into_iter().next().map_or_else(|| "s3:unrecognised".into(), |(a, _)| a),
+        ("ses", _) => ses_actions(request, &Value::Null).into_iter().next().map_or_else(String::new, |(a, _)| a),
+        (other, method) => format!("{other}:{method}"),
     }
 }
 

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod aws_calls;
+pub mod aws_time;
 pub mod fault_proxy;
 pub mod template;
 
