@@ -31,7 +31,7 @@ trap 'exit 130' INT TERM
 ensure_venv
 cd "$ROOT"
 git rev-parse HEAD > "$OUT/commit"
-git status --porcelain | grep -q . && echo "dirty" > "$OUT/worktree" || echo "clean" > "$OUT/worktree"
+if [[ -n "$(git status --porcelain)" ]]; then echo dirty; else echo clean; fi > "$OUT/worktree"
 date -u +%Y-%m-%dT%H:%MZ > "$OUT/date"
 
 log "release build of every function, this machine (target/lambda)"
