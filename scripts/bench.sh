@@ -36,9 +36,6 @@ date -u +%Y-%m-%dT%H:%MZ > "$OUT/date"
 
 log "release build of every function, this machine (target/lambda)"
 "$ROOT/scripts/build.sh"
-log "release build of every function, arm64 (sizes only; target/lambda-arm64)"
-# In a target folder of its own, so that it neither waits for nor evicts this machine's builds.
-ARCH=arm64 LAMBDA_DIR="$ROOT/target/lambda-arm64" CARGO_TARGET_DIR="$ROOT/target/arm64" "$ROOT/scripts/build.sh"
 build_floor
 log "release build of admin (it makes each cold start's table: admin bootstrap)"
 cargo build --release --locked -p admin
@@ -81,6 +78,10 @@ subprocess.run(sys.argv[1:], check=True)
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(f"peak memory (both passes): {peak} KiB ({peak / 1024:.1f} MiB)")
 PY
+
+log "release build of every function, arm64 (sizes only; target/lambda-arm64)"
+# In a target folder of its own, so that it neither waits for nor evicts this machine's builds.
+ARCH=arm64 LAMBDA_DIR="$ROOT/target/lambda-arm64" CARGO_TARGET_DIR="$ROOT/target/arm64" "$ROOT/scripts/build.sh"
 
 log "writing bench/results.md"
 "$VENV/bin/python" "$ROOT/scripts/bench_report.py" "$OUT" "$ROOT/bench/results.md"
