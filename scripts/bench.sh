@@ -33,6 +33,7 @@ cd "$ROOT"
 git rev-parse HEAD > "$OUT/commit"
 if [[ -n "$(git status --porcelain)" ]]; then echo dirty; else echo clean; fi > "$OUT/worktree"
 date -u +%Y-%m-%dT%H:%MZ > "$OUT/date"
+echo "STARTS=$STARTS, ROUTE_CALLS=$ROUTE_CALLS, ROWS=$ROWS" > "$OUT/settings"
 
 log "release build of every function, this machine (target/lambda)"
 "$ROOT/scripts/build.sh"

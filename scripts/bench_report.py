@@ -3,7 +3,7 @@
 
 Usage: scripts/bench_report.py <run folder, .run/bench> <results.md>
 
-The run folder holds what scripts/bench.sh wrote: commit, worktree, date, coldstart.json and .md
+The run folder holds what scripts/bench.sh wrote: commit, worktree, date, settings, coldstart.json and .md
 (scripts/coldstart.py), routes.json and .md (tests/benches/routes.rs), hot_paths.txt,
 login_timing.txt and legacy_import.txt (core/benches). Sizes are read from the bootstraps
 themselves (target/lambda and target/lambda-arm64). Every target of issue 21 is checked and
@@ -161,6 +161,7 @@ def main() -> int:
         f"- commit: {commit}" + (" (with uncommitted changes)" if worktree == "dirty" else ""),
         f"- machine: {cpu_model()}, {os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}",
         f"- toolchain: {rustc_version()}; release profile (opt-level s, fat LTO, 1 codegen unit)",
+        f"- settings: {read(folder, 'settings').strip()}",
         "",
         "## Targets",
         "",
