@@ -73,15 +73,10 @@ export DEMO_PORT DEMO_CLIENT_ID DEMO_CLIENT_SECRET PUBLIC_CLIENT_ID
 LOG="$RUN_DIR/browser-watch-$API_PORT.log"
 log "serving the functions with cargo lambda watch behind the local API Gateway on 127.0.0.1:$API_PORT (log: ${LOG#"$ROOT"/})"
 start_local_api "$API_PORT" "$(free_port)" "$LOG" --ignore-changes
-if ! wait_http "http://127.0.0.1:$API_PORT/" 600; then
+if ! warm_local_api "$API_PORT" 900; then
   tail -n 30 "$LOG" >&2 || true
-  die "cargo lambda watch did not start (log: $LOG)"
+  die "cargo lambda watch did not start every function (log: $LOG)"
 fi
-# Each function's first call starts its process (`cargo run`): done here one at a time, as on a
-# warm stack, rather than by the browser's parallel requests.
-for path in /requests /auth/login /operator/requests /oidc/jwks; do
-  wait_http "http://127.0.0.1:$API_PORT$path" 300 || die "cargo lambda watch did not serve $path (log: $LOG)"
-done
 
 ARTIFACTS_DIR="$ROOT/tests/artifacts/browser"
 rm -rf "$ARTIFACTS_DIR"

@@ -50,18 +50,22 @@ ISSUER="${ISSUER_URL:-http://127.0.0.1:$API_PORT}" DEMO_PORT="$DEMO_PORT" DEMO_C
 DEMO_PID=$!
 
 log "building and serving the functions with cargo lambda watch (127.0.0.1:$WATCH_PORT) behind the local API Gateway on 127.0.0.1:$API_PORT"
-WATCH_LOG="$RUN_DIR/dev-watch.log"
+WATCH_LOG="${WATCH_LOG:-$RUN_DIR/dev-watch.log}"
 start_local_api "$API_PORT" "$WATCH_PORT" "$WATCH_LOG"
 tail -n +1 -f "$WATCH_LOG" &
 TAIL_PID=$!
 
-# The scheduled outbox sweep (EventBridge every minute on AWS).
-( while sleep 60; do
-    cargo lambda invoke mailer --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --data-ascii '{}' >/dev/null 2>&1 || true
-  done ) &
-SWEEP_PID=$!
+# Every function started before the stack is called ready (watch starts each at its first call):
+# those behind the gateway, then the mailer by a first outbox sweep.
+sweep() {
+  cargo lambda invoke mailer --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --data-ascii '{}' >/dev/null 2>&1
+}
+warm_local_api "$API_PORT" 900 || die "cargo lambda watch did not start every function (log: ${WATCH_LOG#"$ROOT"/})"
+sweep || die "the mailer did not answer its first outbox sweep (log: ${WATCH_LOG#"$ROOT"/})"
 
-wait_http "http://127.0.0.1:$API_PORT/requests" 600 || die "cargo lambda watch did not start"
+# The scheduled outbox sweep (EventBridge every minute on AWS).
+( while sleep 60; do sweep || true; done ) &
+SWEEP_PID=$!
 cat <<INFO
 
   Foreign User accreditation is running locally.

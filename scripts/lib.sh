@@ -122,6 +122,13 @@ start_local_api() {
   GATEWAY_PID=$!
 }
 
+# Starts every function served on the local API Gateway on 127.0.0.1:$1, one at a time, each by a
+# GET that changes nothing (scripts/local_gateway.py --warm), waiting up to $2 seconds in all: a
+# stack is ready once every function answers, not when the first one does.
+warm_local_api() {
+  "$VENV/bin/python" "$ROOT/scripts/local_gateway.py" --warm "$1" "$2"
+}
+
 # Whether process $1, asked to stop, ends within the 5 s grace stop_pid and stop_group give it.
 ends_within_grace() {
   for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done

@@ -12,7 +12,12 @@ builds the API Gateway payload v2 event itself and invokes the function through 
 then turns the function's answer into the HTTP response. Calls of the Invoke API itself (`cargo
 lambda invoke`, the mailer sweep of make dev) pass through unchanged.
 
+Watch starts a function's process (`cargo run`) at its first invocation. `--warm` makes that first
+invocation for every function of the router, one at a time, with a GET of a route that changes
+nothing, so that a stack is only called ready once every function answers.
+
     python3 scripts/local_gateway.py <listen port> <cargo lambda watch port>
+    python3 scripts/local_gateway.py --warm <gateway port> <seconds>
 """
 
 import base64
@@ -23,12 +28,15 @@ import json
 import pathlib
 import re
 import sys
+import time
 import tomllib
 import urllib.parse
 import uuid
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 INVOKE_PREFIX = "/2015-03-31/functions/"
+# How long a call waits for cargo lambda watch to accept its connection.
+CONNECT_PATIENCE = 30.0
 TEXT_TYPES = re.compile(
     r"^(text/.*|application/(json|[^/]*\+json|xml|[^/]*\+xml|javascript|x-www-form-urlencoded))$"
 )
@@ -154,18 +162,38 @@ class Gateway(http.server.BaseHTTPRequestHandler):
         self.answer(status, {k.lower(): v for k, v in headers if k.lower() not in ("connection",)}, payload)
 
     def watch(self, method, path, body, headers=None):
-        """A call to cargo lambda watch: status, headers, body (no timeout: a first call waits for
-        the function to compile)."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.watch_port)
-        try:
-            headers = {k: v for k, v in (headers or {}).items() if k.lower() not in ("host", "content-length")}
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            return response.status, response.getheaders(), response.read()
-        except OSError as error:
-            return 503, [], f"cargo lambda watch unreachable: {error}".encode()
-        finally:
-            connection.close()
+        """A call to cargo lambda watch: status, headers, body (no read timeout: a first call waits
+        for the function to compile).
+
+        A connection that cannot be made carried nothing, so it is tried again for up to
+        CONNECT_PATIENCE seconds (watch restarting, or not listening yet); a call that failed after
+        the request left is answered 503 and never repeated, since the function may have run it."""
+        headers = {k: v for k, v in (headers or {}).items() if k.lower() not in ("host", "content-length")}
+        deadline = time.monotonic() + CONNECT_PATIENCE
+        while True:
+            connection = http.client.HTTPConnection("127.0.0.1", self.watch_port)
+            try:
+                connection.connect()
+            except OSError as error:
+                connection.close()
+                if time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    continue
+                return self.unavailable(method, path, f"no connection: {error!r}")
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                return response.status, response.getheaders(), response.read()
+            except OSError as error:
+                return self.unavailable(method, path, f"after the request was sent: {error!r}")
+            finally:
+                connection.close()
+
+    @staticmethod
+    def unavailable(method, path, why):
+        """The 503 of a call watch did not answer, with its cause in the gateway's log."""
+        sys.stderr.write(f"local gateway: {method} {path}: cargo lambda watch did not answer ({why})\n")
+        return 503, [], f"cargo lambda watch did not answer: {why}".encode()
 
     def answer(self, status, headers, content, cookies=()):
         self.send_response(status)
@@ -188,7 +216,43 @@ class Gateway(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def warm_paths():
+    """One path per function of the router: its first route without parameters (a GET of it changes
+    nothing: a page, a document, or a 401/405 answer)."""
+    paths = {}
+    for pattern, _, names, function in ROUTES:
+        if not names and function not in paths:
+            paths[function] = pattern
+    return paths
+
+
+def warm(port, seconds):
+    """Calls every function once through the gateway on `port`, one at a time, until each answers
+    (a 503 is watch not answering yet); False when one did not within `seconds`."""
+    deadline = time.monotonic() + seconds
+    for function, path in warm_paths().items():
+        while True:
+            status = None
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=max(1.0, deadline - time.monotonic()))
+                connection.request("GET", path)
+                status = connection.getresponse().status
+            except OSError:
+                pass
+            finally:
+                connection.close()
+            if status is not None and status != 503:
+                break
+            if time.monotonic() >= deadline:
+                sys.stderr.write(f"local gateway: {function} did not answer GET {path} within {seconds} s\n")
+                return False
+            time.sleep(0.3)
+    return True
+
+
 def main():
+    if sys.argv[1] == "--warm":
+        sys.exit(0 if warm(int(sys.argv[2]), float(sys.argv[3])) else 1)
     listen, watch = int(sys.argv[1]), int(sys.argv[2])
     Gateway.watch_port = watch
     server = http.server.ThreadingHTTPServer(("127.0.0.1", listen), Gateway)

@@ -69,6 +69,14 @@ stop_pid "$MOTO_PID"
 
 "$ROOT/scripts/browser_test.sh"
 
+# make dev as a newcomer meets it: three fresh starts, the first request to every function at once
+# (no 503, no 5xx), then Ctrl-C stopping everything.
+log "the local API Gateway when watch does not answer (scripts/test_local_gateway.py)"
+"$VENV/bin/python" -m unittest "$ROOT/scripts/test_local_gateway.py" || die "the local API Gateway's tests failed"
+log "make dev: fresh starts, first requests, Ctrl-C (scripts/dev_check.py)"
+"$VENV/bin/python" "$ROOT/scripts/dev_check.py" --starts 3 --json "$RUN_DIR/dev-check.json" \
+  || die "make dev's fresh starts failed (scripts/dev_check.py)"
+
 log "waiting for the release build"
 finish_group "$RELEASE_PID" "$RELEASE_LOG" "the release build failed"
 RELEASE_PID=""
