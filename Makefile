@@ -1,5 +1,5 @@
 # The entry points a person needs. Everything else is in scripts/.
-.PHONY: dev test build deploy lint-infra erase operator client client-list client-disable client-rotate-secret operator-disable operator-enable operator-unlock operator-reset-mfa import-legacy legacy-dormant bench lint fmt clean
+.PHONY: dev test check build deploy lint-infra erase operator client client-list client-disable client-rotate-secret operator-disable operator-enable operator-unlock operator-reset-mfa import-legacy legacy-dormant bench lint fmt clean
 
 ## Start the local AWS emulator and serve every function (Ctrl-C stops everything).
 dev:
@@ -8,6 +8,10 @@ dev:
 ## Run every test against a private emulator on a free port.
 test:
 	@scripts/test.sh
+
+## The fast inner loop: formatting, clippy, and the unit and service tests (no emulator).
+check:
+	@scripts/check.sh
 
 ## Release build of every function with its size: make build [ARCH=arm64]
 build:

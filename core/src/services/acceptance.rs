@@ -9,10 +9,10 @@ use std::sync::Arc;
 use super::{applicant::ApplicantError, postman::Postman};
 use crate::{
     domain::{
-        AcceptedDocument, AccreditationRequest, Actor, AuditEntry, DocumentSlot, DocumentType, Event,
-        MAX_DOCUMENT_BYTES, RequestId, SNIFF_BYTES, random_bytes,
+        AcceptedDocument, AccreditationRequest, Actor, AuditEntry, DocumentSlot, DocumentType, EmailKind, Event,
+        MAX_DOCUMENT_BYTES, OutboxEmail, RequestId, SNIFF_BYTES, random_bytes,
     },
-    ports::{Clock, DocumentStore, EmailKind, InfraError, OutboxEmail, RequestStore, Transition, TransitionError},
+    ports::{Clock, DocumentStore, InfraError, RequestStore, Transition, TransitionError},
     workflow::Status,
 };
 
@@ -261,7 +261,7 @@ fn random_key(prefix: &str, id: RequestId) -> Result<String, InfraError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{fakes::World, ports::EmailKind};
+    use crate::{domain::EmailKind, fakes::World};
 
     #[tokio::test]
     async fn a_file_replaced_while_it_is_checked_is_checked_again_never_copied_unchecked() {

@@ -14,11 +14,12 @@ use super::{
 use crate::{
     domain::{
         AccreditationRequest, Actor, ApplicationForm, AuditAction, AuditEntry, Consent, DeclaredDocument, DocumentSlot,
-        DocumentType, EidasCountries, FormRules, InvalidForm, Language, Reference, RequestId, SecretToken, Timestamp,
+        DocumentType, EidasCountries, EmailKind, FormRules, InvalidForm, Language, OutboxEmail, Reference, RequestId,
+        SecretToken, Timestamp,
     },
     ports::{
-        CaptchaVerdict, CaptchaVerifier, Clock, CreateError, DocumentStore, EmailKind, IdempotencyRecord, InfraError,
-        NewRequest, Outbox, OutboxEmail, RequestStore, TransitionError, UploadForm,
+        CaptchaVerdict, CaptchaVerifier, Clock, CreateError, DocumentStore, IdempotencyRecord, InfraError, NewRequest,
+        Outbox, RequestStore, TransitionError, UploadForm,
     },
     workflow::Status,
 };

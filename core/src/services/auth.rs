@@ -17,13 +17,11 @@ use super::{
 };
 use crate::{
     domain::{
-        Account, FieldError, FieldErrors, FieldReader, InvalidForm, Language, NewPassword, PasswordContext,
-        PasswordState, Role, SecondFactor, SecretToken, Timestamp, TokenHash, Username, WeakReason,
+        Account, ChangeGrant, EmailKind, FieldError, FieldErrors, FieldReader, GrantPurpose, InvalidForm, Language,
+        NewPassword, OutboxEmail, PasswordContext, PasswordState, Role, SecondFactor, SecretToken, Timestamp,
+        TokenHash, Username, WeakReason,
     },
-    ports::{
-        AccountStore, Admission, ChangeGrant, Clock, EmailKind, GrantPurpose, GrantStore, InfraError,
-        LoginAttemptStore, LoginKey, OutboxEmail, TransitionError,
-    },
+    ports::{AccountStore, Admission, Clock, GrantStore, InfraError, LoginAttemptStore, LoginKey, TransitionError},
 };
 
 /// Consecutive failures allowed before the account locks.

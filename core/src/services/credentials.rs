@@ -14,11 +14,12 @@ use time::Duration;
 
 use super::{passwords::PasswordHasher, recovery::RESET_TOKEN_TTL};
 use crate::{
-    domain::{Account, PasswordState, SecretToken, Timestamp, Username, temporary_password},
-    email::Credential,
-    ports::{
-        AccountStore, ChangeGrant, Clock, EmailKind, GrantPurpose, GrantStore, InfraError, OutboxEmail, TransitionError,
+    domain::{
+        Account, ChangeGrant, EmailKind, GrantPurpose, OutboxEmail, PasswordState, SecretToken, Timestamp, Username,
+        temporary_password,
     },
+    email::Credential,
+    ports::{AccountStore, Clock, GrantStore, InfraError, TransitionError},
 };
 
 /// How first access is granted.

@@ -15,12 +15,12 @@ use super::{
 use crate::{
     domain::{
         Account, AccreditationRequest, Actor, Applicant, AuditAction, AuditEntry, Consent, DeliveryProblem,
-        DocumentSlot, DocumentType, Email, Event, FieldError, FieldErrors, FieldReader, InvalidForm, Language, Note,
-        Reference, RequestId, Role, Timestamp, Username,
+        DocumentSlot, DocumentType, Email, EmailKind, Event, FieldError, FieldErrors, FieldReader, InvalidForm,
+        Language, Note, OutboxEmail, Reference, RequestId, Role, Timestamp, Username,
     },
     ports::{
-        AccountStore, Clock, CreateAccountError, DocumentStore, EmailKind, InfraError, OutboxEmail, QueuePosition,
-        RequestStore, Transition, TransitionError,
+        AccountStore, Clock, CreateAccountError, DocumentStore, InfraError, QueuePosition, RequestStore, Transition,
+        TransitionError,
     },
     workflow::{Action, InvalidTransition, Status, transition},
 };
@@ -640,8 +640,8 @@ mod tests {
     use super::*;
     use crate::{
         domain::MAX_NOTE,
+        domain::OutboxStatus,
         fakes::{RETRY, World},
-        ports::OutboxStatus,
     };
 
     fn body(value: serde_json::Value) -> Map<String, Value> {

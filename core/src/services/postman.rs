@@ -14,11 +14,9 @@ use time::Duration;
 
 use super::credentials::{CredentialIssuer, IssueError};
 use crate::{
+    domain::{EmailKind, OutboxEmail},
     email,
-    ports::{
-        AccountStore, Attachment, Clock, DocumentStore, EmailKind, InfraError, Mailer, Outbox, OutboxEmail,
-        OutgoingEmail, RequestStore,
-    },
+    ports::{AccountStore, Attachment, Clock, DocumentStore, InfraError, Mailer, Outbox, OutgoingEmail, RequestStore},
 };
 
 /// How long a sender holds an email before another may try it (a crashed sender's lease lapses).
@@ -270,9 +268,8 @@ impl Postman {
 mod tests {
     use super::*;
     use crate::{
-        domain::{Email, Language, Role, Username},
+        domain::{Email, Language, OutboxStatus, Role, Username},
         fakes::{MAX_ATTEMPTS, RETRY, World},
-        ports::OutboxStatus,
         services::{credentials::CredentialIssuer, operator::create_operator},
     };
 

@@ -20,8 +20,11 @@ use super::{
     postman::Postman,
 };
 use crate::{
-    domain::{Email, FieldError, FieldErrors, FieldReader, InvalidForm, Language, TokenHash, Username},
-    ports::{AccountStore, Clock, EmailKind, GrantPurpose, GrantStore, LoginAttemptStore, Outbox, OutboxEmail},
+    domain::{
+        Email, EmailKind, FieldError, FieldErrors, FieldReader, GrantPurpose, InvalidForm, Language, OutboxEmail,
+        TokenHash, Username,
+    },
+    ports::{AccountStore, Clock, GrantStore, LoginAttemptStore, Outbox},
 };
 
 /// How long a reset link works.

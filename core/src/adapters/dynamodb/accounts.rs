@@ -17,10 +17,10 @@ use super::{
     key, n, s, to_item,
 };
 use crate::{
-    domain::{Account, Email, Timestamp, TokenHash, Username},
+    domain::{Account, ChangeGrant, Email, OutboxEmail, Timestamp, TokenHash, Username},
     ports::{
-        AccountAuditEntry, AccountStore, Admission, ChangeGrant, CreateAccountError, GrantStore, InfraError,
-        LegacyAccountStore, LoginAttemptStore, LoginKey, OutboxEmail, TransitionError,
+        AccountAuditEntry, AccountStore, Admission, CreateAccountError, GrantStore, InfraError, LegacyAccountStore,
+        LoginAttemptStore, LoginKey, TransitionError,
     },
     schema::{GSI2, GSI2PK, PK, SK, TTL_ATTRIBUTE},
 };

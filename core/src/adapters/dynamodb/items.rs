@@ -5,12 +5,10 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     domain::{
-        Account, AccreditationRequest, AuditEntry, Email, PasswordState, Reference, RequestId, Timestamp, TokenHash,
+        Account, AccreditationRequest, AuditEntry, ChangeGrant, Email, OutboxEmail, OutboxStatus, PasswordState,
+        Reference, RequestId, Timestamp, TokenHash,
     },
-    ports::{
-        AccountAuditEntry, ChangeGrant, ErasureRecord, IdempotencyRecord, LoginKey, OutboxEmail, OutboxStatus,
-        SessionRecord,
-    },
+    ports::{AccountAuditEntry, ErasureRecord, IdempotencyRecord, LoginKey, SessionRecord},
     workflow::Status,
 };
 

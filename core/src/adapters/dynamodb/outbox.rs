@@ -12,9 +12,10 @@ use super::{
     items::{OUTBOX_PENDING, OutboxItem, outbox_due_key, outbox_pk},
     n, s, to_item,
 };
+use crate::domain::OutboxEmail;
 use crate::{
     domain::{Timestamp, random_bytes},
-    ports::{InfraError, Outbox, OutboxEmail},
+    ports::{InfraError, Outbox},
     schema::{GSI1, GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUTE},
 };
 
