@@ -263,7 +263,7 @@ async fn run_administer(args: &[String]) -> Result<(), String> {
         AdminAction::Unlock => "unlocked: the failed logins are forgotten",
         AdminAction::ResetMfa => "second factor removed: the next login enrols a new one; every session ended",
     };
-    println!("operator {} {done} (audited as {actor})", account.username);
+    println!("operator {} {done} (audited as {actor})", account.username());
     Ok(())
 }
 
@@ -347,9 +347,9 @@ async fn run_dormant(args: &[String]) -> Result<(), String> {
     let accounts = legacy_store().await?.dormant(before).await.map_err(infra("listing dormant accounts"))?;
     let mut out = std::io::stdout().lock();
     let listed = writeln!(out, "username,email,imported_at").and_then(|()| {
-        accounts.iter().try_for_each(|account| match account.password {
+        accounts.iter().try_for_each(|account| match account.password() {
             PasswordState::Legacy { imported_at } => {
-                writeln!(out, "{},{},{imported_at}", account.username.as_str(), account.email.as_str())
+                writeln!(out, "{},{},{imported_at}", account.username().as_str(), account.email().as_str())
             }
             _ => Ok(()),
         })

@@ -11,7 +11,7 @@
 use std::time::Instant;
 
 use accreditation::{
-    domain::{Account, Email, Language, LegacyHash, PasswordState, Role, Timestamp, Username},
+    domain::{Account, AccountEvent, Email, Language, LegacyHash, Role, Timestamp, Username},
     services::passwords::PasswordHasher,
 };
 use secrecy::SecretString;
@@ -21,24 +21,27 @@ const PASSWORD: &str = "vecchia-password-2019";
 
 /// An imported account holding `exported` as the import stores it (fast hashes wrapped).
 async fn legacy(hasher: &PasswordHasher, exported: &str) -> Account {
-    let mut account = account(PasswordState::Legacy { imported_at: Timestamp::now() });
     let hash = LegacyHash::parse(exported).expect("an accepted format");
-    account.password_hash = Some(match hash.too_fast() {
+    let stored = match hash.too_fast() {
         Some((recipe, digest)) => {
             LegacyHash::wrapped(recipe, hasher.hash(SecretString::from(digest)).await.unwrap()).to_string()
         }
         None => exported.to_string(),
-    });
-    account
+    };
+    let (username, email) = person();
+    Account::imported(username, email, "Olga".into(), Language::En, stored, Timestamp::now())
 }
 
-fn account(password: PasswordState) -> Account {
-    let username = Username::parse("olga.kowalska").unwrap();
-    let email = Email::parse("olga@example.org").unwrap();
-    let mut account =
-        Account::pending(username, Role::Applicant, email, "Olga".into(), Language::En, None, Timestamp::now());
-    account.password = password;
-    account
+/// An account whose owner chose the password of PHC string `hash`.
+fn permanent(hash: String) -> Account {
+    let (username, email) = person();
+    let now = Timestamp::now();
+    Account::pending(username, Role::Applicant, email, "Olga".into(), Language::En, None, now)
+        .apply(AccountEvent::PasswordChosen { hash, at_login: true }, now)
+}
+
+fn person() -> (Username, Email) {
+    (Username::parse("olga.kowalska").unwrap(), Email::parse("olga@example.org").unwrap())
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -57,8 +60,7 @@ async fn main() {
         let pbkdf2 = pbkdf2::Pbkdf2::new(pbkdf2::Algorithm::Pbkdf2Sha256, pbkdf2::Params::new(10_000).unwrap());
         pbkdf2.hash_password_with_salt(PASSWORD.as_bytes(), b"0123456789abcdef").unwrap().to_string()
     };
-    let mut permanent = account(PasswordState::Permanent);
-    permanent.password_hash = Some(hasher.hash(SecretString::from(PASSWORD)).await.unwrap());
+    let permanent = permanent(hasher.hash(SecretString::from(PASSWORD)).await.unwrap());
     let kinds: Vec<(&str, Option<Account>)> = vec![
         ("unknown username", None),
         ("legacy salted SHA-256 (wrapped)", Some(legacy(&hasher, &sha256).await)),

@@ -220,10 +220,10 @@ pub fn credentials(
     expires_at: Timestamp,
     login_url: &str,
 ) -> OutgoingEmail {
-    let language = account.language;
-    let username = account.username.as_str();
+    let language = account.language();
+    let username = account.username().as_str();
     let until = when(expires_at);
-    let opening = match (language, account.role, reference) {
+    let opening = match (language, account.role(), reference) {
         (Language::It, Role::Applicant, Some(reference)) => format!(
             "la Sua richiesta {reference} è stata approvata: ecco le Sue credenziali \"Utente Estero\" per il portale."
         ),
@@ -259,10 +259,10 @@ pub fn credentials(
             ),
         ),
     };
-    let paragraphs = vec![greeting(language, &account.display_name), opening, lines, how, no_reply(language)];
+    let paragraphs = vec![greeting(language, account.display_name()), opening, lines, how, no_reply(language)];
     let subject = language.pick("Le Sue credenziali Utente Estero", "Your Foreign User credentials").to_string();
     Letter { subject, paragraphs, signature: signature(language) }.into_email(
-        account.email.as_str(),
+        account.email().as_str(),
         language,
         Vec::new(),
     )
@@ -270,18 +270,18 @@ pub fn credentials(
 
 /// "Your password was changed", with what to do if it was not them.
 pub fn password_changed(account: &Account, at: Timestamp) -> OutgoingEmail {
-    let language = account.language;
-    let username = account.username.as_str();
+    let language = account.language();
+    let username = account.username().as_str();
     let at = when(at);
     let paragraphs = match language {
         Language::It => vec![
-            greeting(language, &account.display_name),
+            greeting(language, account.display_name()),
             format!("la password dell'account {username} è stata cambiata il {at}."),
             "Se non è stato Lei, contatti subito il servizio di assistenza.".into(),
             no_reply(language),
         ],
         Language::En => vec![
-            greeting(language, &account.display_name),
+            greeting(language, account.display_name()),
             format!("the password of the account {username} was changed on {at}."),
             "If this was not you, contact the assistance service at once.".into(),
             no_reply(language),
@@ -289,7 +289,7 @@ pub fn password_changed(account: &Account, at: Timestamp) -> OutgoingEmail {
     };
     let subject = language.pick("Password cambiata", "Your password was changed").to_string();
     Letter { subject, paragraphs, signature: signature(language) }.into_email(
-        account.email.as_str(),
+        account.email().as_str(),
         language,
         Vec::new(),
     )
@@ -297,12 +297,12 @@ pub fn password_changed(account: &Account, at: Timestamp) -> OutgoingEmail {
 
 /// The link that lets `account` choose a new password, valid until `expires_at`.
 pub fn password_reset(account: &Account, link: &str, expires_at: Timestamp) -> OutgoingEmail {
-    let language = account.language;
-    let username = account.username.as_str();
+    let language = account.language();
+    let username = account.username().as_str();
     let until = when(expires_at);
     let paragraphs = match language {
         Language::It => vec![
-            greeting(language, &account.display_name),
+            greeting(language, account.display_name()),
             format!(
                 "è stato chiesto di reimpostare la password dell'account {username}. Per sceglierne una nuova apra questo collegamento (funziona una sola volta, fino al {until}):"
             ),
@@ -311,7 +311,7 @@ pub fn password_reset(account: &Account, link: &str, expires_at: Timestamp) -> O
             no_reply(language),
         ],
         Language::En => vec![
-            greeting(language, &account.display_name),
+            greeting(language, account.display_name()),
             format!(
                 "a password reset was asked for the account {username}. To choose a new password, open this link (it works once, until {until}):"
             ),
@@ -322,7 +322,7 @@ pub fn password_reset(account: &Account, link: &str, expires_at: Timestamp) -> O
     };
     let subject = language.pick("Reimpostazione della password", "Reset your password").to_string();
     Letter { subject, paragraphs, signature: signature(language) }.into_email(
-        account.email.as_str(),
+        account.email().as_str(),
         language,
         Vec::new(),
     )

@@ -247,7 +247,7 @@ async fn accounts_without_a_first_login_are_listed_once_the_period_is_over() {
     assert!(store.dormant(cutoff(app.clock.now())).await.unwrap().is_empty(), "imported today");
     app.clock.advance(ninety_days + time::Duration::days(1));
     let dormant = store.dormant(cutoff(app.clock.now())).await.unwrap();
-    let usernames: Vec<&str> = dormant.iter().map(|a| a.username.as_str()).collect();
+    let usernames: Vec<&str> = dormant.iter().map(|a| a.username().as_str()).collect();
     assert_eq!(usernames, [format!("{prefix}.dormant")]);
     std::fs::remove_file(file).ok();
 }

@@ -417,11 +417,10 @@ async fn a_password_change_a_disabled_account_or_a_logout_end_refresh_and_single
     };
     let tokens = exchange(&app, &rp, &code).await;
     assert_eq!(tokens.status, 200);
-    account = accreditation::ports::AccountStore::account(&store, &account.username).await.unwrap().unwrap();
-    let version = account.version;
-    account.disabled = true;
-    account.credential += 1;
-    account.version += 1;
+    account = accreditation::ports::AccountStore::account(&store, account.username()).await.unwrap().unwrap();
+    let version = account.version();
+    let disable = accreditation::domain::AccountEvent::Administered(accreditation::domain::AdminAction::Disable);
+    account = account.apply(disable, accreditation::domain::Timestamp::now());
     accreditation::ports::AccountStore::save_account(&store, &account, version).await.unwrap();
     assert_eq!(refresh(&app, &rp, &tokens.body["refresh_token"]).await.body["error"], "invalid_grant");
     assert_eq!(userinfo(&app, &tokens.body["access_token"]).await.status, 401);

@@ -1,75 +1,11 @@
-//! Accounts of applicants and operators: who can log in, with which role and password state.
+//! Accounts of applicants and operators: who can log in, with which role and password state. An
+//! account changes only through [`Account::apply`], which keeps its invariants: every change bumps
+//! the version (the condition of the next write), and a new credential ends every session and
+//! grant issued for the old one.
 
-use std::fmt;
-
-use deunicode::deunicode;
 use serde::{Deserialize, Serialize};
 
-use super::{Email, Language, PersonName, RequestId, Timestamp, TokenHash};
-
-/// Longest username (a DynamoDB key part, typed by people).
-pub const MAX_USERNAME: usize = 64;
-
-/// A login name: lowercase ASCII letters, digits, dots, hyphens and underscores, 3 to 64
-/// characters, starting with a letter or digit (e.g. `maria.dangelo`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Username(String);
-
-impl Username {
-    /// Parses a username as typed at login (trimmed, case-insensitive).
-    pub fn parse(value: &str) -> Option<Self> {
-        let lower = value.trim().to_ascii_lowercase();
-        let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_');
-        let valid = (3..=MAX_USERNAME).contains(&lower.len())
-            && lower.chars().all(allowed)
-            && lower.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
-        valid.then_some(Self(lower))
-    }
-
-    /// The readable base of a username for a person: given names and surnames folded to ASCII
-    /// (`Łukasz D'Angelo` → `lukasz.dangelo`, `李 小龙` → `li.xiaolong`), at most 40 characters.
-    pub fn base_for(name: &PersonName, surname: &PersonName) -> String {
-        let fold = |text: &str| -> String {
-            deunicode(text).to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect()
-        };
-        let parts: Vec<String> =
-            [name.as_str(), surname.as_str()].iter().map(|p| fold(p)).filter(|p| !p.is_empty()).collect();
-        let mut base = parts.join(".");
-        base.truncate(40);
-        let base = base.trim_end_matches('.').to_string();
-        if base.len() < 3 { format!("utente.{base}").trim_end_matches('.').to_string() } else { base }
-    }
-
-    /// The `n`-th candidate for `base` (1: `base`, 2: `base2`, ...).
-    pub fn candidate(base: &str, n: u64) -> Option<Self> {
-        if n <= 1 { Self::parse(base) } else { Self::parse(&format!("{base}{n}")) }
-    }
-
-    /// The username text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for Username {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value).ok_or_else(|| format!("invalid stored username {value:?}"))
-    }
-}
-
-impl From<Username> for String {
-    fn from(value: Username) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Display for Username {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+use super::{Email, Language, RequestId, Timestamp, TokenHash, Username};
 
 /// What an account may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,47 +63,30 @@ impl PasswordState {
     }
 }
 
-/// An account.
+/// An account. Its fields are read through its methods and changed only by [`Account::apply`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
-    /// Login name.
-    pub username: Username,
-    /// Role.
-    pub role: Role,
-    /// Where credentials and notices go.
-    pub email: Email,
-    /// Name for greetings.
-    pub display_name: String,
-    /// Language of the emails.
-    pub language: Language,
+    username: Username,
+    role: Role,
+    email: Email,
+    display_name: String,
+    language: Language,
     /// The argon2id PHC string of the current password (none while pending or activating).
-    pub password_hash: Option<String>,
-    /// Where the password stands.
-    pub password: PasswordState,
-    /// The approved request, for applicants.
-    pub request_id: Option<RequestId>,
-    /// Incremented by every write: the condition of the next one.
-    pub version: u64,
-    /// When the account was created.
-    pub created_at: Timestamp,
-    /// When the user last chose their password.
-    pub password_changed_at: Option<Timestamp>,
-    /// The last successful login.
-    pub last_login_at: Option<Timestamp>,
-    /// The address it came from.
+    password_hash: Option<String>,
+    password: PasswordState,
+    request_id: Option<RequestId>,
+    version: u64,
+    created_at: Timestamp,
+    password_changed_at: Option<Timestamp>,
+    last_login_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_login_ip: Option<String>,
-    /// Incremented whenever the account's credential changes (a password set, credentials issued):
-    /// change tokens and activation links carry the one they were issued for, so that every older
-    /// one stops working.
+    last_login_ip: Option<String>,
     #[serde(default)]
-    pub credential: u64,
-    /// Set by an administrator: no login, and every session ends at once.
+    credential: u64,
     #[serde(default)]
-    pub disabled: bool,
-    /// The enrolled second factor (TOTP), if any.
+    disabled: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub second_factor: Option<SecondFactor>,
+    second_factor: Option<SecondFactor>,
 }
 
 /// An administrator's action on an operator's account.
@@ -210,11 +129,55 @@ pub struct SecondFactor {
     pub enrolled_at: Timestamp,
 }
 
-impl Account {
-    /// The account with a new credential: every outstanding grant stops working.
-    pub fn renew_credential(&mut self) {
-        self.credential += 1;
-    }
+/// The credential an issuance emails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssuedCredential {
+    /// A temporary password, stored as its argon2id PHC string.
+    TemporaryPassword {
+        /// Its hash.
+        hash: String,
+        /// When it stops working.
+        expires_at: Timestamp,
+    },
+    /// An activation link (its token's hash is the only one that works).
+    ActivationLink {
+        /// The hash of the link's token.
+        grant: TokenHash,
+        /// When it stops working.
+        expires_at: Timestamp,
+    },
+}
+
+/// Something that happens to an account: the only way it changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountEvent {
+    /// Credentials were issued (again): every earlier one stops working.
+    CredentialsIssued(IssuedCredential),
+    /// The person chose a password (argon2id PHC string); `at_login` when they did so to log in
+    /// (a first access, or a change from a session), which counts as their last login.
+    PasswordChosen {
+        /// Its hash.
+        hash: String,
+        /// Whether it completes a login.
+        at_login: bool,
+    },
+    /// A login completed, from this address when the API tells it.
+    LoggedIn {
+        /// The client's address.
+        ip: Option<String>,
+    },
+    /// A TOTP authenticator was enrolled.
+    SecondFactorEnrolled(SecondFactor),
+    /// A code of the TOTP authenticator was accepted for this time step (no code of it or of an
+    /// earlier step works again).
+    TotpCodeAccepted {
+        /// The time step.
+        step: u64,
+    },
+    /// One of the recovery codes was used (it never works again).
+    RecoveryCodeUsed(TokenHash),
+    /// An administrator's action (an unlock changes nothing on the account itself).
+    Administered(AdminAction),
 }
 
 impl Account {
@@ -247,50 +210,244 @@ impl Account {
             second_factor: None,
         }
     }
+
+    /// An applicant's account imported from the old portal with its password hash as exported
+    /// (`password_hash`, a PHC string): it works until the first login, which must choose a new one.
+    pub fn imported(
+        username: Username,
+        email: Email,
+        display_name: String,
+        language: Language,
+        password_hash: String,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            password_hash: Some(password_hash),
+            password: PasswordState::Legacy { imported_at: now },
+            ..Self::pending(username, Role::Applicant, email, display_name, language, None, now)
+        }
+    }
+
+    /// The account after `event` at `now`, one version later.
+    pub fn apply(mut self, event: AccountEvent, now: Timestamp) -> Self {
+        match event {
+            AccountEvent::CredentialsIssued(IssuedCredential::TemporaryPassword { hash, expires_at }) => {
+                self.password_hash = Some(hash);
+                self.password = PasswordState::Temporary { expires_at };
+                self.credential += 1;
+            }
+            AccountEvent::CredentialsIssued(IssuedCredential::ActivationLink { grant, expires_at }) => {
+                self.password_hash = None;
+                self.password = PasswordState::Activation { expires_at, grant };
+                self.credential += 1;
+            }
+            AccountEvent::PasswordChosen { hash, at_login } => {
+                self.password_hash = Some(hash);
+                self.password = PasswordState::Permanent;
+                self.password_changed_at = Some(now);
+                if at_login {
+                    self.last_login_at = Some(now);
+                }
+                self.credential += 1;
+            }
+            AccountEvent::LoggedIn { ip } => {
+                self.last_login_at = Some(now);
+                self.last_login_ip = ip;
+            }
+            AccountEvent::SecondFactorEnrolled(factor) => self.second_factor = Some(factor),
+            AccountEvent::TotpCodeAccepted { step } => {
+                if let Some(factor) = &mut self.second_factor {
+                    factor.last_step = step;
+                }
+            }
+            AccountEvent::RecoveryCodeUsed(code) => {
+                if let Some(factor) = &mut self.second_factor {
+                    factor.recovery_codes.retain(|kept| *kept != code);
+                }
+            }
+            AccountEvent::Administered(AdminAction::Disable) => {
+                self.disabled = true;
+                self.credential += 1;
+            }
+            AccountEvent::Administered(AdminAction::Enable) => self.disabled = false,
+            AccountEvent::Administered(AdminAction::Unlock) => {}
+            AccountEvent::Administered(AdminAction::ResetMfa) => {
+                self.second_factor = None;
+                self.credential += 1;
+            }
+        }
+        self.version += 1;
+        self
+    }
+
+    /// Login name.
+    pub fn username(&self) -> &Username {
+        &self.username
+    }
+
+    /// What it may do.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Where credentials and notices go.
+    pub fn email(&self) -> &Email {
+        &self.email
+    }
+
+    /// Name for greetings.
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
+    /// Language of the emails.
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
+    /// The argon2id PHC string of the current password (none while pending or activating).
+    pub fn password_hash(&self) -> Option<&str> {
+        self.password_hash.as_deref()
+    }
+
+    /// Where the password stands.
+    pub fn password(&self) -> &PasswordState {
+        &self.password
+    }
+
+    /// The approved request, for applicants.
+    pub fn request_id(&self) -> Option<RequestId> {
+        self.request_id
+    }
+
+    /// Incremented by every change: the condition of the next write.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// When the account was created.
+    pub fn created_at(&self) -> Timestamp {
+        self.created_at
+    }
+
+    /// When the person last chose their password.
+    pub fn password_changed_at(&self) -> Option<Timestamp> {
+        self.password_changed_at
+    }
+
+    /// The last successful login.
+    pub fn last_login_at(&self) -> Option<Timestamp> {
+        self.last_login_at
+    }
+
+    /// The address the last login came from, when known.
+    pub fn last_login_ip(&self) -> Option<&str> {
+        self.last_login_ip.as_deref()
+    }
+
+    /// Incremented whenever the account's credential changes (a password set, credentials
+    /// issued, a disable, an MFA reset): sessions, change tokens and activation links carry the
+    /// one they were issued for, so that every older one stops working.
+    pub fn credential(&self) -> u64 {
+        self.credential
+    }
+
+    /// Set by an administrator: no login, and every session ends at once.
+    pub fn is_disabled(&self) -> bool {
+        self.disabled
+    }
+
+    /// The enrolled second factor (TOTP), if any.
+    pub fn second_factor(&self) -> Option<&SecondFactor> {
+        self.second_factor.as_ref()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
-    fn name(text: &str) -> PersonName {
-        PersonName::parse(text).unwrap()
+    fn account() -> (Account, Timestamp) {
+        let now = Timestamp::now();
+        let username = Username::parse("maria.dangelo").unwrap();
+        let email = Email::parse("maria@example.org").unwrap();
+        (Account::pending(username, Role::Applicant, email, "Maria D'Angelo".into(), Language::It, None, now), now)
+    }
+
+    fn factor(now: Timestamp) -> SecondFactor {
+        let codes = vec![TokenHash::of("one"), TokenHash::of("two")];
+        SecondFactor { sealed_secret: "sealed".into(), last_step: 7, recovery_codes: codes, enrolled_at: now }
     }
 
     #[test]
-    fn usernames_are_readable_ascii_folds_of_the_name() {
-        assert_eq!(Username::base_for(&name("Maria"), &name("D'Angelo")), "maria.dangelo");
-        assert_eq!(Username::base_for(&name("Łukasz"), &name("Żółć-Nowak")), "lukasz.zolcnowak");
-        assert_eq!(Username::base_for(&name("José María"), &name("Núñez")), "josemaria.nunez");
-        assert_eq!(Username::base_for(&name("李"), &name("小龙")), "li.xiaolong");
-        assert_eq!(Username::base_for(&name("Иван"), &name("Петров")), "ivan.petrov");
-    }
-
-    #[test]
-    fn candidates_add_a_number_after_the_first() {
-        assert_eq!(Username::candidate("maria.rossi", 1).unwrap().as_str(), "maria.rossi");
-        assert_eq!(Username::candidate("maria.rossi", 2).unwrap().as_str(), "maria.rossi2");
-        assert_eq!(Username::candidate("maria.rossi", 17).unwrap().as_str(), "maria.rossi17");
-    }
-
-    #[test]
-    fn login_names_parse_case_insensitively_and_refuse_junk() {
-        assert_eq!(Username::parse(" Maria.Rossi ").unwrap().as_str(), "maria.rossi");
-        for bad in ["", "ab", "maria rossi", ".maria", "maría", "a@b.c", &"a".repeat(65)] {
-            assert_eq!(Username::parse(bad), None, "{bad:?}");
+    fn every_event_is_one_version_later() {
+        let (mut account, now) = account();
+        let events = [
+            AccountEvent::CredentialsIssued(IssuedCredential::TemporaryPassword { hash: "h".into(), expires_at: now }),
+            AccountEvent::PasswordChosen { hash: "p".into(), at_login: true },
+            AccountEvent::LoggedIn { ip: Some("192.0.2.1".into()) },
+            AccountEvent::SecondFactorEnrolled(factor(now)),
+            AccountEvent::TotpCodeAccepted { step: 8 },
+            AccountEvent::RecoveryCodeUsed(TokenHash::of("one")),
+            AccountEvent::Administered(AdminAction::Unlock),
+            AccountEvent::Administered(AdminAction::Disable),
+            AccountEvent::Administered(AdminAction::Enable),
+            AccountEvent::Administered(AdminAction::ResetMfa),
+        ];
+        for (n, event) in events.into_iter().enumerate() {
+            account = account.apply(event, now);
+            assert_eq!(account.version(), 2 + n as u64);
         }
     }
 
-    proptest! {
-        #[test]
-        fn every_name_yields_a_valid_username(given in "\\p{L}{1,30}", family in "\\p{L}{1,30}") {
-            let (given, family) = (PersonName::parse(&given), PersonName::parse(&family));
-            if let (Ok(given), Ok(family)) = (given, family) {
-                let base = Username::base_for(&given, &family);
-                prop_assert!(Username::candidate(&base, 1).is_some(), "{base}");
-                prop_assert!(Username::candidate(&base, 99).is_some(), "{base}");
-            }
-        }
+    #[test]
+    fn a_new_credential_comes_with_each_issue_password_disable_and_mfa_reset_only() {
+        let (account, now) = account();
+        let renews = |event: AccountEvent| {
+            let before = account.clone().apply(AccountEvent::SecondFactorEnrolled(factor(now)), now);
+            before.clone().apply(event, now).credential() - before.credential()
+        };
+        let link = IssuedCredential::ActivationLink { grant: TokenHash::of("link"), expires_at: now };
+        assert_eq!(renews(AccountEvent::CredentialsIssued(link)), 1);
+        assert_eq!(renews(AccountEvent::PasswordChosen { hash: "p".into(), at_login: false }), 1);
+        assert_eq!(renews(AccountEvent::Administered(AdminAction::Disable)), 1);
+        assert_eq!(renews(AccountEvent::Administered(AdminAction::ResetMfa)), 1);
+        assert_eq!(renews(AccountEvent::Administered(AdminAction::Enable)), 0);
+        assert_eq!(renews(AccountEvent::Administered(AdminAction::Unlock)), 0);
+        assert_eq!(renews(AccountEvent::LoggedIn { ip: None }), 0);
+        assert_eq!(renews(AccountEvent::TotpCodeAccepted { step: 9 }), 0);
+        assert_eq!(renews(AccountEvent::RecoveryCodeUsed(TokenHash::of("two"))), 0);
+    }
+
+    #[test]
+    fn a_chosen_password_is_permanent_and_counts_as_a_login_only_at_login() {
+        let (account, now) = account();
+        let later = now.plus(time::Duration::minutes(5));
+        let reset = account.clone().apply(AccountEvent::PasswordChosen { hash: "p".into(), at_login: false }, later);
+        assert_eq!((reset.password(), reset.password_hash()), (&PasswordState::Permanent, Some("p")));
+        assert_eq!((reset.password_changed_at(), reset.last_login_at()), (Some(later), None));
+        let first = account.apply(AccountEvent::PasswordChosen { hash: "p".into(), at_login: true }, later);
+        assert_eq!(first.last_login_at(), Some(later));
+    }
+
+    #[test]
+    fn codes_used_never_work_again_and_a_reset_removes_the_factor() {
+        let (account, now) = account();
+        let enrolled = account.apply(AccountEvent::SecondFactorEnrolled(factor(now)), now);
+        let used = enrolled
+            .apply(AccountEvent::TotpCodeAccepted { step: 12 }, now)
+            .apply(AccountEvent::RecoveryCodeUsed(TokenHash::of("one")), now);
+        let kept = used.second_factor().unwrap();
+        assert_eq!((kept.last_step, kept.recovery_codes.clone()), (12, vec![TokenHash::of("two")]));
+        let reset = used.apply(AccountEvent::Administered(AdminAction::ResetMfa), now);
+        assert_eq!(reset.second_factor(), None);
+    }
+
+    #[test]
+    fn a_disabled_account_stays_disabled_until_enabled() {
+        let (account, now) = account();
+        let disabled = account.apply(AccountEvent::Administered(AdminAction::Disable), now);
+        assert!(disabled.is_disabled());
+        assert!(!disabled.apply(AccountEvent::Administered(AdminAction::Enable), now).is_disabled());
     }
 }

@@ -50,8 +50,9 @@ pub mod request;
 pub mod secret_token;
 pub mod text_field;
 pub mod timestamp;
+pub mod username;
 
-pub use account::{Account, AdminAction, PasswordState, Role, SecondFactor, Username};
+pub use account::{Account, AccountEvent, AdminAction, IssuedCredential, PasswordState, Role, SecondFactor};
 pub use application_form::{Applicant, ApplicationForm, FormRules, InvalidForm};
 pub use birth_date::BirthDate;
 pub use country::{CountryCode, EidasCountries};
@@ -77,3 +78,4 @@ pub use request::{
 pub use secret_token::{SecretToken, TokenHash, random_bytes};
 pub use text_field::{Address, TextField};
 pub use timestamp::Timestamp;
+pub use username::{MAX_USERNAME, Username};

@@ -12,21 +12,21 @@ impl AccountStore for FakeStore {
 
     async fn create_account(&self, account: &Account, email: &OutboxEmail) -> Result<(), CreateAccountError> {
         let mut tables = self.enter("create_account")?;
-        if tables.accounts.contains_key(&account.username) {
+        if tables.accounts.contains_key(account.username()) {
             return Err(CreateAccountError::UsernameTaken);
         }
-        tables.accounts.insert(account.username.clone(), account.clone());
+        tables.accounts.insert(account.username().clone(), account.clone());
         tables.outbox.insert(email.id.clone(), email.clone());
         Ok(())
     }
 
     async fn save_account(&self, account: &Account, expected_version: u64) -> Result<(), TransitionError> {
         let mut tables = self.enter("save_account")?;
-        match tables.accounts.get(&account.username) {
-            Some(stored) if stored.version == expected_version => {}
+        match tables.accounts.get(account.username()) {
+            Some(stored) if stored.version() == expected_version => {}
             _ => return Err(TransitionError::Conflict),
         }
-        tables.accounts.insert(account.username.clone(), account.clone());
+        tables.accounts.insert(account.username().clone(), account.clone());
         Ok(())
     }
 
@@ -38,14 +38,14 @@ impl AccountStore for FakeStore {
         email: &OutboxEmail,
     ) -> Result<(), TransitionError> {
         let mut tables = self.enter("change_password")?;
-        let current = tables.accounts.get(&account.username).is_some_and(|a| a.version == expected_version);
+        let current = tables.accounts.get(account.username()).is_some_and(|a| a.version() == expected_version);
         if !current || grant.is_some_and(|g| !tables.grants.contains_key(g.as_str())) {
             return Err(TransitionError::Conflict);
         }
         if let Some(grant) = grant {
             tables.grants.remove(grant.as_str());
         }
-        tables.accounts.insert(account.username.clone(), account.clone());
+        tables.accounts.insert(account.username().clone(), account.clone());
         tables.outbox.insert(email.id.clone(), email.clone());
         Ok(())
     }
@@ -57,12 +57,12 @@ impl AccountStore for FakeStore {
         entry: &AccountAuditEntry,
     ) -> Result<(), TransitionError> {
         let mut tables = self.enter("save_account_audited")?;
-        match tables.accounts.get(&account.username) {
-            Some(stored) if stored.version == expected_version => {}
+        match tables.accounts.get(account.username()) {
+            Some(stored) if stored.version() == expected_version => {}
             _ => return Err(TransitionError::Conflict),
         }
-        tables.accounts.insert(account.username.clone(), account.clone());
-        tables.account_audit.entry(account.username.clone()).or_default().push(entry.clone());
+        tables.accounts.insert(account.username().clone(), account.clone());
+        tables.account_audit.entry(account.username().clone()).or_default().push(entry.clone());
         Ok(())
     }
 
@@ -73,8 +73,8 @@ impl AccountStore for FakeStore {
     async fn accounts_with_email(&self, email: &Email) -> Result<Vec<Account>, InfraError> {
         let tables = self.enter("accounts_with_email")?;
         let mut found: Vec<Account> =
-            tables.accounts.values().filter(|a| a.email.normalized() == email.normalized()).cloned().collect();
-        found.sort_by(|a, b| a.username.as_str().cmp(b.username.as_str()));
+            tables.accounts.values().filter(|a| a.email().normalized() == email.normalized()).cloned().collect();
+        found.sort_by(|a, b| a.username().as_str().cmp(b.username().as_str()));
         Ok(found)
     }
 

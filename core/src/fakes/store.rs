@@ -174,7 +174,7 @@ impl RequestStore for FakeStore {
         let request = &change.request;
         versioned(&tables, request, change.expected_version)?;
         if let Some(account) = &change.account
-            && tables.accounts.contains_key(&account.username)
+            && tables.accounts.contains_key(account.username())
         {
             return Err(TransitionError::UsernameTaken);
         }
@@ -189,7 +189,7 @@ impl RequestStore for FakeStore {
             tables.outbox.insert(email.id.clone(), email.clone());
         }
         if let Some(account) = &change.account {
-            tables.accounts.insert(account.username.clone(), account.clone());
+            tables.accounts.insert(account.username().clone(), account.clone());
         }
         tables.audit.entry(request.id).or_default().push(change.audit.clone());
         tables.requests.insert(request.id, request.clone());

@@ -146,7 +146,7 @@ impl World {
 
     /// True when `password` is the current password of `username`.
     pub async fn password_works(&self, username: &Username, password: &str) -> bool {
-        let hash = self.store.tables().accounts.get(username).and_then(|a| a.password_hash.clone());
+        let hash = self.store.tables().accounts.get(username).and_then(|a| a.password_hash().map(str::to_string));
         self.hasher.verify(SecretString::from(password.to_string()), hash).await.expect("verify")
     }
 }

@@ -5,7 +5,7 @@
 //! the next login enrol a new authenticator.
 
 use crate::{
-    domain::{Account, AdminAction, Role, Timestamp, Username},
+    domain::{Account, AccountEvent, AdminAction, Role, Timestamp, Username},
     ports::{AccountAuditEntry, AccountStore, Clock, InfraError, LoginAttemptStore, TransitionError},
 };
 
@@ -35,26 +35,17 @@ pub async fn administer(
     action: AdminAction,
     actor: &str,
 ) -> Result<Account, AdminError> {
-    let mut account = accounts.account(username).await?.ok_or_else(|| AdminError::NoAccount(username.clone()))?;
-    if account.role != Role::Operator {
+    let account = accounts.account(username).await?.ok_or_else(|| AdminError::NoAccount(username.clone()))?;
+    if account.role() != Role::Operator {
         return Err(AdminError::NotAnOperator(username.clone()));
     }
     let now: Timestamp = clock.now();
     let entry = AccountAuditEntry { at: now, actor: actor.to_string(), action };
-    let expected = account.version;
-    match action {
-        AdminAction::Disable => {
-            account.disabled = true;
-            account.renew_credential();
-        }
-        AdminAction::Enable => account.disabled = false,
-        AdminAction::Unlock => attempts.clear_login_failures(username.as_str(), None).await?,
-        AdminAction::ResetMfa => {
-            account.second_factor = None;
-            account.renew_credential();
-        }
+    let expected = account.version();
+    if action == AdminAction::Unlock {
+        attempts.clear_login_failures(username.as_str(), None).await?;
     }
-    account.version += 1;
+    let account = account.apply(AccountEvent::Administered(action), now);
     match accounts.save_account_audited(&account, expected, &entry).await {
         Ok(()) => {}
         Err(TransitionError::Infra(e)) => return Err(e.into()),

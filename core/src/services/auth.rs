@@ -17,8 +17,8 @@ use super::{
 };
 use crate::{
     domain::{
-        Account, ChangeGrant, EmailKind, FieldError, FieldErrors, FieldReader, GrantPurpose, InvalidForm, Language,
-        NewPassword, OutboxEmail, PasswordContext, PasswordState, Role, SecondFactor, SecretToken, Timestamp,
+        Account, AccountEvent, ChangeGrant, EmailKind, FieldError, FieldErrors, FieldReader, GrantPurpose, InvalidForm,
+        Language, NewPassword, OutboxEmail, PasswordContext, PasswordState, Role, SecondFactor, SecretToken, Timestamp,
         TokenHash, Username, WeakReason,
     },
     ports::{AccountStore, Admission, Clock, GrantStore, InfraError, LoginAttemptStore, LoginKey, TransitionError},
@@ -281,31 +281,32 @@ pub(super) struct PasswordSetter<'a> {
 }
 
 impl PasswordSetter<'_> {
-    /// `account` with `new_password` set, as saved.
+    /// `account` with `new_password` set, as saved; `at_login` when choosing it completes a login.
     pub async fn set(
         &self,
-        mut account: Account,
+        account: Account,
         new_password: SecretString,
         grant: Option<&TokenHash>,
+        at_login: bool,
         now: Timestamp,
     ) -> Result<Account, SetError> {
         let refused = |e: AuthError| SetError::Refused(e);
-        let personal: Vec<&str> = account.display_name.split_whitespace().collect();
-        let context =
-            PasswordContext { username: account.username.as_str(), email: account.email.as_str(), personal: &personal };
+        let personal: Vec<&str> = account.display_name().split_whitespace().collect();
+        let context = PasswordContext {
+            username: account.username().as_str(),
+            email: account.email().as_str(),
+            personal: &personal,
+        };
         let chosen = NewPassword::parse(secrecy::ExposeSecret::expose_secret(&new_password), &context)
             .map_err(|reasons| refused(AuthError::WeakPassword(reasons)))?
             .into_secret();
         if self.hasher.verify_account(chosen.clone(), Some(&account)).await.map_err(|e| refused(e.into()))? {
             return Err(refused(AuthError::WeakPassword(vec![WeakReason::SameAsCurrent])));
         }
-        let expected = account.version;
-        account.password_hash = Some(self.hasher.hash(chosen).await.map_err(|e| refused(e.into()))?);
-        account.password = PasswordState::Permanent;
-        account.renew_credential();
-        account.password_changed_at = Some(now);
-        account.version += 1;
-        let email = OutboxEmail::about_account(EmailKind::PasswordChanged, &account.username, now);
+        let expected = account.version();
+        let hash = self.hasher.hash(chosen).await.map_err(|e| refused(e.into()))?;
+        let account = account.apply(AccountEvent::PasswordChosen { hash, at_login }, now);
+        let email = OutboxEmail::about_account(EmailKind::PasswordChanged, account.username(), now);
         match self.accounts.change_password(&account, expected, grant, &email).await {
             Ok(()) => {}
             Err(TransitionError::Infra(e)) => return Err(refused(e.into())),
@@ -390,8 +391,8 @@ impl AuthService {
             self.fail(attempts, attempt, now).await?;
             return Err(AuthError::InvalidCredentials);
         }
-        let account = account.filter(|account| !account.disabled);
-        if let Some(account) = account.as_ref().filter(|a| a.password == PasswordState::Permanent)
+        let account = account.filter(|account| !account.is_disabled());
+        if let Some(account) = account.as_ref().filter(|a| *a.password() == PasswordState::Permanent)
             && let Some(challenge) = self.second_factor_step(account, now).await?
         {
             // The failures are forgotten only once the second factor is right too.
@@ -399,8 +400,8 @@ impl AuthService {
         }
         self.attempts.clear_login_failures(&key, Some(source)).await?;
         let Some(account) = account else { return Err(AuthError::InvalidCredentials) };
-        match account.password {
-            PasswordState::Temporary { expires_at } if expires_at <= now => Err(AuthError::TemporaryPasswordExpired),
+        match account.password() {
+            PasswordState::Temporary { expires_at } if *expires_at <= now => Err(AuthError::TemporaryPasswordExpired),
             PasswordState::Temporary { .. } | PasswordState::Legacy { .. } => {
                 tracing::info!(event = "login", username = key, outcome = "password_change_required");
                 Ok(LoginOutcome::ChangeRequired(self.change_required(&account, now).await?))
@@ -426,49 +427,45 @@ impl AuthService {
         let source = answer.source_ip.as_deref().unwrap_or(UNKNOWN_SOURCE);
         let attempts = LoginKey { username: &key, source };
         let (account, attempt) = self.load(attempts, now).await?;
-        let mut account =
-            account.filter(|a| a.credential == grant.credential && !a.disabled).ok_or(AuthError::InvalidMfaToken)?;
-        let username = account.username.clone();
+        let account = account
+            .filter(|a| a.credential() == grant.credential && !a.is_disabled())
+            .ok_or(AuthError::InvalidMfaToken)?;
+        let username = account.username().clone();
         let mut recovery_codes = None;
-        let accepted = match (&grant.purpose, &mut account.second_factor, &grant.pending_secret) {
+        let accepted = match (&grant.purpose, account.second_factor(), &grant.pending_secret) {
             (GrantPurpose::Enrolment, None, Some(sealed)) => {
                 match self.authenticators.check(sealed, &username, &answer.code, now, None) {
                     Some(step) => {
                         let (codes, hashes) = second_factor::recovery_codes()?;
                         recovery_codes = Some(codes);
-                        account.second_factor = Some(SecondFactor {
+                        Some(AccountEvent::SecondFactorEnrolled(SecondFactor {
                             sealed_secret: sealed.clone(),
                             last_step: step,
                             recovery_codes: hashes,
                             enrolled_at: now,
-                        });
-                        true
+                        }))
                     }
-                    None => false,
+                    None => None,
                 }
             }
-            (GrantPurpose::SecondFactor, Some(factor), _) if second_factor::is_totp_code(&answer.code) => {
-                let step = self.authenticators.check(
-                    &factor.sealed_secret,
-                    &username,
-                    &answer.code,
-                    now,
-                    Some(factor.last_step),
-                );
-                step.map(|step| factor.last_step = step).is_some()
+            (GrantPurpose::SecondFactor, Some(factor), _) if second_factor::is_totp_code(&answer.code) => self
+                .authenticators
+                .check(&factor.sealed_secret, &username, &answer.code, now, Some(factor.last_step))
+                .map(|step| AccountEvent::TotpCodeAccepted { step }),
+            (GrantPurpose::SecondFactor, Some(factor), _) => {
+                second_factor::kept_recovery_code(factor, &answer.code).map(AccountEvent::RecoveryCodeUsed)
             }
-            (GrantPurpose::SecondFactor, Some(factor), _) => second_factor::use_recovery_code(factor, &answer.code),
             _ => return Err(AuthError::InvalidMfaToken),
         };
-        if !accepted {
+        let Some(accepted) = accepted else {
             self.fail(attempts, attempt, now).await?;
             tracing::warn!(event = "second_factor", username = %username, outcome = "invalid_code", "wrong or replayed code");
             return Err(AuthError::InvalidCode);
-        }
+        };
         // One acceptance per code: the account's version (its last step, its codes) and the
         // grant are both conditions; a parallel use of the same code loses here.
-        let expected = account.version;
-        account.version += 1;
+        let expected = account.version();
+        let account = account.apply(accepted, now);
         match self.accounts.save_account(&account, expected).await {
             Ok(()) => {}
             Err(TransitionError::Infra(e)) => return Err(e.into()),
@@ -487,10 +484,10 @@ impl AuthService {
     /// The challenge that must follow a correct password: the account's second factor, or, for an
     /// operator without one, its enrolment; `None` when a session may open at once.
     async fn second_factor_step(&self, account: &Account, now: Timestamp) -> Result<Option<LoginOutcome>, AuthError> {
-        match (&account.second_factor, account.role) {
+        match (&account.second_factor(), account.role()) {
             (Some(_), _) => Ok(Some(self.challenge(account, None, now).await?)),
             (None, Role::Operator) => {
-                let enrolment = self.authenticators.enrol(&account.username)?;
+                let enrolment = self.authenticators.enrol(account.username())?;
                 Ok(Some(self.challenge(account, Some(enrolment), now).await?))
             }
             (None, Role::Applicant) => Ok(None),
@@ -504,10 +501,10 @@ impl AuthService {
         let claims = self.session(token).await?;
         let username = Username::parse(&claims.sub).ok_or(AuthError::Unauthenticated)?;
         let account = self.accounts.account(&username).await?.ok_or(AuthError::Unauthenticated)?;
-        if account.second_factor.is_some() {
+        if account.second_factor().is_some() {
             return Err(AuthError::AlreadyEnrolled);
         }
-        let enrolment = self.authenticators.enrol(&account.username)?;
+        let enrolment = self.authenticators.enrol(account.username())?;
         self.challenge(&account, Some(enrolment), self.clock.now()).await
     }
 
@@ -521,15 +518,15 @@ impl AuthService {
     ) -> Result<LoginOutcome, AuthError> {
         let token = SecretToken::generate().map_err(|e| InfraError::unexpected("no randomness", e))?;
         let grant = ChangeGrant {
-            username: account.username.clone(),
+            username: account.username().clone(),
             purpose: if enrolment.is_some() { GrantPurpose::Enrolment } else { GrantPurpose::SecondFactor },
             pending_secret: enrolment.as_ref().map(|e| e.sealed_secret.clone()),
-            credential: account.credential,
+            credential: account.credential(),
             expires_at: now.plus(MFA_TOKEN_TTL),
         };
         self.grants.store_grant(&token.hash(), &grant).await?;
         let outcome = if enrolment.is_some() { "mfa_enrolment_required" } else { "second_factor_required" };
-        tracing::info!(event = "login", username = %account.username, outcome);
+        tracing::info!(event = "login", username = %account.username(), outcome);
         let mfa_token = token.expose().to_string();
         let expires_in = MFA_TOKEN_TTL.whole_seconds();
         Ok(match enrolment {
@@ -551,21 +548,15 @@ impl AuthService {
 
     /// A complete login (its failures already forgotten): the time and address recorded, a
     /// session opened that tells the previous login's.
-    async fn finish_login(
-        &self,
-        mut account: Account,
-        now: Timestamp,
-        ip: Option<String>,
-    ) -> Result<Session, AuthError> {
-        let previous = account.last_login_at.map(|at| PreviousLogin { at, ip: account.last_login_ip.clone() });
-        let expected = account.version;
-        account.last_login_at = Some(now);
-        account.last_login_ip = ip;
-        account.version += 1;
+    async fn finish_login(&self, account: Account, now: Timestamp, ip: Option<String>) -> Result<Session, AuthError> {
+        let previous =
+            account.last_login_at().map(|at| PreviousLogin { at, ip: account.last_login_ip().map(str::to_string) });
+        let expected = account.version();
+        let account = account.apply(AccountEvent::LoggedIn { ip }, now);
         if let Err(error) = self.accounts.save_account(&account, expected).await {
             tracing::warn!(error = %error, "last login time not recorded");
         }
-        tracing::info!(event = "login", username = %account.username, outcome = "session", "logged in");
+        tracing::info!(event = "login", username = %account.username(), outcome = "session", "logged in");
         let mut session = self.sessions.open(&account, now).await?;
         session.previous_login = previous;
         Ok(session)
@@ -580,17 +571,17 @@ impl AuthService {
         new_password: SecretString,
     ) -> Result<LoginOutcome, AuthError> {
         let now = self.clock.now();
-        let (mut account, grant) = match authority {
+        let (account, grant) = match authority {
             ChangeAuthority::Grant(token) => {
                 let hash = TokenHash::of(&token);
                 let grant = self.grants.grant(&hash, now).await?;
                 let grant = grant.filter(|g| g.purpose == GrantPurpose::Change).ok_or(AuthError::InvalidChangeToken)?;
                 let account = self.accounts.account(&grant.username).await?.ok_or(AuthError::InvalidChangeToken)?;
                 // Issued for an older credential: a password set or credentials issued since void it.
-                if grant.credential != account.credential {
+                if grant.credential != account.credential() {
                     return Err(AuthError::InvalidChangeToken);
                 }
-                if let PasswordState::Activation { grant: ref current, .. } = account.password
+                if let PasswordState::Activation { grant: current, .. } = account.password()
                     && *current != hash
                 {
                     return Err(AuthError::InvalidChangeToken);
@@ -609,18 +600,17 @@ impl AuthService {
             }
         };
         let setter = PasswordSetter { accounts: &*self.accounts, hasher: &self.hasher, postman: &self.postman };
-        account.last_login_at = Some(now);
-        let account = setter.set(account, new_password, grant.as_ref(), now).await.map_err(|e| match e {
+        let account = setter.set(account, new_password, grant.as_ref(), true, now).await.map_err(|e| match e {
             SetError::Refused(e) => e,
             SetError::GrantUsed => AuthError::InvalidChangeToken,
         })?;
-        tracing::info!(event = "password_changed", username = %account.username, outcome = "changed", "password changed");
+        tracing::info!(event = "password_changed", username = %account.username(), outcome = "changed", "password changed");
         if grant.is_some()
             && let Some(challenge) = self.second_factor_step(&account, now).await?
         {
             return Ok(challenge);
         }
-        self.attempts.clear_login_failures(account.username.as_str(), None).await?;
+        self.attempts.clear_login_failures(account.username().as_str(), None).await?;
         Ok(LoginOutcome::Authenticated(self.sessions.open(&account, now).await?))
     }
 
@@ -693,10 +683,10 @@ impl AuthService {
     async fn change_required(&self, account: &Account, now: Timestamp) -> Result<ChangeRequired, AuthError> {
         let token = SecretToken::generate().map_err(|e| InfraError::unexpected("no randomness", e))?;
         let grant = ChangeGrant {
-            username: account.username.clone(),
+            username: account.username().clone(),
             purpose: GrantPurpose::Change,
             pending_secret: None,
-            credential: account.credential,
+            credential: account.credential(),
             expires_at: now.plus(CHANGE_TOKEN_TTL),
         };
         self.grants.store_grant(&token.hash(), &grant).await?;

@@ -15,8 +15,8 @@ use time::Duration;
 use super::{passwords::PasswordHasher, recovery::RESET_TOKEN_TTL};
 use crate::{
     domain::{
-        Account, ChangeGrant, EmailKind, GrantPurpose, OutboxEmail, PasswordState, SecretToken, Timestamp, Username,
-        temporary_password,
+        Account, AccountEvent, ChangeGrant, EmailKind, GrantPurpose, IssuedCredential, OutboxEmail, SecretToken,
+        Timestamp, Username, temporary_password,
     },
     email::Credential,
     ports::{AccountStore, Clock, GrantStore, InfraError, TransitionError},
@@ -123,16 +123,16 @@ impl CredentialIssuer {
     pub async fn reset_link(&self, username: &Username) -> Result<ResetLink, IssueError> {
         let account =
             self.accounts.account(username).await?.ok_or(IssueError::Settled("the account no longer exists"))?;
-        if account.disabled {
+        if account.is_disabled() {
             return Err(IssueError::Settled("the account is disabled"));
         }
         let token = SecretToken::generate().map_err(|e| InfraError::unexpected("no randomness", e))?;
         let expires_at = self.clock.now().plus(RESET_TOKEN_TTL);
         let grant = ChangeGrant {
-            username: account.username.clone(),
+            username: account.username().clone(),
             purpose: GrantPurpose::Reset,
             pending_secret: None,
-            credential: account.credential,
+            credential: account.credential(),
             expires_at,
         };
         self.grants.store_reset(&token.hash(), &grant).await?;
@@ -143,38 +143,37 @@ impl CredentialIssuer {
     /// New credentials for `username`, replacing any earlier ones (only their hash is stored), as
     /// long as the account still awaits its first login.
     pub async fn issue(&self, username: &Username) -> Result<Issued, IssueError> {
-        let mut account =
+        let account =
             self.accounts.account(username).await?.ok_or(IssueError::Settled("the account no longer exists"))?;
-        if !account.password.awaits_first_login() {
+        if !account.password().awaits_first_login() {
             return Err(IssueError::Settled("the account already chose its password"));
         }
-        let expires_at = self.clock.now().plus(self.settings.validity);
-        account.renew_credential();
+        let now = self.clock.now();
+        let expires_at = now.plus(self.settings.validity);
+        let expected = account.version();
         let randomness = |e: getrandom::Error| InfraError::unexpected("no randomness", e);
-        let secret = match self.settings.delivery {
+        let (account, secret) = match self.settings.delivery {
             CredentialDelivery::TemporaryPassword => {
                 let password = temporary_password().map_err(randomness)?;
-                account.password_hash = Some(self.hasher.hash(password.clone()).await?);
-                account.password = PasswordState::Temporary { expires_at };
-                password
+                let hash = self.hasher.hash(password.clone()).await?;
+                let issued = IssuedCredential::TemporaryPassword { hash, expires_at };
+                (account.apply(AccountEvent::CredentialsIssued(issued), now), password)
             }
             CredentialDelivery::ActivationLink => {
                 let token = SecretToken::generate().map_err(randomness)?;
+                let issued = IssuedCredential::ActivationLink { grant: token.hash(), expires_at };
+                let account = account.apply(AccountEvent::CredentialsIssued(issued), now);
                 let grant = ChangeGrant {
-                    username: account.username.clone(),
+                    username: account.username().clone(),
                     purpose: GrantPurpose::Change,
                     pending_secret: None,
-                    credential: account.credential,
+                    credential: account.credential(),
                     expires_at,
                 };
                 self.grants.store_grant(&token.hash(), &grant).await?;
-                account.password_hash = None;
-                account.password = PasswordState::Activation { expires_at, grant: token.hash() };
-                SecretString::from(format!("{}#activation={}", self.settings.login_url, token.expose()))
+                (account, SecretString::from(format!("{}#activation={}", self.settings.login_url, token.expose())))
             }
         };
-        let expected = account.version;
-        account.version += 1;
         match self.accounts.save_account(&account, expected).await {
             Ok(()) => Ok(Issued { account, expires_at, secret, delivery: self.settings.delivery }),
             Err(TransitionError::Infra(e)) => Err(e.into()),

@@ -202,24 +202,8 @@ pub fn account_of(record: &LegacyRecord, now: Timestamp) -> Result<Account, Vec<
     else {
         return Err(problems);
     };
-    Ok(Account {
-        username,
-        role: Role::Applicant,
-        email,
-        display_name: format!("{} {}", name.as_str(), surname.as_str()),
-        language,
-        password_hash: Some(hash.to_string()),
-        password: PasswordState::Legacy { imported_at: now },
-        request_id: None,
-        version: 1,
-        created_at: now,
-        password_changed_at: None,
-        last_login_at: None,
-        last_login_ip: None,
-        credential: 0,
-        disabled: false,
-        second_factor: None,
-    })
+    let display_name = format!("{} {}", name.as_str(), surname.as_str());
+    Ok(Account::imported(username, email, display_name, language, hash.to_string(), now))
 }
 
 /// The value of a field, or `None` with its problem noted.
@@ -385,10 +369,10 @@ async fn settle(
         let username = row.record.as_ref().map(|r| r.username.trim().to_string()).unwrap_or_default();
         let outcome = match row.record.map_err(|why| vec![why]).and_then(|record| account_of(&record, now)) {
             Err(problems) => Outcome::Invalid(problems.join("; ")),
-            Ok(account) => match first_line.get(account.username.as_str()) {
+            Ok(account) => match first_line.get(account.username().as_str()) {
                 Some(line) => Outcome::Skipped(format!("same username as line {line}")),
                 None => {
-                    first_line.insert(account.username.as_str().to_string(), row.line);
+                    first_line.insert(account.username().as_str().to_string(), row.line);
                     batch.push(account);
                     batch_slots.push(outcomes.len());
                     Outcome::Valid
@@ -399,9 +383,11 @@ async fn settle(
     }
     if let Some(store) = store.filter(|_| !batch.is_empty()) {
         let exported = batch.clone();
-        for account in &mut batch {
-            wrap_if_too_fast(account, hasher).await?;
+        let mut wrapped = Vec::with_capacity(batch.len());
+        for account in batch {
+            wrapped.push(wrap_if_too_fast(account, hasher).await?);
         }
+        let batch = wrapped;
         let results = store.import(&batch).await?;
         for ((slot, wanted), existing) in batch_slots.into_iter().zip(&exported).zip(results) {
             outcomes[slot].outcome = match existing {
@@ -415,13 +401,18 @@ async fn settle(
 
 /// `account` with its legacy hash wrapped in argon2id when it is too fast to keep as exported
 /// (the argon2id runs off the async threads; batches run side by side, so every core hashes).
-async fn wrap_if_too_fast(account: &mut Account, hasher: &PasswordHasher) -> Result<(), InfraError> {
-    let legacy = account.password_hash.as_deref().and_then(|text| LegacyHash::parse(text).ok());
-    if let Some((recipe, digest)) = legacy.and_then(|hash| hash.too_fast()) {
-        let argon2 = hasher.hash(SecretString::from(digest)).await?;
-        account.password_hash = Some(LegacyHash::wrapped(recipe, argon2).to_string());
-    }
-    Ok(())
+async fn wrap_if_too_fast(account: Account, hasher: &PasswordHasher) -> Result<Account, InfraError> {
+    let legacy = account.password_hash().and_then(|text| LegacyHash::parse(text).ok());
+    let Some((recipe, digest)) = legacy.and_then(|hash| hash.too_fast()) else { return Ok(account) };
+    let argon2 = hasher.hash(SecretString::from(digest)).await?;
+    Ok(Account::imported(
+        account.username().clone(),
+        account.email().clone(),
+        account.display_name().to_string(),
+        account.language(),
+        LegacyHash::wrapped(recipe, argon2).to_string(),
+        account.created_at(),
+    ))
 }
 
 /// True when the stored legacy hash `existing` was imported from the exported `wanted`.
@@ -435,13 +426,13 @@ fn same_legacy_hash(existing: Option<&str>, wanted: Option<&str>) -> bool {
 /// Why the account already holding a username is kept instead of the imported one (`wanted` with
 /// its hash as exported).
 fn why_kept(existing: &Account, wanted: &Account) -> &'static str {
-    let legacy = existing.role == Role::Applicant && existing.request_id.is_none();
-    let same_hash = same_legacy_hash(existing.password_hash.as_deref(), wanted.password_hash.as_deref());
-    match &existing.password {
+    let legacy = existing.role() == Role::Applicant && existing.request_id().is_none();
+    let same_hash = same_legacy_hash(existing.password_hash(), wanted.password_hash());
+    match existing.password() {
         PasswordState::Legacy { .. } if same_hash => "already imported",
         PasswordState::Legacy { .. } => "username already imported from another row of the export",
         PasswordState::Permanent if legacy => "already imported, and its owner has changed the password since: kept",
-        _ if existing.role == Role::Operator => "username taken by an operator of the new system",
+        _ if existing.role() == Role::Operator => "username taken by an operator of the new system",
         _ => "username taken by an applicant of the new system",
     }
 }
@@ -467,12 +458,12 @@ mod tests {
     fn a_valid_record_is_a_legacy_applicant_account() {
         let now = Timestamp::now();
         let account = account_of(&record("M.Rossi", "maria@example.org", SHA256), now).unwrap();
-        assert_eq!(account.username.as_str(), "m.rossi");
-        assert_eq!(account.role, Role::Applicant);
-        assert_eq!(account.password, PasswordState::Legacy { imported_at: now });
-        assert_eq!(account.password_hash.as_deref(), Some(SHA256));
-        assert_eq!(account.display_name, "Maria Rossi");
-        assert_eq!(account.language, Language::En);
+        assert_eq!(account.username().as_str(), "m.rossi");
+        assert_eq!(account.role(), Role::Applicant);
+        assert_eq!(*account.password(), PasswordState::Legacy { imported_at: now });
+        assert_eq!(account.password_hash(), Some(SHA256));
+        assert_eq!(account.display_name(), "Maria Rossi");
+        assert_eq!(account.language(), Language::En);
     }
 
     #[test]

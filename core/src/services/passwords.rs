@@ -76,11 +76,11 @@ impl PasswordHasher {
     /// comes faster than an argon2id verification; and input that NFC changes costs every path a
     /// second verification, as the legacy check of both forms does.
     pub async fn verify_account(&self, password: SecretString, account: Option<&Account>) -> Result<bool, InfraError> {
-        let hash = account.and_then(|a| a.password_hash.clone());
+        let hash = account.and_then(|a| a.password_hash().map(str::to_string));
         let typed = password;
         let password = normalized(typed.expose_secret());
         let two_forms = password.expose_secret() != typed.expose_secret();
-        if !account.is_some_and(|a| matches!(a.password, PasswordState::Legacy { .. })) {
+        if !account.is_some_and(|a| matches!(a.password(), PasswordState::Legacy { .. })) {
             let matches = self.verify(password, hash).await?;
             if two_forms {
                 self.verify(typed, None).await?;

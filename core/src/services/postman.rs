@@ -202,12 +202,12 @@ impl Postman {
                     IssueError::Infra(error) => Unsendable::Infra(error),
                 })?;
                 let message = email::password_reset(&reset.account, reset.link.expose_secret(), reset.expires_at);
-                Ok(OutgoingEmail { request_id: reset.account.request_id, ..message })
+                Ok(OutgoingEmail { request_id: reset.account.request_id(), ..message })
             }
             EmailKind::PasswordChanged => {
                 let account = self.account_of(email).await?;
-                let at = account.password_changed_at.unwrap_or(email.created_at);
-                Ok(OutgoingEmail { request_id: account.request_id, ..email::password_changed(&account, at) })
+                let at = account.password_changed_at().unwrap_or(email.created_at);
+                Ok(OutgoingEmail { request_id: account.request_id(), ..email::password_changed(&account, at) })
             }
             kind => {
                 let id = email.request_id.ok_or_else(|| Unsendable::Pointless("no request named".into()))?;
@@ -246,14 +246,14 @@ impl Postman {
             IssueError::Infra(error) => Unsendable::Infra(error),
         })?;
         let account = &issued.account;
-        let reference = match account.request_id {
+        let reference = match account.request_id() {
             Some(id) => self.ports.requests.find(id).await?.map(|r| r.reference.to_string()),
             None => None,
         };
         let login_url = self.ports.credentials.login_url();
         let message =
             email::credentials(account, reference.as_deref(), issued.credential(), issued.expires_at, login_url);
-        Ok(OutgoingEmail { request_id: account.request_id, ..message })
+        Ok(OutgoingEmail { request_id: account.request_id(), ..message })
     }
 
     async fn info_form(&self) -> Result<Option<Attachment>, InfraError> {
@@ -303,7 +303,7 @@ mod tests {
         let email = world.store.tables().outbox[&id].clone();
         assert_eq!((email.status, email.attempts), (OutboxStatus::Failed, MAX_ATTEMPTS));
         assert!(world.mailer.sent().is_empty());
-        assert_eq!(world.store.tables().accounts[&username].role, Role::Operator);
+        assert_eq!(world.store.tables().accounts[&username].role(), Role::Operator);
     }
 
     #[tokio::test]
@@ -321,7 +321,9 @@ mod tests {
         )
         .await
         .unwrap();
-        world.store.tables().accounts.get_mut(&username).unwrap().password = crate::domain::PasswordState::Permanent;
+        let chosen = crate::domain::AccountEvent::PasswordChosen { hash: "a chosen one".into(), at_login: true };
+        let account = world.store.tables().accounts.remove(&username).unwrap().apply(chosen, world.clock.now());
+        world.store.tables().accounts.insert(username.clone(), account);
         let owed = CredentialIssuer::owed(&username, world.clock.now());
         world.store.tables().outbox.insert(owed.id.clone(), owed.clone());
 

@@ -286,7 +286,7 @@ impl OpenIdProvider {
         let account = self.ports.accounts.account(&username).await?.ok_or(ProviderError::InvalidSession)?;
         self.sessions.end(session_token, now).await?;
         let request = pending.request;
-        if account.role != Role::Applicant {
+        if account.role() != Role::Applicant {
             let error = OAuthError::new("access_denied", "operators' accounts do not sign in to other services");
             let redirect_to =
                 error_redirect(&self.settings.issuer, &request.redirect_uri, &error, request.state.as_deref());
@@ -295,18 +295,18 @@ impl OpenIdProvider {
         let cookie = secret()?;
         let sid = hex::encode(random_bytes::<16>().map_err(|e| InfraError::unexpected("no randomness for a sid", e))?);
         let authentication =
-            if account.second_factor.is_some() { Authentication::PasswordAndCode } else { Authentication::Password };
+            if account.second_factor().is_some() { Authentication::PasswordAndCode } else { Authentication::Password };
         let session = SsoSession {
             sid: sid.clone(),
             cookie: cookie.hash(),
-            username: account.username.clone(),
-            credential: account.credential,
+            username: account.username().clone(),
+            credential: account.credential(),
             auth_time: time::OffsetDateTime::from_unix_timestamp(claims.iat).map_or(now, Timestamp::from),
             authentication,
             expires_at: now.plus(self.settings.sso_ttl),
         };
         self.ports.store.open_sso(&session).await?;
-        tracing::info!(event = "oidc_login", username = %account.username, client_id = %request.client_id, sid = %sid, "single sign-on session opened");
+        tracing::info!(event = "oidc_login", username = %account.username(), client_id = %request.client_id, sid = %sid, "single sign-on session opened");
         let redirect_to = self.code_for(&request, &session, &account, now).await?;
         Ok(LoginCompleted {
             redirect_to,
@@ -451,13 +451,13 @@ impl OpenIdProvider {
         let authorization = &grant.authorization;
         let (_, account) = self.live_authorization(authorization, now).await?.ok_or(ProviderError::InvalidToken)?;
         let client = self.ports.store.client(&authorization.client_id).await?.ok_or(ProviderError::InvalidToken)?;
-        let mut claims = json!({ "sub": self.subjects.subject(&client.sector, &account.username) });
+        let mut claims = json!({ "sub": self.subjects.subject(&client.sector, account.username()) });
         let scoped = |scope: &str| authorization.scopes.iter().any(|s| s == scope);
         if scoped("profile") {
             self.add_profile(&mut claims, &account).await?;
         }
         if scoped("email") {
-            claims["email"] = json!(account.email.as_str());
+            claims["email"] = json!(account.email().as_str());
             // The credentials were delivered to this address and used to log in.
             claims["email_verified"] = json!(true);
         }
@@ -465,7 +465,7 @@ impl OpenIdProvider {
     }
 
     async fn add_profile(&self, claims: &mut Value, account: &Account) -> Result<(), ProviderError> {
-        let Some(request_id) = account.request_id else { return Ok(()) };
+        let Some(request_id) = account.request_id() else { return Ok(()) };
         let Some(request) = self.ports.requests.find(request_id).await? else { return Ok(()) };
         let applicant = &request.applicant;
         claims["given_name"] = json!(applicant.name.as_str());
@@ -482,7 +482,7 @@ impl OpenIdProvider {
             "state_of_residence": applicant.residence_country.alpha2(),
             "identification_code": applicant.identification_code.as_str(),
             "reference": request.reference.as_str(),
-            "approved_at": account.created_at.to_string(),
+            "approved_at": account.created_at().to_string(),
         });
         Ok(())
     }
@@ -580,7 +580,7 @@ impl OpenIdProvider {
         let record = AuthorizationCode {
             authorization: Authorization {
                 client_id: request.client_id.clone(),
-                username: account.username.clone(),
+                username: account.username().clone(),
                 credential: session.credential,
                 scopes: request.scopes.clone(),
                 sid: session.sid.clone(),
@@ -656,7 +656,7 @@ impl OpenIdProvider {
 
 /// An account whose credential is still `credential` and that may log in.
 fn live(account: &Account, credential: u64) -> bool {
-    account.credential == credential && !account.disabled && account.role == Role::Applicant
+    account.credential() == credential && !account.is_disabled() && account.role() == Role::Applicant
 }
 
 fn invalid_grant(description: &str) -> ProviderError {

@@ -159,10 +159,10 @@ impl PasswordRecovery {
         if accounts.is_empty() {
             tracing::info!(event = "password_reset_requested", outcome = "no_account", source_ip = ?request.source_ip);
         }
-        for account in accounts.iter().filter(|account| !account.disabled) {
-            let email = OutboxEmail::about_account(EmailKind::PasswordReset, &account.username, now);
+        for account in accounts.iter().filter(|account| !account.is_disabled()) {
+            let email = OutboxEmail::about_account(EmailKind::PasswordReset, account.username(), now);
             self.ports.outbox.enqueue(&email).await?;
-            tracing::info!(event = "password_reset_requested", username = %account.username, outcome = "emailed",
+            tracing::info!(event = "password_reset_requested", username = %account.username(), outcome = "emailed",
                 source_ip = ?request.source_ip, "password reset link queued");
         }
         Ok(ResetRequested { status: "reset_requested" })
@@ -181,15 +181,16 @@ impl PasswordRecovery {
             latest.is_some_and(|latest| bool::from(latest.as_str().as_bytes().ct_eq(hash.as_str().as_bytes())));
         let account = self.ports.accounts.account(&grant.username).await?;
         let account = account
-            .filter(|account| is_latest && account.credential == grant.credential && !account.disabled)
+            .filter(|account| is_latest && account.credential() == grant.credential && !account.is_disabled())
             .ok_or(AuthError::InvalidResetToken)?;
         let setter = PasswordSetter { accounts: &*self.ports.accounts, hasher: &self.hasher, postman: &self.postman };
-        let account = setter.set(account, confirm.new_password, Some(&hash), now).await.map_err(|e| match e {
-            SetError::Refused(e) => e,
-            SetError::GrantUsed => AuthError::InvalidResetToken,
-        })?;
-        self.ports.attempts.clear_login_failures(account.username.as_str(), None).await?;
-        tracing::info!(event = "password_reset_confirmed", username = %account.username, outcome = "changed",
+        let account =
+            setter.set(account, confirm.new_password, Some(&hash), false, now).await.map_err(|e| match e {
+                SetError::Refused(e) => e,
+                SetError::GrantUsed => AuthError::InvalidResetToken,
+            })?;
+        self.ports.attempts.clear_login_failures(account.username().as_str(), None).await?;
+        tracing::info!(event = "password_reset_confirmed", username = %account.username(), outcome = "changed",
             "password reset: every session ended");
         Ok(PasswordReset { status: "password_changed" })
     }

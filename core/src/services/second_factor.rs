@@ -168,19 +168,21 @@ pub fn is_totp_code(code: &str) -> bool {
     digits.len() == 6 && digits.iter().all(char::is_ascii_digit)
 }
 
-/// Uses a recovery code of `factor`: true (and the code is gone) when it is one of those left.
-pub fn use_recovery_code(factor: &mut SecondFactor, code: &str) -> bool {
+/// The kept hash of `code` when it is one of `factor`'s recovery codes not used yet (compared in
+/// constant time); its use is then the account's [`crate::domain::AccountEvent::RecoveryCodeUsed`].
+pub fn kept_recovery_code(factor: &SecondFactor, code: &str) -> Option<TokenHash> {
     let presented = TokenHash::of(&normalized_code(code));
-    let position = factor
+    factor
         .recovery_codes
         .iter()
-        .position(|kept| bool::from(kept.as_str().as_bytes().ct_eq(presented.as_str().as_bytes())));
-    position.map(|index| factor.recovery_codes.remove(index)).is_some()
+        .find(|kept| bool::from(kept.as_str().as_bytes().ct_eq(presented.as_str().as_bytes())))
+        .cloned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{Account, AccountEvent, Email, Language, Role};
 
     fn authenticators() -> Authenticators {
         Authenticators::new(&SecretString::from("a key for sealing TOTP secrets, 32+ bytes"))
@@ -221,16 +223,23 @@ mod tests {
         let (codes, hashes) = recovery_codes().unwrap();
         assert_eq!(codes.len(), 10);
         assert!(codes.iter().all(|c| c.len() == 11 && c.as_bytes()[5] == b'-'), "{codes:?}");
-        let mut factor = SecondFactor {
+        let now = Timestamp::now();
+        let factor = SecondFactor {
             sealed_secret: String::new(),
             last_step: 0,
-            recovery_codes: hashes,
-            enrolled_at: Timestamp::now(),
+            recovery_codes: hashes.clone(),
+            enrolled_at: now,
         };
-        assert!(use_recovery_code(&mut factor, &codes[3].to_uppercase().replace('-', " ")));
-        assert!(!use_recovery_code(&mut factor, &codes[3]), "used");
-        assert_eq!(factor.recovery_codes.len(), 9);
-        assert!(!use_recovery_code(&mut factor, "aaaaa-aaaaa"));
+        let used = kept_recovery_code(&factor, &codes[3].to_uppercase().replace('-', " ")).expect("a code left");
+        assert_eq!(used, hashes[3]);
+        let (username, email) = (Username::parse("op.anna").unwrap(), Email::parse("anna@example.org").unwrap());
+        let account = Account::pending(username, Role::Operator, email, "Anna".into(), Language::It, None, now)
+            .apply(AccountEvent::SecondFactorEnrolled(factor), now)
+            .apply(AccountEvent::RecoveryCodeUsed(used), now);
+        let left = account.second_factor().unwrap();
+        assert_eq!(kept_recovery_code(left, &codes[3]), None, "used");
+        assert_eq!(left.recovery_codes.len(), 9);
+        assert_eq!(kept_recovery_code(left, "aaaaa-aaaaa"), None);
         assert!(is_totp_code("123 456") && !is_totp_code(&codes[0]) && !is_totp_code("12345"));
     }
 }

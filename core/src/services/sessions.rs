@@ -179,10 +179,10 @@ impl LiveSessions {
 
     /// Opens a session for `account` and answers its token.
     pub async fn open(&self, account: &Account, now: Timestamp) -> Result<Session, InfraError> {
-        let (session, claims) = self.tokens.issue(&account.username, account.role, now)?;
+        let (session, claims) = self.tokens.issue(account.username(), account.role(), now)?;
         let record = SessionRecord {
-            username: account.username.clone(),
-            credential: account.credential,
+            username: account.username().clone(),
+            credential: account.credential(),
             expires_at: now.plus(SESSION_TTL),
         };
         self.store.open_session(&TokenHash::of(&claims.jti), &record).await?;
@@ -197,7 +197,9 @@ impl LiveSessions {
         let (session, account) = futures::try_join!(self.store.session(&id, now), self.accounts.account(&username))?;
         let open = match (session, account) {
             (Some(session), Some(account)) => {
-                session.username == account.username && session.credential == account.credential && !account.disabled
+                session.username == *account.username()
+                    && session.credential == account.credential()
+                    && !account.is_disabled()
             }
             _ => false,
         };

@@ -86,7 +86,7 @@ impl DynamoStore {
                 };
                 let existing = match returned {
                     Some(item) => Some(from_item::<AccountItem>(item)?.account),
-                    None => self.account(&account.username).await?,
+                    None => self.account(account.username()).await?,
                 };
                 Ok(Some(existing.unwrap_or_else(|| account.clone())))
             }
@@ -149,7 +149,7 @@ impl AccountStore for DynamoStore {
     ) -> Result<(), TransitionError> {
         let mut writes = Writes::on(&self.table);
         writes.put_versioned(Administered::Account, to_item(&AccountItem::of(account))?, expected_version)?;
-        let audit = AccountAuditItem::of(account.username.as_str(), entry, account.version);
+        let audit = AccountAuditItem::of(account.username().as_str(), entry, account.version());
         writes.put_new(Administered::Audit, to_item(&audit)?)?;
         match self.transact(writes).await {
             Ok(()) => Ok(()),

@@ -229,15 +229,15 @@ pub(super) struct AccountItem {
 
 impl AccountItem {
     pub(super) fn of(account: &Account) -> Self {
-        let legacy = match account.password {
+        let legacy = match account.password() {
             PasswordState::Legacy { imported_at } => {
-                Some((LEGACY_ACCOUNTS.to_string(), format!("{imported_at}#{}", account.username.as_str())))
+                Some((LEGACY_ACCOUNTS.to_string(), format!("{imported_at}#{}", account.username().as_str())))
             }
             _ => None,
         };
-        let mut keys = Keys::indexed(account_pk(account.username.as_str()), "ACCOUNT", legacy);
-        keys.gsi2pk = Some(account_email_key(&account.email));
-        keys.gsi2sk = Some(account.username.as_str().to_string());
+        let mut keys = Keys::indexed(account_pk(account.username().as_str()), "ACCOUNT", legacy);
+        keys.gsi2pk = Some(account_email_key(account.email()));
+        keys.gsi2sk = Some(account.username().as_str().to_string());
         Self { keys, account: account.clone() }
     }
 }
