@@ -10,7 +10,10 @@
 
 use accreditation::{
     adapters::post_policy::{SigningCredentials, UploadRules, signed_fields},
-    domain::{DocumentType, EidasCountries, FormRules, Role, SNIFF_BYTES, Timestamp, Username, oidc::pkce_matches},
+    domain::{
+        Authentication, DocumentType, EidasCountries, FormRules, Role, SNIFF_BYTES, Timestamp, Username,
+        oidc::pkce_matches,
+    },
     http::{ApiError, header_text, json_object, source_ip},
     schema::{UPLOAD_PENDING, UPLOAD_STATE_TAG},
     services::{applicant::Submission, sessions::Sessions},
@@ -133,7 +136,9 @@ fn sessions() -> Sessions {
 fn session_issued(bencher: Bencher) {
     let sessions = sessions();
     let username = Username::parse("olga.kowalska").unwrap();
-    bencher.bench(|| sessions.issue(black_box(&username), Role::Applicant, Timestamp::now()).unwrap());
+    bencher.bench(|| {
+        sessions.issue(black_box(&username), Role::Applicant, Authentication::Password, Timestamp::now()).unwrap()
+    });
 }
 
 /// A session token verified, as the authorizer does on every call.
@@ -141,7 +146,7 @@ fn session_issued(bencher: Bencher) {
 fn session_verified(bencher: Bencher) {
     let sessions = sessions();
     let username = Username::parse("olga.kowalska").unwrap();
-    let (session, _) = sessions.issue(&username, Role::Operator, Timestamp::now()).unwrap();
+    let (session, _) = sessions.issue(&username, Role::Operator, Authentication::Password, Timestamp::now()).unwrap();
     bencher.bench(|| sessions.verify(black_box(&session.token), Timestamp::now()).unwrap());
 }
 

@@ -235,6 +235,12 @@ impl From<AuthError> for ApiError {
                 "invalid_change_token",
                 "The change token is invalid, used or expired: log in again.",
             ),
+            AuthError::ReauthenticationRequired => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "reauthentication_required",
+                "Log in again to add an authenticator: your last login was more than 5 minutes ago.",
+            )
+            .header(header::WWW_AUTHENTICATE, "Bearer"),
             AuthError::AlreadyEnrolled => Self::new(
                 StatusCode::CONFLICT,
                 "already_enrolled",

@@ -33,7 +33,13 @@ async fn only_live_operator_sessions_pass_the_authorizer() {
 
     let (username, _, applicant) = app.applicant_account().await;
     let unrecorded = Username::parse(&username).unwrap();
-    let unrecorded = app.app.sessions.tokens().issue(&unrecorded, Role::Operator, app.clock.now()).unwrap().0;
+    let unrecorded = app
+        .app
+        .sessions
+        .tokens()
+        .issue(&unrecorded, Role::Operator, accreditation::domain::Authentication::PasswordAndCode, app.clock.now())
+        .unwrap()
+        .0;
     for denied in [
         Some(format!("Bearer {applicant}")),
         Some(format!("Bearer {}", unrecorded.token)),

@@ -249,6 +249,42 @@ async fn a_person_signs_in_and_the_client_gets_verified_claims_userinfo_and_a_re
 }
 
 #[tokio::test]
+async fn a_session_opened_with_a_password_alone_signs_in_as_a_password_login_after_a_totp_enrolment() {
+    // RFC 8176: `amr` tells how the person authenticated for the session handed over, not what
+    // their account can do by the time of the hand-over.
+    let app = TestApp::spawn().await;
+    let rp = relying_party(&app, false, REDIRECT).await;
+    let (_, _, password_session) = app.applicant_account().await;
+    let enrolment = app.post("/auth/mfa/enrol", Some(&password_session), &json!({})).await;
+    assert_eq!(enrolment.body["status"], "mfa_enrolment_required", "{:#}", enrolment.body);
+    let code = app.totp_code(enrolment.body["secret"].as_str().unwrap());
+    let enrolled = app.second_factor(&enrolment.body["mfa_token"], &code).await;
+    assert_eq!(enrolled.status, 200, "{:#}", enrolled.body);
+
+    let started = authorize(&app, &rp, &[], "").await;
+    let authorization = redirect_query(&started.headers["location"])["authorization"].clone();
+    let cookie = format!("__Host-oidc-login={}", set_cookie(&started, "__Host-oidc-login").unwrap());
+    let handed = hand_over(&app, &authorization, &cookie, &password_session).await;
+    assert_eq!(handed.status, 200, "{:#}", handed.body);
+    let code = redirect_query(handed.body["redirect_to"].as_str().unwrap())["code"].clone();
+    let tokens = exchange(&app, &rp, &code).await;
+    let claims = verified(&app, tokens.body["id_token"].as_str().unwrap(), &rp.id).await.expect("a valid ID token");
+    assert_eq!(claims["amr"], json!(["pwd"]), "{claims:#}");
+    assert_eq!(claims["acr"], "urn:it:lavoro:utente-estero:loa:password");
+
+    // The session the enrolment opened was made with the code: it signs in with both factors.
+    let started = authorize(&app, &rp, &[], "").await;
+    let authorization = redirect_query(&started.headers["location"])["authorization"].clone();
+    let cookie = format!("__Host-oidc-login={}", set_cookie(&started, "__Host-oidc-login").unwrap());
+    let handed = hand_over(&app, &authorization, &cookie, enrolled.body["token"].as_str().unwrap()).await;
+    let code = redirect_query(handed.body["redirect_to"].as_str().unwrap())["code"].clone();
+    let tokens = exchange(&app, &rp, &code).await;
+    let claims = verified(&app, tokens.body["id_token"].as_str().unwrap(), &rp.id).await.expect("a valid ID token");
+    assert_eq!(claims["amr"], json!(["pwd", "otp", "mfa"]), "{claims:#}");
+    assert_eq!(claims["acr"], "urn:it:lavoro:utente-estero:loa:two-factors");
+}
+
+#[tokio::test]
 async fn subjects_are_pairwise_and_a_second_client_signs_in_through_the_single_sign_on() {
     let app = TestApp::spawn().await;
     let portal = relying_party(&app, false, REDIRECT).await;

@@ -126,3 +126,23 @@ async fn an_applicant_may_turn_the_second_factor_on() {
     let code = app.totp_code(&secret);
     assert_eq!(app.second_factor(&login.body["mfa_token"], &code).await.body["role"], "applicant");
 }
+
+#[tokio::test]
+async fn only_a_fresh_login_may_add_an_authenticator() {
+    // ASVS 3.7.1: a session stolen later in its life cannot add the thief's authenticator.
+    let app = TestApp::spawn().await;
+    let (username, _, token) = app.applicant_account().await;
+    app.clock.advance(time::Duration::seconds(5 * 60 + 1));
+    let stale = app.post("/auth/mfa/enrol", Some(&token), &json!({})).await;
+    assert_eq!(
+        (stale.status, stale.body["error"].as_str()),
+        (401, Some("reauthentication_required")),
+        "{:#}",
+        stale.body
+    );
+    assert!(stale.headers.contains_key("www-authenticate"));
+
+    let login = app.login(&username, STRONG_PASSWORD).await;
+    let fresh = app.post("/auth/mfa/enrol", login.body["token"].as_str(), &json!({})).await;
+    assert_eq!(fresh.body["status"], "mfa_enrolment_required", "{:#}", fresh.body);
+}

@@ -28,6 +28,7 @@ macro_rules! text_newtype {
 pub mod account;
 pub mod application_form;
 pub mod argon2_phc;
+pub mod authentication;
 pub mod birth_date;
 pub mod country;
 pub mod document;
@@ -54,6 +55,7 @@ pub mod username;
 
 pub use account::{Account, AccountEvent, AdminAction, IssuedCredential, PasswordState, Role, SecondFactor};
 pub use application_form::{Applicant, ApplicationForm, FormRules, InvalidForm};
+pub use authentication::{ACR_PASSWORD, ACR_TWO_FACTORS, Authentication};
 pub use birth_date::BirthDate;
 pub use country::{CountryCode, EidasCountries};
 pub use document::{DeclaredDocument, DocumentType, MAX_DOCUMENT_BYTES, SNIFF_BYTES, parse_document_size};

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::{Language, Timestamp, TokenHash, Username};
+use super::{Authentication, Language, Timestamp, TokenHash, Username};
 
 /// The scopes this provider knows; others in a request are ignored (RFC 6749 §3.3).
 pub const SCOPES: [&str; 3] = ["openid", "profile", "email"];
@@ -197,39 +197,6 @@ pub fn pkce_matches(challenge: &str, verifier: &str) -> bool {
     let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
     computed.as_bytes().ct_eq(challenge.as_bytes()).into()
 }
-
-/// How a person authenticated, as the ID token says it (`acr`, `amr`, RFC 8176).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Authentication {
-    /// A password.
-    Password,
-    /// A password and a TOTP code (or a recovery code).
-    PasswordAndCode,
-}
-
-impl Authentication {
-    /// The `acr` value.
-    pub fn acr(self) -> &'static str {
-        match self {
-            Self::Password => ACR_PASSWORD,
-            Self::PasswordAndCode => ACR_TWO_FACTORS,
-        }
-    }
-
-    /// The `amr` values.
-    pub fn amr(self) -> Vec<&'static str> {
-        match self {
-            Self::Password => vec!["pwd"],
-            Self::PasswordAndCode => vec!["pwd", "otp", "mfa"],
-        }
-    }
-}
-
-/// `acr` of a login with a password alone.
-pub const ACR_PASSWORD: &str = "urn:it:lavoro:utente-estero:loa:password";
-/// `acr` of a login with a password and a second factor.
-pub const ACR_TWO_FACTORS: &str = "urn:it:lavoro:utente-estero:loa:two-factors";
 
 /// A login in progress for an authorization request, bound to the browser that started it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

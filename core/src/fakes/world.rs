@@ -124,6 +124,7 @@ impl World {
             iss: "test".into(),
             aud: "test-api".into(),
             jti: "session".into(),
+            authentication: crate::domain::Authentication::PasswordAndCode,
         }
     }
 

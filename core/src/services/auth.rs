@@ -17,9 +17,9 @@ use super::{
 };
 use crate::{
     domain::{
-        Account, AccountEvent, ChangeGrant, EmailKind, FieldError, FieldErrors, FieldReader, GrantPurpose, InvalidForm,
-        Language, NewPassword, OutboxEmail, PasswordContext, PasswordState, Role, SecondFactor, SecretToken, Timestamp,
-        TokenHash, Username, WeakReason,
+        Account, AccountEvent, Authentication, ChangeGrant, EmailKind, FieldError, FieldErrors, FieldReader,
+        GrantPurpose, InvalidForm, Language, NewPassword, OutboxEmail, PasswordContext, PasswordState, Role,
+        SecondFactor, SecretToken, Timestamp, TokenHash, Username, WeakReason,
     },
     ports::{AccountStore, Admission, Clock, GrantStore, InfraError, LoginAttemptStore, LoginKey, TransitionError},
 };
@@ -30,6 +30,9 @@ pub const MAX_FAILURES: u32 = 5;
 pub const FIRST_LOCK: Duration = Duration::minutes(1);
 /// Longest lock.
 pub const MAX_LOCK: Duration = Duration::minutes(15);
+/// How recent the login of a session must be for it to add an authenticator (ASVS 3.7.1): a
+/// session taken later in its life cannot add the thief's.
+pub const FRESH_LOGIN: Duration = Duration::minutes(5);
 /// How long a password-change token works.
 pub const CHANGE_TOKEN_TTL: Duration = Duration::minutes(15);
 /// Longest username or password read (longer input is refused as wrong, after the same work).
@@ -146,6 +149,9 @@ pub enum AuthError {
     /// The reset token is unknown, used, replaced by a newer one or lapsed.
     #[error("invalid reset token")]
     InvalidResetToken,
+    /// The session's login is older than [`FRESH_LOGIN`]: adding an authenticator needs a new one.
+    #[error("reauthentication required")]
+    ReauthenticationRequired,
     /// A second factor is already enrolled (an administrator resets it).
     #[error("already enrolled")]
     AlreadyEnrolled,
@@ -406,9 +412,9 @@ impl AuthService {
                 tracing::info!(event = "login", username = key, outcome = "password_change_required");
                 Ok(LoginOutcome::ChangeRequired(self.change_required(&account, now).await?))
             }
-            PasswordState::Permanent => {
-                Ok(LoginOutcome::Authenticated(self.finish_login(account, now, source_ip).await?))
-            }
+            PasswordState::Permanent => Ok(LoginOutcome::Authenticated(
+                self.finish_login(account, now, source_ip, Authentication::Password).await?,
+            )),
             PasswordState::Pending | PasswordState::Activation { .. } => Err(AuthError::InvalidCredentials),
         }
     }
@@ -477,7 +483,8 @@ impl AuthService {
         let event = if recovery_codes.is_some() { "mfa_enrolled" } else { "second_factor" };
         tracing::info!(event, username = %username, outcome = "accepted", "second factor accepted");
         self.attempts.clear_login_failures(&key, Some(source)).await?;
-        let session = self.finish_login(account, now, answer.source_ip.clone()).await?;
+        let session =
+            self.finish_login(account, now, answer.source_ip.clone(), Authentication::PasswordAndCode).await?;
         Ok(MfaCompleted { session, recovery_codes })
     }
 
@@ -495,8 +502,8 @@ impl AuthService {
     }
 
     /// `POST /auth/mfa/enrol`: the holder of a session without a second factor (an applicant
-    /// opting in) starts enrolling one; `POST /auth/mfa` with its first code completes it, and
-    /// every later login then asks for a code.
+    /// opting in), logged in within [`FRESH_LOGIN`], starts enrolling one; `POST /auth/mfa` with
+    /// its first code completes it, and every later login then asks for a code.
     pub async fn start_enrolment(&self, token: Option<&str>) -> Result<LoginOutcome, AuthError> {
         let claims = self.session(token).await?;
         let username = Username::parse(&claims.sub).ok_or(AuthError::Unauthenticated)?;
@@ -504,8 +511,13 @@ impl AuthService {
         if account.second_factor().is_some() {
             return Err(AuthError::AlreadyEnrolled);
         }
+        let now = self.clock.now();
+        if now.unix() - claims.iat > FRESH_LOGIN.whole_seconds() {
+            tracing::warn!(event = "mfa_enrolment", username = %username, outcome = "reauthentication_required");
+            return Err(AuthError::ReauthenticationRequired);
+        }
         let enrolment = self.authenticators.enrol(account.username())?;
-        self.challenge(&account, Some(enrolment), self.clock.now()).await
+        self.challenge(&account, Some(enrolment), now).await
     }
 
     /// The token between a correct password (or a session) and the code, with the enrolment
@@ -548,7 +560,13 @@ impl AuthService {
 
     /// A complete login (its failures already forgotten): the time and address recorded, a
     /// session opened that tells the previous login's.
-    async fn finish_login(&self, account: Account, now: Timestamp, ip: Option<String>) -> Result<Session, AuthError> {
+    async fn finish_login(
+        &self,
+        account: Account,
+        now: Timestamp,
+        ip: Option<String>,
+        authentication: Authentication,
+    ) -> Result<Session, AuthError> {
         let previous =
             account.last_login_at().map(|at| PreviousLogin { at, ip: account.last_login_ip().map(str::to_string) });
         let expected = account.version();
@@ -557,7 +575,7 @@ impl AuthService {
             tracing::warn!(error = %error, "last login time not recorded");
         }
         tracing::info!(event = "login", username = %account.username(), outcome = "session", "logged in");
-        let mut session = self.sessions.open(&account, now).await?;
+        let mut session = self.sessions.open(&account, authentication, now).await?;
         session.previous_login = previous;
         Ok(session)
     }
@@ -611,7 +629,7 @@ impl AuthService {
             return Ok(challenge);
         }
         self.attempts.clear_login_failures(account.username().as_str(), None).await?;
-        Ok(LoginOutcome::Authenticated(self.sessions.open(&account, now).await?))
+        Ok(LoginOutcome::Authenticated(self.sessions.open(&account, Authentication::Password, now).await?))
     }
 
     /// The account of `key` and the number of this attempt, counted before any password check

@@ -13,7 +13,7 @@ use crate::{
     domain::{
         Account, Role, SecretToken, Timestamp, TokenHash, Username,
         oidc::{
-            AccessToken, Authentication, Authorization, AuthorizationCode, AuthorizationRequest, Grant, OAuthError,
+            AccessToken, Authorization, AuthorizationCode, AuthorizationRequest, Grant, OAuthError,
             PendingAuthorization, Prompt, RefreshToken, SsoSession, at_hash, pkce_matches,
         },
         random_bytes,
@@ -200,7 +200,7 @@ impl OpenIdProvider {
                 "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "at_hash", "sid", "azp",
                 "given_name", "family_name", "birthdate", "gender", "email", "email_verified", ACCREDITATION_CLAIM,
             ],
-            "acr_values_supported": [crate::domain::oidc::ACR_PASSWORD, crate::domain::oidc::ACR_TWO_FACTORS],
+            "acr_values_supported": [crate::domain::ACR_PASSWORD, crate::domain::ACR_TWO_FACTORS],
             "prompt_values_supported": ["none", "login"],
             "ui_locales_supported": ["it", "en"],
             "claims_parameter_supported": false,
@@ -294,15 +294,13 @@ impl OpenIdProvider {
         }
         let cookie = secret()?;
         let sid = hex::encode(random_bytes::<16>().map_err(|e| InfraError::unexpected("no randomness for a sid", e))?);
-        let authentication =
-            if account.second_factor().is_some() { Authentication::PasswordAndCode } else { Authentication::Password };
         let session = SsoSession {
             sid: sid.clone(),
             cookie: cookie.hash(),
             username: account.username().clone(),
             credential: account.credential(),
             auth_time: time::OffsetDateTime::from_unix_timestamp(claims.iat).map_or(now, Timestamp::from),
-            authentication,
+            authentication: claims.authentication,
             expires_at: now.plus(self.settings.sso_ttl),
         };
         self.ports.store.open_sso(&session).await?;

@@ -13,7 +13,7 @@ use time::Duration;
 use std::sync::Arc;
 
 use crate::{
-    domain::{Account, Role, Timestamp, TokenHash, Username, random_bytes},
+    domain::{Account, Authentication, Role, Timestamp, TokenHash, Username, random_bytes},
     ports::{AccountStore, InfraError, SessionRecord, SessionStore},
 };
 
@@ -39,6 +39,9 @@ pub struct Claims {
     pub aud: String,
     /// The session's id (16 random bytes, hex).
     pub jti: String,
+    /// How the person authenticated for it (at `iat`).
+    #[serde(default)]
+    pub authentication: Authentication,
 }
 
 /// A session token as handed to the client.
@@ -85,8 +88,15 @@ impl Sessions {
         Self { encoding, decoding, key, issuer: issuer.into(), audience: audience.into() }
     }
 
-    /// A 15-minute session token for `username`, with its claims.
-    pub fn issue(&self, username: &Username, role: Role, now: Timestamp) -> Result<(Session, Claims), InfraError> {
+    /// A 15-minute session token for `username`, who authenticated by `authentication`, with its
+    /// claims.
+    pub fn issue(
+        &self,
+        username: &Username,
+        role: Role,
+        authentication: Authentication,
+        now: Timestamp,
+    ) -> Result<(Session, Claims), InfraError> {
         let id = random_bytes::<16>().map_err(|e| InfraError::unexpected("no randomness for a session id", e))?;
         let claims = Claims {
             sub: username.to_string(),
@@ -96,6 +106,7 @@ impl Sessions {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             jti: hex::encode(id),
+            authentication,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| InfraError::unexpected("signing a session token", e))?;
@@ -177,9 +188,14 @@ impl LiveSessions {
         &self.tokens
     }
 
-    /// Opens a session for `account` and answers its token.
-    pub async fn open(&self, account: &Account, now: Timestamp) -> Result<Session, InfraError> {
-        let (session, claims) = self.tokens.issue(account.username(), account.role(), now)?;
+    /// Opens a session for `account`, who authenticated by `authentication`, and answers its token.
+    pub async fn open(
+        &self,
+        account: &Account,
+        authentication: Authentication,
+        now: Timestamp,
+    ) -> Result<Session, InfraError> {
+        let (session, claims) = self.tokens.issue(account.username(), account.role(), authentication, now)?;
         let record = SessionRecord {
             username: account.username().clone(),
             credential: account.credential(),
@@ -229,7 +245,7 @@ mod tests {
     fn tokens_carry_the_user_and_role_and_expire_after_15_minutes() {
         let now = Timestamp::now();
         let user = Username::parse("maria.dangelo").unwrap();
-        let session = sessions().issue(&user, Role::Operator, now).unwrap().0;
+        let session = sessions().issue(&user, Role::Operator, Authentication::Password, now).unwrap().0;
         assert_eq!(session.expires_in, 900);
         let claims = sessions().verify(&session.token, now).unwrap();
         assert_eq!((claims.sub.as_str(), claims.role), ("maria.dangelo", Role::Operator));
@@ -245,9 +261,9 @@ mod tests {
             "accreditation-test",
             "accreditation-test-api",
         );
-        let token = other.issue(&user, Role::Operator, now).unwrap().0.token;
+        let token = other.issue(&user, Role::Operator, Authentication::Password, now).unwrap().0.token;
         assert!(sessions().verify(&token, now).is_none());
-        let mut altered = sessions().issue(&user, Role::Applicant, now).unwrap().0.token;
+        let mut altered = sessions().issue(&user, Role::Applicant, Authentication::Password, now).unwrap().0.token;
         altered.push('x');
         assert!(sessions().verify(&altered, now).is_none());
         assert!(sessions().verify("not.a.jwt", now).is_none());
@@ -261,12 +277,20 @@ mod tests {
             Sessions::new(SecretString::from(KEY), "accreditation-prod", "accreditation-test-api"),
             Sessions::new(SecretString::from(KEY), "accreditation-test", "accreditation-prod-api"),
         ] {
-            let token = other.issue(&user, Role::Operator, now).unwrap().0.token;
+            let token = other.issue(&user, Role::Operator, Authentication::Password, now).unwrap().0.token;
             assert!(sessions().verify(&token, now).is_none(), "another issuer or audience");
         }
-        let early = sessions().issue(&user, Role::Operator, now.plus(Duration::minutes(5))).unwrap().0.token;
+        let early = sessions()
+            .issue(&user, Role::Operator, Authentication::Password, now.plus(Duration::minutes(5)))
+            .unwrap()
+            .0
+            .token;
         assert!(sessions().verify(&early, now).is_none(), "issued in the future");
-        let skewed = sessions().issue(&user, Role::Operator, now.plus(Duration::seconds(30))).unwrap().0.token;
+        let skewed = sessions()
+            .issue(&user, Role::Operator, Authentication::Password, now.plus(Duration::seconds(30)))
+            .unwrap()
+            .0
+            .token;
         assert!(sessions().verify(&skewed, now).is_some(), "a little clock skew is fine");
     }
 
@@ -276,7 +300,13 @@ mod tests {
         let user = Username::parse("maria.dangelo").unwrap();
         let ids: std::collections::BTreeSet<String> = (0..20)
             .map(|_| {
-                sessions().verify(&sessions().issue(&user, Role::Applicant, now).unwrap().0.token, now).unwrap().jti
+                sessions()
+                    .verify(
+                        &sessions().issue(&user, Role::Applicant, Authentication::Password, now).unwrap().0.token,
+                        now,
+                    )
+                    .unwrap()
+                    .jti
             })
             .collect();
         assert_eq!(ids.len(), 20);
