@@ -12,4 +12,5 @@ pub mod http;
 pub mod ports;
 pub mod schema;
 pub mod services;
+pub mod wire;
 pub mod workflow;

@@ -132,3 +132,20 @@ impl<'a> FieldReader<'a> {
         }
     }
 }
+/// The two required text fields `names` of `body`, as typed; every error told in `language`.
+pub fn two_texts(
+    body: &Map<String, Value>,
+    language: Language,
+    names: [&str; 2],
+) -> Result<(String, String), InvalidForm> {
+    let mut reader = FieldReader::lenient(body);
+    let first = reader.required(names[0], typed);
+    let second = reader.required(names[1], typed);
+    reader.finish(language)?;
+    first.zip(second).ok_or(InvalidForm { language, errors: FieldErrors::default() })
+}
+
+/// Text typed as it is (passwords keep their spaces); empty is missing.
+pub fn typed(value: &str) -> Result<String, FieldError> {
+    if value.is_empty() { Err(FieldError::Missing) } else { Ok(value.to_string()) }
+}

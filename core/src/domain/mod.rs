@@ -61,7 +61,7 @@ pub use country::{CountryCode, EidasCountries};
 pub use document::{DeclaredDocument, DocumentType, MAX_DOCUMENT_BYTES, SNIFF_BYTES, parse_document_size};
 pub use email::Email;
 pub use field_error::{FieldError, FieldErrors};
-pub use field_reader::FieldReader;
+pub use field_reader::{FieldReader, two_texts, typed};
 pub use gender::Gender;
 pub use grant::{ChangeGrant, GrantPurpose};
 pub use identification_code::IdentificationCode;

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::{applicant::ApplicantError, postman::Postman};
+use super::postman::Postman;
 use crate::{
     domain::{
         AcceptedDocument, AccreditationRequest, Actor, AuditEntry, DocumentSlot, DocumentType, EmailKind, Event,
@@ -18,6 +18,26 @@ use crate::{
 
 /// Checks of one acceptance before it gives up on an upload that keeps being replaced.
 const CHECKS_PER_ACCEPTANCE: usize = 3;
+
+/// Why an upload was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum AcceptanceError {
+    /// No live request awaits this upload.
+    #[error("request not found")]
+    NotFound,
+    /// The request's status does not allow a document.
+    #[error("not allowed while the request is {0}")]
+    InvalidTransition(Status),
+    /// Nothing was uploaded yet.
+    #[error("no document uploaded")]
+    DocumentNotUploaded,
+    /// The uploaded file was refused and deleted.
+    #[error("document refused: {0:?}")]
+    DocumentRefused(DocumentProblem),
+    /// Infrastructure failure.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
 
 /// Why an uploaded document was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +78,7 @@ impl DocumentAcceptance {
 
     /// The S3 `ObjectCreated` trigger: the acceptance of the upload at `key`, its request found by
     /// the key. Uploads that belong to no live request, or to a slot already accepted, are deleted.
-    pub async fn uploaded(&self, key: &str) -> Result<Status, ApplicantError> {
+    pub async fn uploaded(&self, key: &str) -> Result<Status, AcceptanceError> {
         let request = match key.split('/').nth(1).and_then(RequestId::parse) {
             Some(id) => self.requests.find(id).await?,
             None => None,
@@ -71,7 +91,7 @@ impl DocumentAcceptance {
         let Some(request) = request.filter(awaited) else {
             tracing::warn!(%key, "upload belongs to no document awaited: deleting it");
             self.documents.delete(key).await?;
-            return Err(ApplicantError::NotFound);
+            return Err(AcceptanceError::NotFound);
         };
         Ok(self.accept(request, Actor::system()).await?.status())
     }
@@ -83,22 +103,22 @@ impl DocumentAcceptance {
         &self,
         request: AccreditationRequest,
         actor: Actor,
-    ) -> Result<AccreditationRequest, ApplicantError> {
+    ) -> Result<AccreditationRequest, AcceptanceError> {
         let slot = request.current_document().clone();
         if slot.accepted.is_some() {
             return if request.status().accepts_document() {
-                Err(ApplicantError::DocumentNotUploaded)
+                Err(AcceptanceError::DocumentNotUploaded)
             } else {
                 Ok(request)
             };
         }
         if !request.status().accepts_document() {
-            return Err(ApplicantError::InvalidTransition(request.status()));
+            return Err(AcceptanceError::InvalidTransition(request.status()));
         }
         let (key, size) = match self.check_and_keep(&request, &slot).await {
             Ok(kept) => kept,
             // The API and the S3 trigger race: the other one may have moved the file meanwhile.
-            Err(error @ (ApplicantError::DocumentNotUploaded | ApplicantError::Infra(_))) => {
+            Err(error @ (AcceptanceError::DocumentNotUploaded | AcceptanceError::Infra(_))) => {
                 return match self.settled(request.id, &slot.upload_key).await? {
                     (current, true) => Ok(current),
                     _ => Err(error),
@@ -112,7 +132,7 @@ impl DocumentAcceptance {
         let event =
             Event::DocumentAccepted(AcceptedDocument { key: key.clone(), size, content_type: declared, at: now });
         let audit_action = event.audit_action();
-        let accepted = request.apply(event, now).map_err(|invalid| ApplicantError::InvalidTransition(invalid.from))?;
+        let accepted = request.apply(event, now).map_err(|invalid| AcceptanceError::InvalidTransition(invalid.from))?;
         let first_document = request.status() == Status::AwaitingDocument;
         let email = first_document.then(|| OutboxEmail::about_request(EmailKind::Confirmation, request.id, None, now));
         let change = Transition {
@@ -151,7 +171,7 @@ impl DocumentAcceptance {
         change: &Transition,
         upload_key: &str,
         key: &str,
-    ) -> Result<(AccreditationRequest, bool), ApplicantError> {
+    ) -> Result<(AccreditationRequest, bool), AcceptanceError> {
         let id = change.request.id;
         let error = match self.requests.transition(change).await {
             Ok(()) => {
@@ -163,7 +183,7 @@ impl DocumentAcceptance {
                 self.drop_copy(id, key).await;
                 return match self.settled(id, upload_key).await? {
                     (current, true) => Ok((current, false)),
-                    (current, false) => Err(ApplicantError::InvalidTransition(current.status())),
+                    (current, false) => Err(AcceptanceError::InvalidTransition(current.status())),
                 };
             }
             Err(TransitionError::Infra(error)) => error,
@@ -201,12 +221,12 @@ impl DocumentAcceptance {
         &self,
         request: &AccreditationRequest,
         slot: &DocumentSlot,
-    ) -> Result<(String, u64), ApplicantError> {
+    ) -> Result<(String, u64), AcceptanceError> {
         let declared = slot.declared.content_type;
         // A still-valid upload form may replace the file while it is checked: only the version
         // checked is read and copied, and a replaced one is checked again from the start.
         for _ in 0..CHECKS_PER_ACCEPTANCE {
-            let object = self.documents.head(&slot.upload_key).await?.ok_or(ApplicantError::DocumentNotUploaded)?;
+            let object = self.documents.head(&slot.upload_key).await?.ok_or(AcceptanceError::DocumentNotUploaded)?;
             let size = object.size;
             let problem = match size {
                 0 => Some(DocumentProblem::Empty),
@@ -224,7 +244,7 @@ impl DocumentAcceptance {
             if let Some(problem) = problem {
                 tracing::info!(request_id = %request.id, ?problem, size, "document refused and deleted");
                 self.documents.delete(&slot.upload_key).await?;
-                return Err(ApplicantError::DocumentRefused(problem));
+                return Err(AcceptanceError::DocumentRefused(problem));
             }
             let key = document_key(request.id)?;
             if self.documents.promote(&slot.upload_key, &object.etag, &key).await? {
@@ -232,12 +252,12 @@ impl DocumentAcceptance {
             }
             tracing::warn!(request_id = %request.id, "the upload was replaced while it was checked: checking it again");
         }
-        Err(ApplicantError::DocumentNotUploaded)
+        Err(AcceptanceError::DocumentNotUploaded)
     }
 
     /// The request `id` as it is now, and whether the upload `upload_key` is accepted on it.
-    async fn settled(&self, id: RequestId, upload_key: &str) -> Result<(AccreditationRequest, bool), ApplicantError> {
-        let current = self.requests.find(id).await?.ok_or(ApplicantError::NotFound)?;
+    async fn settled(&self, id: RequestId, upload_key: &str) -> Result<(AccreditationRequest, bool), AcceptanceError> {
+        let current = self.requests.find(id).await?.ok_or(AcceptanceError::NotFound)?;
         let accepted = current.documents().any(|d| d.upload_key == upload_key && d.accepted.is_some());
         Ok((current, accepted))
     }
@@ -276,7 +296,7 @@ mod tests {
         let refused = world.acceptance.accept(request.clone(), Actor::system()).await;
 
         assert!(
-            matches!(refused, Err(ApplicantError::DocumentRefused(DocumentProblem::UnsupportedType))),
+            matches!(refused, Err(AcceptanceError::DocumentRefused(DocumentProblem::UnsupportedType))),
             "{refused:?}"
         );
         assert!(world.bucket.keys().is_empty(), "the unchecked bytes were never copied, and are deleted");
@@ -293,7 +313,7 @@ mod tests {
 
         let failed = world.acceptance.accept(request.clone(), Actor::applicant()).await;
 
-        assert!(matches!(failed, Err(ApplicantError::Infra(_))), "{failed:?}");
+        assert!(matches!(failed, Err(AcceptanceError::Infra(_))), "{failed:?}");
         let stored = world.store.tables().requests[&request.id].clone();
         assert_eq!(stored, request, "the request is as it was");
         assert_eq!(world.bucket.keys(), [upload], "the upload is kept for the retry");
@@ -338,7 +358,7 @@ mod tests {
 
         let failed = world.acceptance.accept(request.clone(), Actor::applicant()).await;
 
-        assert!(matches!(failed, Err(ApplicantError::Infra(_))), "{failed:?}");
+        assert!(matches!(failed, Err(AcceptanceError::Infra(_))), "{failed:?}");
         assert_eq!(world.store.tables().requests[&request.id], request, "still awaiting its document");
         let copies: Vec<String> = world.bucket.keys().into_iter().filter(|k| k.starts_with("documents/")).collect();
         assert_eq!(copies.len(), 1, "the write may still land: its document stays");

@@ -3,18 +3,19 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use time::Duration;
 
+use super::policy::{IDEMPOTENCY_WINDOW, UPLOAD_VALIDITY};
 use super::{
-    acceptance::{DocumentAcceptance, DocumentProblem, upload_key},
-    idempotency::{IdempotencyKey, fingerprint},
+    acceptance::{AcceptanceError, DocumentAcceptance, DocumentProblem, upload_key},
+    idempotency::IdempotencyKey,
     limits::{Limit, Limiter},
 };
 use crate::{
     domain::{
         AccreditationRequest, Actor, ApplicationForm, AuditAction, AuditEntry, Consent, DeclaredDocument, DocumentSlot,
-        DocumentType, EidasCountries, EmailKind, FormRules, InvalidForm, Language, OutboxEmail, Reference, RequestId,
+        DocumentType, EidasCountries, EmailKind, FormRules, InvalidForm, OutboxEmail, Reference, RequestId,
         SecretToken, Timestamp,
     },
     ports::{
@@ -24,10 +25,6 @@ use crate::{
     workflow::Status,
 };
 
-/// How long a pre-signed upload stays valid.
-pub const UPLOAD_VALIDITY: Duration = Duration::minutes(15);
-/// How long a retried POST with the same `Idempotency-Key` gets the original response.
-pub const IDEMPOTENCY_WINDOW: Duration = Duration::hours(24);
 /// At most one "someone used your details" email per active request in this window (in seconds),
 /// however many attempts are made: the owner is told, not flooded.
 pub const DUPLICATE_NOTICE_WINDOW_SECONDS: i64 = 24 * 3600;
@@ -80,6 +77,18 @@ pub enum ApplicantError {
     /// Infrastructure failure.
     #[error(transparent)]
     Infra(#[from] InfraError),
+}
+
+impl From<AcceptanceError> for ApplicantError {
+    fn from(error: AcceptanceError) -> Self {
+        match error {
+            AcceptanceError::NotFound => Self::NotFound,
+            AcceptanceError::InvalidTransition(status) => Self::InvalidTransition(status),
+            AcceptanceError::DocumentNotUploaded => Self::DocumentNotUploaded,
+            AcceptanceError::DocumentRefused(problem) => Self::DocumentRefused(problem),
+            AcceptanceError::Infra(error) => Self::Infra(error),
+        }
+    }
 }
 
 /// The answer to a new request: shown once, it holds the access token.
@@ -180,43 +189,10 @@ pub struct Submission {
     pub remote_ip: Option<String>,
 }
 
-impl Submission {
-    /// Reads the `raw` body (its JSON object `body`), the `Idempotency-Key` header and the client's
-    /// IP address; a malformed key is refused at once.
-    pub fn read(
-        raw: &[u8],
-        body: &Map<String, Value>,
-        idempotency_key: Option<&str>,
-        remote_ip: Option<String>,
-        rules: &FormRules<'_>,
-    ) -> Result<Self, ApplicantError> {
-        let idempotency_key = idempotency_key
-            .map(|k| IdempotencyKey::parse(k).ok_or(ApplicantError::InvalidIdempotencyKey))
-            .transpose()?;
-        Ok(Self {
-            fingerprint: fingerprint(raw),
-            idempotency_key,
-            form: ApplicationForm::parse(body, rules),
-            remote_ip,
-        })
-    }
-}
-
 /// `POST /requests/{id}/upload-url {"document"?}` as read at the edge.
 pub struct UploadRequest {
     /// The document declared for a new slot (after an operator asked for one).
     pub declared: Option<DeclaredDocument>,
-}
-
-impl UploadRequest {
-    /// Reads the body: empty, or `{"document": {"content_type", "size"}}`; errors told in `language`.
-    pub fn read(body: &Map<String, Value>, language: Language) -> Result<Self, InvalidForm> {
-        if body.is_empty() {
-            return Ok(Self { declared: None });
-        }
-        let declared = DeclaredDocument::parse_request(body).map_err(|invalid| InvalidForm { language, ..invalid })?;
-        Ok(Self { declared: Some(declared) })
-    }
 }
 
 /// The stores and checks the applicant service uses.

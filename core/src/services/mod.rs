@@ -13,6 +13,7 @@ pub mod legacy_import;
 pub mod limits;
 pub mod operator;
 pub mod passwords;
+pub mod policy;
 pub mod postman;
 pub mod provider;
 pub mod recovery;

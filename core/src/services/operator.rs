@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use serde_json::{Map, Value};
 
+use super::policy::DOWNLOAD_VALIDITY;
 use super::{
     credentials::CredentialIssuer,
     postman::{Delivery, Postman},
@@ -15,8 +15,8 @@ use super::{
 use crate::{
     domain::{
         Account, AccreditationRequest, Actor, Applicant, AuditAction, AuditEntry, Consent, DeliveryProblem,
-        DocumentSlot, DocumentType, Email, EmailKind, Event, FieldError, FieldErrors, FieldReader, InvalidForm,
-        Language, Note, OutboxEmail, Reference, RequestId, Role, Timestamp, Username,
+        DocumentSlot, DocumentType, Email, EmailKind, Event, FieldError, FieldErrors, InvalidForm, Language, Note,
+        OutboxEmail, Reference, RequestId, Role, Timestamp, Username,
     },
     ports::{
         AccountStore, Clock, CreateAccountError, DocumentStore, InfraError, QueuePosition, RequestStore, Transition,
@@ -29,8 +29,6 @@ use crate::{
 pub const DEFAULT_PAGE: i32 = 50;
 /// Largest page size.
 pub const MAX_PAGE: i32 = 100;
-/// How long a document download link works.
-pub const DOWNLOAD_VALIDITY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 /// Statuses the queue can list (requests awaiting a document are not submitted yet).
 const LISTED: [Status; 4] = [Status::Submitted, Status::InfoRequested, Status::Approved, Status::Rejected];
 
@@ -592,27 +590,6 @@ pub enum OperatorAction {
     ReissueCredentials,
 }
 
-impl OperatorAction {
-    /// The action the path segment `name` names, with its `body` read (errors told in
-    /// `language`); `None` when no action has that name.
-    pub fn read(name: &str, body: &Map<String, Value>, language: Language) -> Option<Result<Self, InvalidForm>> {
-        let mut reader = FieldReader::lenient(body);
-        let action = match name {
-            "approve" => reader.optional("note", Note::parse).map(|note| Self::Approve { note }),
-            "reject" => reader.required("reason", Note::parse).map(|reason| Self::Reject { reason }),
-            "request-info" => reader.required("message", Note::parse).map(|message| Self::RequestInfo { message }),
-            "reissue-credentials" => Some(Self::ReissueCredentials),
-            _ => return None,
-        };
-        // A field the reader refused is in its errors: no errors means the action was read.
-        Some(
-            reader
-                .finish(language)
-                .and_then(|()| action.ok_or_else(|| InvalidForm { language, errors: FieldErrors::default() })),
-        )
-    }
-}
-
 /// Creates an operator account and emails its initial credentials (first login forces a change).
 /// Returns what became of the email (the mailer retries it if it could not leave now).
 pub async fn create_operator(
@@ -639,42 +616,9 @@ pub async fn create_operator(
 mod tests {
     use super::*;
     use crate::{
-        domain::MAX_NOTE,
         domain::OutboxStatus,
         fakes::{RETRY, World},
     };
-
-    fn body(value: serde_json::Value) -> Map<String, Value> {
-        value.as_object().cloned().unwrap()
-    }
-
-    #[test]
-    fn actions_are_read_with_every_refused_field_in_the_clients_language() {
-        let approve = OperatorAction::read("approve", &body(serde_json::json!({"note": "  ok  "})), Language::En);
-        assert_eq!(approve, Some(Ok(OperatorAction::Approve { note: Some(Note::parse("ok").unwrap()) })));
-        let bare = OperatorAction::read("approve", &Map::new(), Language::En);
-        assert_eq!(bare, Some(Ok(OperatorAction::Approve { note: None })));
-        assert_eq!(OperatorAction::read("archive", &Map::new(), Language::En), None, "no such action");
-
-        let Some(Err(missing)) =
-            OperatorAction::read("reject", &body(serde_json::json!({"reason": " "})), Language::It)
-        else {
-            panic!("a blank reason is refused");
-        };
-        assert_eq!(missing.errors.messages(missing.language)["reason"], "Campo obbligatorio.");
-        let long = "x".repeat(MAX_NOTE + 1);
-        let Some(Err(too_long)) =
-            OperatorAction::read("request-info", &body(serde_json::json!({"message": long})), Language::En)
-        else {
-            panic!("a long message is refused");
-        };
-        assert_eq!(too_long.errors.get("message"), Some(&FieldError::TooLong(MAX_NOTE)));
-        let Some(Err(wrong)) = OperatorAction::read("approve", &body(serde_json::json!({"note": 3})), Language::En)
-        else {
-            panic!("a number is no note");
-        };
-        assert_eq!(wrong.errors.get("note"), Some(&FieldError::WrongType("text")));
-    }
 
     #[test]
     fn the_queue_query_refuses_every_bad_parameter_at_once() {

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use time::Duration;
 
+use super::policy::{CODE_TTL, LOGIN_TTL};
 use crate::{
     domain::{
         Account, Role, SecretToken, Timestamp, TokenHash, Username,
@@ -25,10 +26,6 @@ use crate::{
     },
 };
 
-/// How long an authorization code works.
-pub const CODE_TTL: Duration = Duration::seconds(60);
-/// How long a login started by an authorization request may take.
-pub const LOGIN_TTL: Duration = Duration::minutes(15);
 /// The namespaced claim holding the accreditation's own attributes (`profile` scope).
 pub const ACCREDITATION_CLAIM: &str = "urn:it:lavoro:utente-estero:accreditation";
 

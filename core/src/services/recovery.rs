@@ -9,26 +9,18 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 use serde::Serialize;
-use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
-use time::Duration;
 
 use super::{
-    auth::{AuthError, PasswordSetter, SetError, two_texts, typed},
+    auth::{AuthError, PasswordSetter, SetError},
     limits::{Limit, Limiter},
     passwords::PasswordHasher,
     postman::Postman,
 };
 use crate::{
-    domain::{
-        Email, EmailKind, FieldError, FieldErrors, FieldReader, GrantPurpose, InvalidForm, Language, OutboxEmail,
-        TokenHash, Username,
-    },
+    domain::{Email, EmailKind, GrantPurpose, OutboxEmail, TokenHash, Username},
     ports::{AccountStore, Clock, GrantStore, LoginAttemptStore, Outbox},
 };
-
-/// How long a reset link works.
-pub const RESET_TOKEN_TTL: Duration = Duration::minutes(30);
 
 /// Whose password is forgotten, as typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,45 +40,12 @@ pub struct ResetRequest {
     pub source_ip: Option<String>,
 }
 
-impl ResetRequest {
-    /// Reads exactly one of `username` and `email`; errors told in `language`.
-    pub fn read(body: &Map<String, Value>, source_ip: Option<String>, language: Language) -> Result<Self, InvalidForm> {
-        let mut reader = FieldReader::lenient(body);
-        let username = reader.optional("username", typed).flatten();
-        let email = reader.optional("email", Email::parse).flatten();
-        let who = match (username, email) {
-            (Some(username), None) => Some(Forgotten::Username(username)),
-            (None, Some(email)) => Some(Forgotten::Email(email)),
-            (Some(_), Some(_)) => {
-                reader.refuse("email", FieldError::ExclusiveWith("username"));
-                None
-            }
-            (None, None) => {
-                if reader.errors().get("username").is_none() && reader.errors().get("email").is_none() {
-                    reader.refuse("username", FieldError::Missing);
-                }
-                None
-            }
-        };
-        reader.finish(language)?;
-        who.map(|who| Self { who, source_ip }).ok_or(InvalidForm { language, errors: FieldErrors::default() })
-    }
-}
-
 /// `POST /auth/password-reset/confirm` as read at the edge.
 pub struct ResetConfirm {
     /// The token of the link.
     pub token: String,
     /// The password chosen.
     pub new_password: SecretString,
-}
-
-impl ResetConfirm {
-    /// Reads `token` and `new_password`, both required; errors told in `language`.
-    pub fn read(body: &Map<String, Value>, language: Language) -> Result<Self, InvalidForm> {
-        let (token, new_password) = two_texts(body, language, ["token", "new_password"])?;
-        Ok(Self { token, new_password: SecretString::from(new_password) })
-    }
 }
 
 /// The answer to every reset request.
@@ -193,32 +152,5 @@ impl PasswordRecovery {
         tracing::info!(event = "password_reset_confirmed", username = %account.username(), outcome = "changed",
             "password reset: every session ended");
         Ok(PasswordReset { status: "password_changed" })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn body(value: Value) -> Map<String, Value> {
-        value.as_object().cloned().unwrap()
-    }
-
-    #[test]
-    fn a_reset_request_names_the_username_or_the_email() {
-        let by_name = ResetRequest::read(&body(serde_json::json!({"username": "Maria"})), None, Language::En).unwrap();
-        assert_eq!(by_name.who, Forgotten::Username("Maria".into()));
-        let by_email =
-            ResetRequest::read(&body(serde_json::json!({"email": "maria@example.org"})), None, Language::En).unwrap();
-        assert!(matches!(by_email.who, Forgotten::Email(_)));
-        for (refused, field) in [
-            (serde_json::json!({}), "username"),
-            (serde_json::json!({"email": "not an address"}), "email"),
-            (serde_json::json!({"username": "m", "email": "maria@example.org"}), "email"),
-            (serde_json::json!({"username": 7}), "username"),
-        ] {
-            let invalid = ResetRequest::read(&body(refused.clone()), None, Language::En).expect_err("refused");
-            assert!(invalid.errors.messages(Language::En).contains_key(field), "{refused}");
-        }
     }
 }

@@ -11,7 +11,6 @@ use qrcodegen::{QrCode, QrCodeEcc};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
-use time::Duration;
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
 use crate::{
@@ -19,8 +18,6 @@ use crate::{
     ports::InfraError,
 };
 
-/// How long the token between a correct password and its second factor works.
-pub const MFA_TOKEN_TTL: Duration = Duration::minutes(5);
 /// Recovery codes given at enrolment.
 pub const RECOVERY_CODES: usize = 10;
 /// The issuer an authenticator app shows.
@@ -214,7 +211,7 @@ mod tests {
         );
         let other_key = Authenticators::new(&SecretString::from("another key for sealing, also 32+ bytes"));
         assert_eq!(other_key.check(&enrolment.sealed_secret, &user, &code, now, None), None);
-        let later = now.plus(Duration::minutes(2));
+        let later = now.plus(time::Duration::minutes(2));
         assert_eq!(authenticators().check(&enrolment.sealed_secret, &user, &code, later, None), None, "lapsed");
     }
 

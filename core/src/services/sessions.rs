@@ -12,13 +12,12 @@ use time::Duration;
 
 use std::sync::Arc;
 
+use super::policy::SESSION_TTL;
 use crate::{
     domain::{Account, Authentication, Role, Timestamp, TokenHash, Username, random_bytes},
     ports::{AccountStore, InfraError, SessionRecord, SessionStore},
 };
 
-/// How long a session lasts.
-pub const SESSION_TTL: Duration = Duration::minutes(15);
 /// How far in the future a token's `iat` may be (clocks of two functions differ a little).
 const CLOCK_SKEW: Duration = Duration::seconds(60);
 

@@ -3,7 +3,7 @@
 
 use accreditation::{
     http::error_chain,
-    services::{acceptance::DocumentAcceptance, applicant::ApplicantError},
+    services::acceptance::{AcceptanceError, DocumentAcceptance},
 };
 use aws_lambda_events::s3::S3Event;
 use lambda_runtime::{Error, LambdaEvent};
@@ -27,7 +27,7 @@ pub async fn handler(service: &DocumentAcceptance, event: LambdaEvent<S3Event>) 
 async fn check(service: &DocumentAcceptance, key: &str) -> Result<(), Error> {
     match service.uploaded(key).await {
         Ok(status) => tracing::info!(%status, "document checked"),
-        Err(ApplicantError::Infra(error)) => {
+        Err(AcceptanceError::Infra(error)) => {
             tracing::error!(error = %error_chain(&error), "acceptance check failed; Lambda will retry");
             return Err(Box::new(error));
         }
