@@ -551,7 +551,7 @@ impl QueueQuery {
         let status = match status {
             None => Some(Status::Submitted),
             Some(text) => Status::parse(text).filter(|s| LISTED.contains(s)).or_else(|| {
-                errors.add("status", FieldError::InvalidCharacters("submitted, info_requested, approved or rejected"));
+                errors.add("status", FieldError::InvalidCharacters(crate::domain::Allowed::Statuses));
                 None
             }),
         };
@@ -559,7 +559,7 @@ impl QueueQuery {
             None => Some(DEFAULT_PAGE),
             Some(Ok(n)) if (1..=MAX_PAGE).contains(&n) => Some(n),
             Some(_) => {
-                errors.add("limit", FieldError::InvalidCharacters("a whole number from 1 to 100"));
+                errors.add("limit", FieldError::InvalidCharacters(crate::domain::Allowed::PageSize));
                 None
             }
         };
@@ -673,7 +673,7 @@ mod tests {
         else {
             panic!("a number is no note");
         };
-        assert_eq!(wrong.errors.get("note"), Some(&FieldError::WrongType("text")));
+        assert_eq!(wrong.errors.get("note"), Some(&FieldError::WrongType(crate::domain::Expected::Text)));
     }
 
     #[test]
