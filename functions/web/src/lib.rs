@@ -22,6 +22,8 @@ use lambda_http::{
 };
 use serde_json::json;
 
+mod languages;
+
 include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 
 /// A stylesheet or script as `build.rs` prepared it.
@@ -53,7 +55,8 @@ const METHODS: &[&str] = &["GET", "HEAD"];
 /// What every page but the notice loads (`{{head}}`): the stylesheet and the settings.
 const HEAD: &str = include_str!("../assets/head.html");
 
-/// The top of every page but the notice: skip link, title and language switch (`{{header}}`).
+/// The top of every page but the notice: skip link, title and language switch (`{{header}}`, its
+/// buttons `{{languages}}`).
 const HEADER: &str = include_str!("../assets/header.html");
 
 /// Where Google serves reCAPTCHA from (its script and its frames).
@@ -120,8 +123,11 @@ impl Site {
                 json!({"mode": "recaptcha", "site_key": site_key, "action": recaptcha.action})
             }
         };
+        let (languages, official_language) = languages::settings();
         let settings = json!({
             "captcha": captcha,
+            "languages": languages,
+            "official_language": official_language,
             "privacy_notice_url": config.privacy_notice_url.as_deref().unwrap_or("/privacy"),
             "privacy_notice_version": config.privacy_notice_version,
             "countries": CountryCode::all().map(CountryCode::alpha2).collect::<Vec<_>>(),
@@ -166,9 +172,10 @@ impl Site {
             ("{{retention:document_days}}", config.document_retention.whole_days()),
             ("{{retention:rejected_days}}", config.rejected_retention.whole_days()),
         ];
+        let header = HEADER.replace("{{languages}}", &languages::switch());
         for (path, template) in PAGES {
             let mut body =
-                template.replace("{{head}}", HEAD).replace("{{header}}", HEADER).replace("{{settings}}", &settings);
+                template.replace("{{head}}", HEAD).replace("{{header}}", &header).replace("{{settings}}", &settings);
             for (placeholder, value) in periods {
                 body = body.replace(placeholder, &value.to_string());
             }
