@@ -4,6 +4,7 @@ use super::*;
 
 /// Every text in English.
 pub(crate) static TEXTS: Texts = Texts {
+    service: "Foreign User accreditation",
     api: ApiTexts {
         no_route: |path| format!("No resource at {path}."),
         method_not_allowed: |allowed| format!("Use {} on this resource.", allowed.join(" or ")),
@@ -185,5 +186,22 @@ pub(crate) static TEXTS: Texts = Texts {
         error_intro: "The site you came from asked to sign you in in a way this service does not accept. Go back to it and try again; if the error persists, report it to that site.",
         signed_out_title: "You are signed out",
         signed_out: "Your session with the Foreign User credentials has ended.",
+    },
+    privacy: PrivacyTexts {
+        title: "Privacy notice",
+        heading: "Privacy notice",
+        legal_basis: "Under articles 13 and 14 of Regulation (EU) 2016/679 (GDPR).",
+        purpose_heading: "Purpose",
+        purpose: "The data of the form and the identity document are processed only to verify the identity of whoever asks for “Foreign User” credentials, to issue them and to assist the applicant. The legal basis is the performance of a task in the public interest and the consent given in the form.",
+        data_heading: "Data processed",
+        data: "Name, surname, gender, date and state of birth, citizenship, identification code, contacts (email, PEC, phones), residence and the signed copy of the identity document.",
+        retention_heading: "Retention",
+        retention: |request_hours, document_days, rejected_days| {
+            format!(
+                "A request not given its document within {request_hours} hours is deleted automatically, with its upload. The identity document is deleted {document_days} days after the decision on the request. The data of a rejected request are erased {rejected_days} days after the rejection (the time to contest it); those of an approved request stay while the credentials are in use, or until you ask for their erasure. Only the record of decisions stays (reference number, outcome, who decided and when), as the law requires."
+            )
+        },
+        rights_heading: "Rights",
+        rights: "You may ask for access to, correction or erasure of your data, and lodge a complaint with the Italian data protection authority (Garante), through the assistance service named in the emails you receive.",
     },
 };

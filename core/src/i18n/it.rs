@@ -4,6 +4,7 @@ use super::*;
 
 /// Every text in Italian.
 pub(crate) static TEXTS: Texts = Texts {
+    service: "Accreditamento Utente Estero",
     api: ApiTexts {
         no_route: |path| format!("Nessuna risorsa in {path}."),
         method_not_allowed: |allowed| format!("Usare {} su questa risorsa.", allowed.join(" o ")),
@@ -189,5 +190,22 @@ pub(crate) static TEXTS: Texts = Texts {
         error_intro: "Il sito da cui arrivi ha chiesto l'accesso in un modo che questo servizio non accetta. Torna al sito e riprova; se l'errore si ripete, segnalalo al sito.",
         signed_out_title: "Sei uscito",
         signed_out: "La sessione di accesso con le credenziali Utente Estero è terminata.",
+    },
+    privacy: PrivacyTexts {
+        title: "Informativa privacy",
+        heading: "Informativa sul trattamento dei dati personali",
+        legal_basis: "Ai sensi degli articoli 13 e 14 del Regolamento (UE) 2016/679 (GDPR).",
+        purpose_heading: "Finalità",
+        purpose: "I dati del modulo e il documento di identità sono trattati solo per verificare l’identità di chi chiede le credenziali di “Utente Estero”, rilasciarle e assistere il richiedente. La base giuridica è l’esecuzione di un compito di interesse pubblico e il consenso espresso nel modulo.",
+        data_heading: "Dati trattati",
+        data: "Nome, cognome, genere, data e Stato di nascita, cittadinanza, codice identificativo, recapiti (email, PEC, telefoni), residenza e la copia firmata del documento di identità.",
+        retention_heading: "Conservazione",
+        retention: |request_hours, document_days, rejected_days| {
+            format!(
+                "Una richiesta a cui non viene allegato il documento entro {request_hours} ore è cancellata automaticamente, con il file caricato. Il documento di identità è cancellato {document_days} giorni dopo la decisione sulla richiesta. I dati di una richiesta respinta sono cancellati {rejected_days} giorni dopo il rifiuto (il tempo per contestarlo); quelli di una richiesta approvata restano finché si usano le credenziali, o fino a quando ne chiedi la cancellazione. Resta solo il registro delle decisioni (numero di riferimento, esito, chi ha deciso e quando), come la legge richiede."
+            )
+        },
+        rights_heading: "Diritti",
+        rights: "Puoi chiedere l’accesso, la rettifica o la cancellazione dei tuoi dati e proporre reclamo al Garante per la protezione dei dati personali, rivolgendoti al servizio di assistenza indicato nelle email che ricevi.",
     },
 };

@@ -22,6 +22,8 @@ impl Language {
 
 /// Every text of the service in one language.
 pub struct Texts {
+    /// The service's name, as the pages' header shows it.
+    pub service: &'static str,
     /// The API's error messages.
     pub api: ApiTexts,
     /// Why a field of a form was refused.
@@ -30,6 +32,8 @@ pub struct Texts {
     pub emails: EmailTexts,
     /// The identity provider's own pages.
     pub provider: ProviderTexts,
+    /// The privacy notice (GDPR articles 13 and 14).
+    pub privacy: PrivacyTexts,
 }
 
 /// The messages of the API's JSON errors (`{"error", "message"}`).
@@ -332,6 +336,33 @@ pub struct ProviderTexts {
     pub signed_out_title: &'static str,
     /// The signed-out page's text.
     pub signed_out: &'static str,
+}
+
+/// The privacy notice: a heading and the law it answers, then four sections, each a heading and
+/// a paragraph.
+pub struct PrivacyTexts {
+    /// The notice's short name, in the page's title.
+    pub title: &'static str,
+    /// The notice's heading.
+    pub heading: &'static str,
+    /// The articles of law the notice answers.
+    pub legal_basis: &'static str,
+    /// "Purpose".
+    pub purpose_heading: &'static str,
+    /// Why the data are processed, and on what legal basis.
+    pub purpose: &'static str,
+    /// "Data processed".
+    pub data_heading: &'static str,
+    /// Which data.
+    pub data: &'static str,
+    /// "Retention".
+    pub retention_heading: &'static str,
+    /// How long each kind of data is kept, with the configured periods.
+    pub retention: fn(request_hours: i64, document_days: i64, rejected_days: i64) -> String,
+    /// "Rights".
+    pub rights_heading: &'static str,
+    /// The data subject's rights, and whom to ask.
+    pub rights: &'static str,
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use lambda_http::{
 use serde_json::json;
 
 mod languages;
+mod privacy;
 
 include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 
@@ -166,18 +167,14 @@ impl Site {
             let served = Served::prepared(content_type, "public, max-age=31536000, immutable", asset.text, asset.gzip);
             files.insert(format!("/assets/{name}"), served);
         }
-        // The retention periods the privacy notice states, as configured.
-        let periods = [
-            ("{{retention:request_hours}}", config.request_ttl.whole_hours()),
-            ("{{retention:document_days}}", config.document_retention.whole_days()),
-            ("{{retention:rejected_days}}", config.rejected_retention.whole_days()),
-        ];
+        // The privacy notice, with the retention periods as configured.
+        let notice = privacy::placeholders(config);
         let header = HEADER.replace("{{languages}}", &languages::switch());
         for (path, template) in PAGES {
             let mut body =
                 template.replace("{{head}}", HEAD).replace("{{header}}", &header).replace("{{settings}}", &settings);
-            for (placeholder, value) in periods {
-                body = body.replace(placeholder, &value.to_string());
+            for (placeholder, value) in &notice {
+                body = body.replace(placeholder, value);
             }
             for (placeholder, link) in &links {
                 body = body.replace(placeholder, link);
