@@ -10,6 +10,15 @@ const OFFICIAL = Settings.official_language;
 /** The language when neither a choice nor the browser's gives one of ours. */
 const DEFAULT = 'en';
 
+/**
+ * The language of the field name shown beside a label in `language` (`[data-t-alt]`): the official
+ * one, as the official form and the operators name the field; beside the official label itself,
+ * the default language's.
+ */
+function altLanguage(language) {
+  return language === OFFICIAL ? DEFAULT : OFFICIAL;
+}
+
 /** True when `tag` is one of the pages' languages. */
 export function isLanguage(tag) {
   return Settings.languages.some((language) => language.tag === tag);
@@ -38,8 +47,7 @@ export function setLanguage(language) {
 
 /**
  * Puts every `[data-t]`, `[data-t-alt]` and `[data-t-title]` text of the page in its language, and
- * its `lang` and `dir` on the page. A `[data-t-alt]` gives the official (Italian) field name beside
- * a translated label, as the official form and the operators name the field.
+ * its `lang` and `dir` on the page. A `[data-t-alt]` gives the field's name in `altLanguage`.
  */
 export function applyLanguage() {
   const language = currentLanguage();
@@ -47,7 +55,7 @@ export function applyLanguage() {
   document.documentElement.dir = Settings.languages.find((known) => known.tag === language).dir;
   for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
   for (const el of document.querySelectorAll('[data-t-alt]')) {
-    el.textContent = language === OFFICIAL ? '' : ' / ' + t(el.dataset.tAlt, {}, OFFICIAL);
+    el.textContent = ' / ' + t(el.dataset.tAlt, {}, altLanguage(language));
   }
   for (const el of document.querySelectorAll('[data-t-title]')) el.title = t(el.dataset.tTitle);
   for (const button of document.querySelectorAll('[data-lang]')) {
