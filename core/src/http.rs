@@ -13,9 +13,20 @@ use tracing::Instrument;
 
 use crate::{
     domain::{InvalidForm, Language},
+    i18n::ApiTexts,
     ports::InfraError,
     services::{acceptance::DocumentProblem, applicant::ApplicantError, auth::AuthError, operator::OperatorError},
+    workflow::Status,
 };
+
+/// The language of the API's messages (its HTTP contract), except validation's: those follow the
+/// language of the form or of the client's `Accept-Language`.
+pub const API_LANGUAGE: Language = Language::En;
+
+/// The API's messages.
+fn texts() -> &'static ApiTexts {
+    &API_LANGUAGE.texts().api
+}
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -62,17 +73,13 @@ impl ApiError {
 
     /// 404 for a path no route serves.
     pub fn no_route(path: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("No resource at {path}."))
+        Self::new(StatusCode::NOT_FOUND, "not_found", (texts().no_route)(path))
     }
 
     /// 405 with the methods the path allows.
     pub fn method_not_allowed(allowed: &[&str]) -> Self {
-        Self::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            format!("Use {} on this resource.", allowed.join(" or ")),
-        )
-        .header(header::ALLOW, allowed.join(", "))
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", (texts().method_not_allowed)(allowed))
+            .header(header::ALLOW, allowed.join(", "))
     }
 
     /// The response.
@@ -99,25 +106,17 @@ impl From<InfraError> for ApiError {
         match error {
             InfraError::Throttled(service) => {
                 tracing::warn!(%service, "throttled");
-                Self::new(StatusCode::TOO_MANY_REQUESTS, "throttled", "Too many requests right now: retry in a moment.")
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "throttled", texts().throttled)
                     .header(header::RETRY_AFTER, "1")
             }
             InfraError::Unavailable(service, ref source) => {
                 tracing::error!(%service, error = %source, "dependency unavailable");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "service_unavailable",
-                    "The service is temporarily unavailable: retry in a few seconds.",
-                )
-                .header(header::RETRY_AFTER, "5")
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", texts().unavailable)
+                    .header(header::RETRY_AFTER, "5")
             }
             InfraError::Unexpected(..) => {
                 tracing::error!(error = %error_chain(&error), "unexpected failure");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    "Something went wrong on our side. Nothing was lost: please retry later.",
-                )
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", texts().internal)
             }
         }
     }
@@ -126,23 +125,15 @@ impl From<InfraError> for ApiError {
 impl From<InvalidForm> for ApiError {
     /// `400 validation_failed` with every refused field, told in the client's language.
     fn from(invalid: InvalidForm) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "validation_failed",
-            invalid.language.pick("Alcuni campi non sono validi.", "Some fields are not valid."),
-        )
-        .fields(invalid.errors.messages(invalid.language))
+        Self::new(StatusCode::BAD_REQUEST, "validation_failed", invalid.language.texts().api.invalid_form)
+            .fields(invalid.errors.messages(invalid.language))
     }
 }
 
 /// `429 rate_limited` with `Retry-After`.
 fn rate_limited(seconds: i64) -> ApiError {
-    ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
-        format!("Too many requests: try again in {seconds} seconds."),
-    )
-    .header(header::RETRY_AFTER, seconds.to_string())
+    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", (texts().rate_limited)(seconds))
+        .header(header::RETRY_AFTER, seconds.to_string())
 }
 
 impl From<ApplicantError> for ApiError {
@@ -150,63 +141,34 @@ impl From<ApplicantError> for ApiError {
         use ApplicantError::*;
         match error {
             Invalid(invalid) => invalid.into(),
-            CaptchaFailed => {
-                Self::new(StatusCode::BAD_REQUEST, "captcha_failed", "The CAPTCHA check failed: please try again.")
-                    .fields(BTreeMap::from([("captcha_token".into(), "The CAPTCHA answer was not accepted.".into())]))
-            }
-            PersonHasActiveRequest => Self::new(
-                StatusCode::CONFLICT,
-                "duplicate_request",
-                "This person (same citizenship and identification code, or same email) already has an active request: \
-                 its owner has been told by email.",
-            ),
+            CaptchaFailed => Self::new(StatusCode::BAD_REQUEST, "captcha_failed", texts().captcha_failed)
+                .fields(BTreeMap::from([("captcha_token".into(), texts().captcha_refused.into())])),
+            PersonHasActiveRequest => Self::new(StatusCode::CONFLICT, "duplicate_request", texts().duplicate_request),
             RateLimited(seconds) => rate_limited(seconds),
-            InvalidIdempotencyKey => Self::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_idempotency_key",
-                "Idempotency-Key must be 16 to 255 visible ASCII characters (a UUID is fine).",
-            ),
-            IdempotencyKeyReused => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
-                "This Idempotency-Key was already used with a different body.",
-            ),
-            NotFound => Self::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "No request matches this id and access token (requests without a document expire after 24 hours).",
-            ),
-            InvalidTransition(status) => Self::new(
-                StatusCode::CONFLICT,
-                "invalid_transition",
-                format!("Not possible while the request is {status}."),
-            )
-            .with("status", status.as_str()),
-            DocumentNotUploaded => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "document_not_uploaded",
-                "No document has been uploaded yet: upload it with the upload form first.",
-            ),
+            InvalidIdempotencyKey => {
+                Self::new(StatusCode::BAD_REQUEST, "invalid_idempotency_key", texts().invalid_idempotency_key)
+            }
+            IdempotencyKeyReused => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", texts().idempotency_key_reused)
+            }
+            NotFound => Self::new(StatusCode::NOT_FOUND, "not_found", texts().request_not_found),
+            InvalidTransition(status) => invalid_transition(status),
+            DocumentNotUploaded => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "document_not_uploaded", texts().document_not_uploaded)
+            }
             DocumentRefused(problem) => {
+                let texts = texts();
                 let (reason, message) = match problem {
-                    DocumentProblem::Empty => ("empty", "The file is empty.".to_string()),
-                    DocumentProblem::TooLarge(size) => {
-                        ("too_large", format!("The file has {size} bytes; at most 3145728 (3 MiB) are accepted."))
-                    }
-                    DocumentProblem::UnsupportedType => {
-                        ("unsupported_type", "The file is not a PDF, JPEG or PNG document.".to_string())
-                    }
+                    DocumentProblem::Empty => ("empty", texts.document_empty.to_string()),
+                    DocumentProblem::TooLarge(size) => ("too_large", (texts.document_too_large)(size)),
+                    DocumentProblem::UnsupportedType => ("unsupported_type", texts.document_unsupported.to_string()),
                     DocumentProblem::TypeMismatch { declared, actual } => {
-                        ("type_mismatch", format!("The file is {actual} but {declared} was declared."))
+                        ("type_mismatch", (texts.document_mismatch)(&declared.to_string(), &actual.to_string()))
                     }
                 };
-                Self::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "document_refused",
-                    format!("{message} The file was deleted: upload the signed, double-sided document again."),
-                )
-                .with("reason", reason)
-                .fields(BTreeMap::from([("document".into(), message)]))
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "document_refused", (texts.document_refused)(&message))
+                    .with("reason", reason)
+                    .fields(BTreeMap::from([("document".into(), message)]))
             }
             Infra(error) => error.into(),
         }
@@ -215,57 +177,38 @@ impl From<ApplicantError> for ApiError {
 
 impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
+        let texts = texts();
         match error {
             AuthError::InvalidCredentials => {
-                Self::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "Wrong username or password.")
+                Self::new(StatusCode::UNAUTHORIZED, "invalid_credentials", texts.invalid_credentials)
             }
-            AuthError::TemporaryPasswordExpired => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "temporary_password_expired",
-                "The temporary password has expired: ask the assistance service for new credentials.",
-            ),
-            AuthError::Locked(seconds) => Self::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "account_locked",
-                format!("Too many failed attempts: try again in {seconds} seconds."),
-            )
-            .header(header::RETRY_AFTER, seconds.to_string()),
-            AuthError::InvalidChangeToken => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_change_token",
-                "The change token is invalid, used or expired: log in again.",
-            ),
-            AuthError::ReauthenticationRequired => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "reauthentication_required",
-                "Log in again to add an authenticator: your last login was more than 5 minutes ago.",
-            )
-            .header(header::WWW_AUTHENTICATE, "Bearer"),
-            AuthError::AlreadyEnrolled => Self::new(
-                StatusCode::CONFLICT,
-                "already_enrolled",
-                "A second factor is already enrolled for this account.",
-            ),
-            AuthError::InvalidCode => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_code",
-                "The code is wrong or was already used: type the code the authenticator shows now.",
-            ),
-            AuthError::InvalidMfaToken => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_mfa_token",
-                "The time to give the second factor ran out: log in again.",
-            ),
-            AuthError::InvalidResetToken => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_reset_token",
-                "The reset link is invalid, used, replaced by a newer one or expired: ask for a new one.",
-            ),
+            AuthError::TemporaryPasswordExpired => {
+                Self::new(StatusCode::UNAUTHORIZED, "temporary_password_expired", texts.temporary_password_expired)
+            }
+            AuthError::Locked(seconds) => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "account_locked", (texts.account_locked)(seconds))
+                    .header(header::RETRY_AFTER, seconds.to_string())
+            }
+            AuthError::InvalidChangeToken => {
+                Self::new(StatusCode::UNAUTHORIZED, "invalid_change_token", texts.invalid_change_token)
+            }
+            AuthError::ReauthenticationRequired => {
+                Self::new(StatusCode::UNAUTHORIZED, "reauthentication_required", texts.reauthentication_required)
+                    .header(header::WWW_AUTHENTICATE, "Bearer")
+            }
+            AuthError::AlreadyEnrolled => Self::new(StatusCode::CONFLICT, "already_enrolled", texts.already_enrolled),
+            AuthError::InvalidCode => Self::new(StatusCode::UNAUTHORIZED, "invalid_code", texts.invalid_code),
+            AuthError::InvalidMfaToken => {
+                Self::new(StatusCode::UNAUTHORIZED, "invalid_mfa_token", texts.invalid_mfa_token)
+            }
+            AuthError::InvalidResetToken => {
+                Self::new(StatusCode::UNAUTHORIZED, "invalid_reset_token", texts.invalid_reset_token)
+            }
             AuthError::RateLimited(seconds) => rate_limited(seconds),
             AuthError::Unauthenticated => unauthenticated(),
             AuthError::WeakPassword(reasons) => {
-                let message = reasons.iter().map(|r| r.message()).collect::<Vec<_>>().join(" ");
-                Self::new(StatusCode::BAD_REQUEST, "weak_password", format!("The new password is refused. {message}"))
+                let message = reasons.iter().map(|r| r.message(API_LANGUAGE)).collect::<Vec<_>>().join(" ");
+                Self::new(StatusCode::BAD_REQUEST, "weak_password", (texts.weak_password)(&message))
                     .with("reasons", reasons.iter().map(|r| r.code()).collect::<Vec<_>>())
                     .fields(BTreeMap::from([("new_password".to_string(), message)]))
             }
@@ -276,36 +219,30 @@ impl From<AuthError> for ApiError {
 
 impl From<OperatorError> for ApiError {
     fn from(error: OperatorError) -> Self {
+        let texts = texts();
         match error {
             OperatorError::Unauthenticated => unauthenticated(),
-            OperatorError::Forbidden => {
-                Self::new(StatusCode::FORBIDDEN, "forbidden", "Only operators may use this resource.")
-            }
+            OperatorError::Forbidden => Self::new(StatusCode::FORBIDDEN, "forbidden", texts.forbidden),
             OperatorError::Invalid(invalid) => invalid.into(),
-            OperatorError::InvalidCursor => Self::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_cursor",
-                "The cursor is not one this listing returned: start again without it.",
-            ),
-            OperatorError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found", "No such request."),
-            OperatorError::InvalidTransition(status) => Self::new(
-                StatusCode::CONFLICT,
-                "invalid_transition",
-                format!("Not possible while the request is {status}."),
-            )
-            .with("status", status.as_str()),
-            OperatorError::CredentialsAlreadyUsed => Self::new(
-                StatusCode::CONFLICT,
-                "credentials_already_used",
-                "The applicant already chose a password: there are no credentials to re-issue.",
-            ),
+            OperatorError::InvalidCursor => Self::new(StatusCode::BAD_REQUEST, "invalid_cursor", texts.invalid_cursor),
+            OperatorError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found", texts.no_such_request),
+            OperatorError::InvalidTransition(status) => invalid_transition(status),
+            OperatorError::CredentialsAlreadyUsed => {
+                Self::new(StatusCode::CONFLICT, "credentials_already_used", texts.credentials_already_used)
+            }
             OperatorError::Infra(error) => error.into(),
         }
     }
 }
 
+/// `409 invalid_transition`, naming the request's status.
+fn invalid_transition(status: Status) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "invalid_transition", (texts().invalid_transition)(status.as_str()))
+        .with("status", status.as_str())
+}
+
 fn unauthenticated() -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Log in first: send Authorization: Bearer <session token>.")
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", texts().unauthenticated)
         .header(header::WWW_AUTHENTICATE, "Bearer")
 }
 
@@ -369,7 +306,7 @@ pub fn json_object(request: &Request) -> Result<JsonObject, ApiError> {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            "Send the body as JSON with Content-Type: application/json.",
+            texts().unsupported_media_type,
         ));
     }
     let raw: &[u8] = request.body().as_ref();
@@ -377,18 +314,13 @@ pub fn json_object(request: &Request) -> Result<JsonObject, ApiError> {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
-            format!(
-                "The body has {} bytes; at most {MAX_BODY_BYTES} are accepted (the document is uploaded separately).",
-                raw.len()
-            ),
+            (texts().payload_too_large)(raw.len(), MAX_BODY_BYTES),
         ));
     }
     match serde_json::from_slice::<Value>(raw) {
         Ok(Value::Object(object)) => Ok(JsonObject { raw: raw.to_vec(), object }),
-        Ok(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", "The body must be a JSON object.")),
-        Err(e) => {
-            Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("The body is not valid JSON: {e}.")))
-        }
+        Ok(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", texts().not_an_object)),
+        Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", (texts().invalid_json)(&e.to_string()))),
     }
 }
 
@@ -404,31 +336,10 @@ pub fn header_text<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     request.headers().get(name)?.to_str().ok()
 }
 
-/// The language of the client's `Accept-Language` (the first of Italian and English in its order
-/// of preference), for messages of bodies that carry none; English otherwise.
+/// The language of the client's `Accept-Language` (the first of ours in its order of preference),
+/// for messages of bodies that carry none; the default (English) otherwise.
 pub fn request_language(request: &Request) -> Language {
-    header_text(request, "accept-language").and_then(preferred_language).unwrap_or_default()
-}
-
-fn preferred_language(header: &str) -> Option<Language> {
-    let mut ranges: Vec<(f32, &str)> = header
-        .split(',')
-        .filter_map(|range| {
-            let mut parts = range.split(';');
-            let tag = parts.next()?.trim();
-            let weight = match parts.find_map(|p| p.trim().strip_prefix("q=")) {
-                Some(q) => q.trim().parse::<f32>().ok()?,
-                None => 1.0,
-            };
-            Some((weight, tag))
-        })
-        .collect();
-    // Stable: ranges of equal weight keep the client's order.
-    ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
-    ranges
-        .into_iter()
-        .filter(|(weight, _)| *weight > 0.0)
-        .find_map(|(_, tag)| Language::parse(&tag.split('-').next()?.to_ascii_lowercase()))
+    header_text(request, "accept-language").and_then(Language::from_accept_language).unwrap_or_default()
 }
 
 /// The client's IP address as API Gateway saw it.
@@ -491,16 +402,6 @@ mod tests {
             Body::Text(text) => serde_json::from_str(text).unwrap(),
             other => panic!("unexpected body {other:?}"),
         }
-    }
-
-    #[test]
-    fn the_language_is_the_first_of_italian_and_english_the_client_prefers() {
-        assert_eq!(preferred_language("it-IT,it;q=0.9,en;q=0.8"), Some(Language::It));
-        assert_eq!(preferred_language("de-DE, en-GB;q=0.7, it;q=0.5"), Some(Language::En));
-        assert_eq!(preferred_language("en;q=0.4, IT;q=0.6"), Some(Language::It));
-        assert_eq!(preferred_language("it;q=0, en"), Some(Language::En));
-        assert_eq!(preferred_language("fr, de"), None);
-        assert_eq!(preferred_language(""), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod email;
 #[cfg(test)]
 mod fakes;
 pub mod http;
+pub mod i18n;
 pub mod ports;
 pub mod schema;
 pub mod services;

@@ -14,11 +14,11 @@ use sha2::{Digest, Sha256};
 
 /// The stylesheet and the scripts (ES modules), served under `/assets/<name>`, each after the
 /// modules it imports: an import of `./<name>` is linked to that module's versioned URL, so a
-/// module's version covers what it imports.
+/// module's version covers what it imports. `TEXTS` stands for every `texts-<tag>.js` (one per
+/// language, by name) followed by `texts.js`, written here to import them all.
 const ASSETS: &[&str] = &[
     "app.css",
-    "texts-it.js",
-    "texts-en.js",
+    TEXTS,
     "settings.js",
     "i18n.js",
     "dom.js",
@@ -31,6 +31,9 @@ const ASSETS: &[&str] = &[
     "reset.js",
 ];
 
+/// Where the texts of every language go in [`ASSETS`].
+const TEXTS: &str = "texts.js";
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = env::var("OUT_DIR")?;
     let out = Path::new(&out);
@@ -42,15 +45,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
          const ASSETS: &[(&str, Asset)] = &[\n",
     );
     let mut imports: Vec<(String, String)> = Vec::new();
+    let languages = texts_by_language()?;
+    let mut sources = Vec::new();
     for name in ASSETS {
-        let source = format!("assets/{name}");
-        println!("cargo::rerun-if-changed={source}");
-        let text = fs::read_to_string(&source)?;
+        if *name == TEXTS {
+            sources.extend(languages.iter().map(|(file, _)| (file.clone(), None)));
+            sources.push((TEXTS.to_string(), Some(texts_module(&languages))));
+        } else {
+            sources.push((name.to_string(), None));
+        }
+    }
+    for (name, generated) in sources {
+        let text = match generated {
+            Some(text) => text,
+            None => {
+                let source = format!("assets/{name}");
+                println!("cargo::rerun-if-changed={source}");
+                fs::read_to_string(&source)?
+            }
+        };
         let text = imports.iter().fold(text, |text, (import, link)| text.replace(import, link));
         let version = &hex::encode(Sha256::digest(text.as_bytes()))[..12];
         let link = format!("/assets/{name}?v={version}");
         imports.push((format!("from './{name}'"), format!("from '{link}'")));
-        fs::write(out.join(name), &text)?;
+        fs::write(out.join(&name), &text)?;
         fs::write(out.join(format!("{name}.gz")), gzip(text.as_bytes())?)?;
         writeln!(
             code,
@@ -66,6 +84,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     fs::write(out.join("assets.rs"), code)?;
     Ok(())
+}
+
+/// Every `assets/texts-<tag>.js` by name, with the name of the object it exports
+/// (`TEXT_<TAG>`), in the order of their names.
+fn texts_by_language() -> std::io::Result<Vec<(String, String)>> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir("assets")? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if let Some(tag) = name.strip_prefix("texts-").and_then(|rest| rest.strip_suffix(".js")) {
+            files.push((name.clone(), format!("TEXT_{}", tag.to_ascii_uppercase().replace('-', "_"))));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// `texts.js`: the texts of every language by tag, imported from their `texts-<tag>.js`.
+fn texts_module(languages: &[(String, String)]) -> String {
+    let mut module = String::from("// The pages' texts by language tag: every texts-<tag>.js (written by build.rs).\n");
+    let mut table = Vec::new();
+    for (file, export) in languages {
+        let tag = &file["texts-".len()..file.len() - ".js".len()];
+        module.push_str(&format!("import {{ {export} }} from './{file}';\n"));
+        table.push(format!("'{tag}': {export}"));
+    }
+    module.push_str(&format!("\nexport const TEXTS = {{ {} }};\n", table.join(", ")));
+    module
 }
 
 /// `bytes`, gzip-compressed as the pages are (best compression).

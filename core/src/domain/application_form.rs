@@ -288,8 +288,11 @@ mod tests {
         let invalid = parse(body).unwrap_err();
         assert_eq!(invalid.language, Language::En);
         assert_eq!(invalid.errors.get("privacy_consent"), Some(&FieldError::ConsentRequired));
-        assert_eq!(invalid.errors.get("document.size"), Some(&FieldError::WrongType("a whole number")));
-        assert_eq!(invalid.errors.get("language"), Some(&FieldError::WrongType("text")));
+        assert_eq!(
+            invalid.errors.get("document.size"),
+            Some(&FieldError::WrongType(crate::domain::Expected::WholeNumber))
+        );
+        assert_eq!(invalid.errors.get("language"), Some(&FieldError::WrongType(crate::domain::Expected::Text)));
     }
 
     #[test]

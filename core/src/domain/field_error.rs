@@ -10,13 +10,13 @@ pub enum FieldError {
     /// A mandatory field is absent, null or blank.
     Missing,
     /// The JSON value has the wrong type (e.g. a number where text is expected).
-    WrongType(&'static str),
+    WrongType(Expected),
     /// A field the form does not have.
     Unknown,
     /// Longer than allowed.
     TooLong(usize),
     /// Holds characters the field does not accept.
-    InvalidCharacters(&'static str),
+    InvalidCharacters(Allowed),
     /// Not an email address.
     InvalidEmail,
     /// Not an international phone number.
@@ -31,7 +31,7 @@ pub enum FieldError {
     DateTooEarly,
     /// Not `F`, `M` or `X`.
     InvalidGender,
-    /// Not `it` or `en`.
+    /// Not the tag of one of the languages.
     InvalidLanguage,
     /// An Italian codice fiscale: its holder must log in with SPID, CIE or CNS instead.
     ItalianFiscalCode,
@@ -49,119 +49,77 @@ pub enum FieldError {
     ExclusiveWith(&'static str),
 }
 
+/// The JSON type a field expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// A string.
+    Text,
+    /// `true` or `false`.
+    Boolean,
+    /// An integer.
+    WholeNumber,
+    /// An object.
+    Object,
+}
+
+/// What a text field allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allowed {
+    /// A person's name: letters, spaces, apostrophes and hyphens.
+    Name,
+    /// An identification code: letters and digits.
+    LettersAndDigits,
+    /// Free text: printable characters.
+    Printable,
+    /// The operators' status filter: one of the four statuses.
+    Statuses,
+    /// The operators' page size: 1 to 100.
+    PageSize,
+}
+
 impl FieldError {
     /// A sentence for the applicant, in their language.
     pub fn message(&self, lang: Language) -> String {
+        let texts = &lang.texts().fields;
         match self {
-            Self::Missing => lang.pick("Campo obbligatorio.", "This field is required.").into(),
-            Self::WrongType(expected) => match lang {
-                Language::It => format!("Valore non valido: atteso {}.", italian_type(expected)),
-                Language::En => format!("Invalid value: expected {expected}."),
-            },
-            Self::Unknown => lang
-                .pick("Campo sconosciuto: non fa parte del modulo.", "Unknown field: not part of the form.")
-                .into(),
-            Self::TooLong(max) => match lang {
-                Language::It => format!("Troppo lungo: al massimo {max} caratteri."),
-                Language::En => format!("Too long: at most {max} characters."),
-            },
-            Self::InvalidCharacters(allowed) => match lang {
-                Language::It => format!("Caratteri non ammessi: usare solo {}.", italian_allowed(allowed)),
-                Language::En => format!("Invalid characters: use only {allowed}."),
-            },
-            Self::InvalidEmail => lang
-                .pick("Indirizzo email non valido.", "Not a valid email address.")
-                .into(),
-            Self::InvalidPhone => lang
-                .pick(
-                    "Numero non valido: usare il formato internazionale con prefisso, ad esempio +16175550100.",
-                    "Not a valid phone number: use the international format with the prefix, e.g. +16175550100.",
-                )
-                .into(),
-            Self::UnknownCountry => lang
-                .pick(
-                    "Stato non valido: usare il codice ISO 3166-1 di due lettere, ad esempio US.",
-                    "Unknown country: use the two-letter ISO 3166-1 code, e.g. US.",
-                )
-                .into(),
-            Self::InvalidDate => lang
-                .pick(
-                    "Data non valida: usare il formato AAAA-MM-GG.",
-                    "Not a valid date: use the YYYY-MM-DD format.",
-                )
-                .into(),
-            Self::DateNotInPast => lang
-                .pick("La data di nascita deve essere nel passato.", "The date of birth must be in the past.")
-                .into(),
-            Self::DateTooEarly => lang
-                .pick(
-                    "La data di nascita non può essere precedente al 1900.",
-                    "The date of birth cannot be before 1900.",
-                )
-                .into(),
-            Self::InvalidGender => lang
-                .pick("Valore non valido: usare F, M o X.", "Invalid value: use F, M or X.")
-                .into(),
-            Self::InvalidLanguage => lang
-                .pick("Lingua non valida: usare it o en.", "Invalid language: use it or en.")
-                .into(),
-            Self::ItalianFiscalCode => lang
-                .pick(
-                    "Questo è un codice fiscale italiano: chi lo possiede accede con SPID, CIE o CNS e non ha bisogno delle credenziali Utente Estero. Indicare il numero del documento di identità estero.",
-                    "This is an Italian fiscal code: its holders log in with SPID, CIE or CNS and do not need Foreign User credentials. Enter the number of your foreign identity document.",
-                )
-                .into(),
-            Self::EidasCountry(country) => match lang {
-                Language::It => format!(
-                    "I cittadini di {country} possono accedere con l'identità digitale del proprio Paese tramite eIDAS (\"Login with eIDAS\"): questa richiesta non è necessaria."
-                ),
-                Language::En => format!(
-                    "Citizens of {country} can log in with their national digital identity through eIDAS (\"Login with eIDAS\"): this request is not needed."
-                ),
-            },
-            Self::ConsentRequired => lang
-                .pick(
-                    "È necessario accettare l'informativa sulla privacy.",
-                    "You must accept the privacy notice.",
-                )
-                .into(),
-            Self::UnsupportedDocumentType => lang
-                .pick(
-                    "Formato non ammesso: caricare un file PDF, JPEG o PNG.",
-                    "Unsupported format: upload a PDF, JPEG or PNG file.",
-                )
-                .into(),
-            Self::EmptyDocument => lang.pick("Il file è vuoto.", "The file is empty.").into(),
-            Self::DocumentTooLarge(max) => match lang {
-                Language::It => format!("File troppo grande: al massimo {max} byte (3 MiB)."),
-                Language::En => format!("File too large: at most {max} bytes (3 MiB)."),
-            },
-            Self::ExclusiveWith(other) => match lang {
-                Language::It => format!("Indicare questo campo oppure {other}, non entrambi."),
-                Language::En => format!("Give this field or {other}, not both."),
-            },
+            Self::Missing => texts.missing.into(),
+            Self::WrongType(expected) => {
+                let expected = match expected {
+                    Expected::Text => texts.expected.text,
+                    Expected::Boolean => texts.expected.boolean,
+                    Expected::WholeNumber => texts.expected.whole_number,
+                    Expected::Object => texts.expected.object,
+                };
+                (texts.wrong_type)(expected)
+            }
+            Self::Unknown => texts.unknown.into(),
+            Self::TooLong(max) => (texts.too_long)(*max),
+            Self::InvalidCharacters(allowed) => {
+                let allowed = match allowed {
+                    Allowed::Name => texts.allowed.name,
+                    Allowed::LettersAndDigits => texts.allowed.letters_and_digits,
+                    Allowed::Printable => texts.allowed.printable,
+                    Allowed::Statuses => texts.allowed.statuses,
+                    Allowed::PageSize => texts.allowed.page_size,
+                };
+                (texts.invalid_characters)(allowed)
+            }
+            Self::InvalidEmail => texts.invalid_email.into(),
+            Self::InvalidPhone => texts.invalid_phone.into(),
+            Self::UnknownCountry => texts.unknown_country.into(),
+            Self::InvalidDate => texts.invalid_date.into(),
+            Self::DateNotInPast => texts.date_not_in_past.into(),
+            Self::DateTooEarly => texts.date_too_early.into(),
+            Self::InvalidGender => texts.invalid_gender.into(),
+            Self::InvalidLanguage => texts.invalid_language.into(),
+            Self::ItalianFiscalCode => texts.italian_fiscal_code.into(),
+            Self::EidasCountry(country) => (texts.eidas_country)(country),
+            Self::ConsentRequired => texts.consent_required.into(),
+            Self::UnsupportedDocumentType => texts.unsupported_document_type.into(),
+            Self::EmptyDocument => texts.empty_document.into(),
+            Self::DocumentTooLarge(max) => (texts.document_too_large)(*max),
+            Self::ExclusiveWith(other) => (texts.exclusive_with)(other),
         }
-    }
-}
-
-fn italian_type(expected: &str) -> &str {
-    match expected {
-        "text" => "un testo",
-        "true or false" => "vero o falso",
-        "a whole number" => "un numero intero",
-        "an object" => "un oggetto",
-        other => other,
-    }
-}
-
-fn italian_allowed(allowed: &str) -> &str {
-    match allowed {
-        "letters, spaces, apostrophes and hyphens" => "lettere, spazi, apostrofi e trattini",
-        "letters and digits" => "lettere e cifre",
-        "printable characters" => "caratteri stampabili",
-        "submitted, info_requested, approved or rejected" => "submitted, info_requested, approved o rejected",
-        "a whole number from 1 to 100" => "un numero intero da 1 a 100",
-        other => other,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{FieldError, FieldErrors, InvalidForm, Language, parse_document_size};
+use super::{Expected, FieldError, FieldErrors, InvalidForm, Language, parse_document_size};
 
 /// Reads the fields of one JSON object into typed values, collecting the error of every refused
 /// field (nested ones as `address.city`), so that a client hears of all of them at once.
@@ -66,7 +66,7 @@ impl<'a> FieldReader<'a> {
                 Ok(value) => Some(value),
                 Err(error) => self.fail(name, error),
             },
-            Some(_) => self.fail(name, FieldError::WrongType("text")),
+            Some(_) => self.fail(name, FieldError::WrongType(Expected::Text)),
         }
     }
 
@@ -79,7 +79,7 @@ impl<'a> FieldReader<'a> {
                 Ok(value) => Some(Some(value)),
                 Err(error) => self.fail(name, error),
             },
-            Some(_) => self.fail(name, FieldError::WrongType("text")),
+            Some(_) => self.fail(name, FieldError::WrongType(Expected::Text)),
         }
     }
 
@@ -91,7 +91,7 @@ impl<'a> FieldReader<'a> {
                 self.fail::<()>(name, FieldError::ConsentRequired);
             }
             Some(_) => {
-                self.fail::<()>(name, FieldError::WrongType("true or false"));
+                self.fail::<()>(name, FieldError::WrongType(Expected::Boolean));
             }
         }
     }
@@ -105,9 +105,9 @@ impl<'a> FieldReader<'a> {
                     Ok(size) => Some(size),
                     Err(error) => self.fail(name, error),
                 },
-                None => self.fail(name, FieldError::WrongType("a whole number")),
+                None => self.fail(name, FieldError::WrongType(Expected::WholeNumber)),
             },
-            Some(_) => self.fail(name, FieldError::WrongType("a whole number")),
+            Some(_) => self.fail(name, FieldError::WrongType(Expected::WholeNumber)),
         }
     }
 
@@ -128,7 +128,7 @@ impl<'a> FieldReader<'a> {
                 }
                 value
             }
-            Some(_) => self.fail(name, FieldError::WrongType("an object")),
+            Some(_) => self.fail(name, FieldError::WrongType(Expected::Object)),
         }
     }
 }

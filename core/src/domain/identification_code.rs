@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::FieldError;
+use super::{Allowed, FieldError};
 
 /// Longest identification code accepted.
 pub const MAX_ID_CODE_LENGTH: usize = 30;
@@ -36,7 +36,7 @@ impl IdentificationCode {
             return Err(FieldError::TooLong(MAX_ID_CODE_LENGTH));
         }
         if !code.chars().all(|c| c.is_alphanumeric()) {
-            return Err(FieldError::InvalidCharacters("letters and digits"));
+            return Err(FieldError::InvalidCharacters(Allowed::LettersAndDigits));
         }
         if is_italian_fiscal_code(&code) {
             return Err(FieldError::ItalianFiscalCode);

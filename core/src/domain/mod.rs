@@ -60,7 +60,7 @@ pub use birth_date::BirthDate;
 pub use country::{CountryCode, EidasCountries};
 pub use document::{DeclaredDocument, DocumentType, MAX_DOCUMENT_BYTES, SNIFF_BYTES, parse_document_size};
 pub use email::Email;
-pub use field_error::{FieldError, FieldErrors};
+pub use field_error::{Allowed, Expected, FieldError, FieldErrors};
 pub use field_reader::{FieldReader, two_texts, typed};
 pub use gender::Gender;
 pub use grant::{ChangeGrant, GrantPurpose};

@@ -74,7 +74,7 @@ pub struct AuthorizationRequest {
     pub prompt: Prompt,
     /// The oldest login the client accepts, in seconds (`max_age`).
     pub max_age: Option<i64>,
-    /// The language of the login page (`ui_locales`: the first of `it`, `en`).
+    /// The language of the login page (`ui_locales`: the first of ours).
     pub language: Option<Language>,
 }
 
@@ -155,10 +155,7 @@ impl AuthorizationRequest {
                     .ok_or_else(|| OAuthError::invalid_request("max_age must be a number of seconds"))?,
             ),
         };
-        let language = text("ui_locales")
-            .unwrap_or_default()
-            .split(' ')
-            .find_map(|tag| Language::parse(tag.split('-').next().unwrap_or_default()));
+        let language = Language::from_ui_locales(text("ui_locales").unwrap_or_default());
         Ok(Self {
             client_id: client_id.into(),
             redirect_uri: redirect_uri.into(),

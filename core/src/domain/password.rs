@@ -62,17 +62,16 @@ impl WeakReason {
         }
     }
 
-    /// The explanation.
-    pub fn message(self) -> &'static str {
+    /// The explanation, in `language`.
+    pub fn message(self, language: super::Language) -> &'static str {
+        let texts = &language.texts().api.weak;
         match self {
-            Self::TooShort => "Use at least 12 characters.",
-            Self::TooLong => "Use at most 128 characters.",
-            Self::ContainsUsername => "Do not include your username.",
-            Self::ContainsEmail => "Do not include your email address.",
-            Self::TooGuessable => {
-                "Too easy to guess: avoid common words, names, dates and sequences; a few unrelated words make a strong password."
-            }
-            Self::SameAsCurrent => "Choose a password different from the current one.",
+            Self::TooShort => texts.too_short,
+            Self::TooLong => texts.too_long,
+            Self::ContainsUsername => texts.contains_username,
+            Self::ContainsEmail => texts.contains_email,
+            Self::TooGuessable => texts.too_guessable,
+            Self::SameAsCurrent => texts.same_as_current,
         }
     }
 }

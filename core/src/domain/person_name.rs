@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::FieldError;
+use super::{Allowed, FieldError};
 
 /// Longest name accepted, in user-perceived characters (graphemes).
 pub const MAX_NAME_LENGTH: usize = 100;
@@ -36,7 +36,7 @@ impl PersonName {
         let allowed = |c: char| c.is_alphabetic() || is_combining_mark(c) || matches!(c, ' ' | '\'' | '’' | '-');
         let starts_with_letter = collapsed.chars().next().is_some_and(char::is_alphabetic);
         if !collapsed.chars().all(allowed) || !starts_with_letter {
-            return Err(FieldError::InvalidCharacters("letters, spaces, apostrophes and hyphens"));
+            return Err(FieldError::InvalidCharacters(Allowed::Name));
         }
         Ok(Self(collapsed))
     }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::FieldError;
+use super::{Allowed, FieldError};
 
 /// Printable single-line text, trimmed and with inner whitespace collapsed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,7 +20,7 @@ impl TextField {
             return Err(FieldError::TooLong(max));
         }
         if collapsed.chars().any(|c| c.is_control() || matches!(c, '<' | '>')) {
-            return Err(FieldError::InvalidCharacters("printable characters"));
+            return Err(FieldError::InvalidCharacters(Allowed::Printable));
         }
         Ok(Self(collapsed))
     }

@@ -549,7 +549,7 @@ impl QueueQuery {
         let status = match status {
             None => Some(Status::Submitted),
             Some(text) => Status::parse(text).filter(|s| LISTED.contains(s)).or_else(|| {
-                errors.add("status", FieldError::InvalidCharacters("submitted, info_requested, approved or rejected"));
+                errors.add("status", FieldError::InvalidCharacters(crate::domain::Allowed::Statuses));
                 None
             }),
         };
@@ -557,7 +557,7 @@ impl QueueQuery {
             None => Some(DEFAULT_PAGE),
             Some(Ok(n)) if (1..=MAX_PAGE).contains(&n) => Some(n),
             Some(_) => {
-                errors.add("limit", FieldError::InvalidCharacters("a whole number from 1 to 100"));
+                errors.add("limit", FieldError::InvalidCharacters(crate::domain::Allowed::PageSize));
                 None
             }
         };

@@ -258,7 +258,7 @@ impl OpenIdProvider {
             )));
         }
         let (id, browser) = (secret()?, secret()?);
-        let language = request.language.map(|language| format!("&lang={}", language.code())).unwrap_or_default();
+        let language = request.language.map(|language| format!("&lang={}", language.tag())).unwrap_or_default();
         let pending = PendingAuthorization { request, browser: browser.hash(), expires_at: now.plus(LOGIN_TTL) };
         self.ports.store.start_authorization(&id.hash(), &pending).await?;
         let location = format!("{}?authorization={}{language}", self.settings.login_url, id.expose());

@@ -62,6 +62,6 @@ mod tests {
         else {
             panic!("a number is no note");
         };
-        assert_eq!(wrong.errors.get("note"), Some(&FieldError::WrongType("text")));
+        assert_eq!(wrong.errors.get("note"), Some(&FieldError::WrongType(crate::domain::Expected::Text)));
     }
 }

@@ -5,8 +5,11 @@
 use std::collections::BTreeMap;
 
 use accreditation::{
-    domain::oidc::OAuthError,
-    http::{ApiError, bearer_token, header_text, json_object, json_response, path_segments, respond},
+    domain::{Language, oidc::OAuthError},
+    http::{
+        API_LANGUAGE, ApiError, bearer_token, header_text, json_object, json_response, path_segments, request_language,
+        respond,
+    },
     services::provider::{AuthorizeOutcome, OpenIdProvider, ProviderError, TokenRequest},
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
@@ -195,19 +198,19 @@ fn public_json(body: &serde_json::Value) -> Response<Body> {
     response
 }
 
-/// Whether the page speaks Italian: `ui_locales` or `lang` of the query, else `Accept-Language`.
-fn language_of(request: &Request) -> bool {
+/// The language of the provider's pages: `ui_locales` or `lang` of the query, else `Accept-Language`.
+fn language_of(request: &Request) -> Language {
     let query = request.uri().query().unwrap_or_default();
-    let asked = form_urlencoded::parse(query.as_bytes())
+    form_urlencoded::parse(query.as_bytes())
         .find(|(name, _)| name == "ui_locales" || name == "lang")
-        .map(|(_, value)| value.split(' ').next().unwrap_or_default().starts_with("it"));
-    asked.unwrap_or_else(|| accreditation::http::request_language(request) == accreditation::domain::Language::It)
+        .map(|(_, value)| Language::from_page_query(&value))
+        .unwrap_or_else(|| request_language(request))
 }
 
 /// The one mapping of the provider's errors to HTTP.
-fn error_response(error: ProviderError, italian: bool) -> Response<Body> {
+fn error_response(error: ProviderError, language: Language) -> Response<Body> {
     match error {
-        ProviderError::Page(error) => page(StatusCode::BAD_REQUEST, &error_page(&error, italian)),
+        ProviderError::Page(error) => page(StatusCode::BAD_REQUEST, &error_page(&error, language)),
         ProviderError::InvalidClient(description) => {
             let mut response = oauth_error(StatusCode::UNAUTHORIZED, &OAuthError::new("invalid_client", description));
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"oidc\""));
@@ -224,18 +227,14 @@ fn error_response(error: ProviderError, italian: bool) -> Response<Body> {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
             response
         }
-        ProviderError::LoginExpired => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "login_expired",
-            "This login is no longer in progress: go back to the site you came from and sign in again.",
-        )
-        .into_response(),
-        ProviderError::InvalidSession => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_session",
-            "The login did not end with a valid session: log in again.",
-        )
-        .into_response(),
+        ProviderError::LoginExpired => {
+            ApiError::new(StatusCode::BAD_REQUEST, "login_expired", API_LANGUAGE.texts().api.login_expired)
+                .into_response()
+        }
+        ProviderError::InvalidSession => {
+            ApiError::new(StatusCode::UNAUTHORIZED, "invalid_session", API_LANGUAGE.texts().api.invalid_session)
+                .into_response()
+        }
         ProviderError::Infra(error) => ApiError::from(error).into_response(),
     }
 }
@@ -262,42 +261,63 @@ fn page(status: StatusCode, html: &str) -> Response<Body> {
     response
 }
 
-fn shell(italian: bool, title: &str, body: &str) -> String {
-    let lang = if italian { "it" } else { "en" };
+/// A page of the provider in `language`, titled `title`.
+fn shell(language: Language, title: &str, body: &str) -> String {
+    let (lang, dir) = (language.tag(), language.dir().as_str());
     format!(
-        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+        "<!doctype html><html lang=\"{lang}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title}</title><link rel=\"stylesheet\" href=\"/assets/app.css\"></head><body><main class=\"container\"><h1>{title}</h1>{body}</main></body></html>"
     )
 }
 
-fn error_page(error: &OAuthError, italian: bool) -> String {
-    let (title, intro) = if italian {
-        (
-            "Richiesta di accesso non valida",
-            "Il sito da cui arrivi ha chiesto l'accesso in un modo che questo servizio non accetta. Torna al sito e riprova; se l'errore si ripete, segnalalo al sito.",
-        )
-    } else {
-        (
-            "Invalid sign-in request",
-            "The site you came from asked to sign you in in a way this service does not accept. Go back to it and try again; if the error persists, report it to that site.",
-        )
-    };
+/// The page of an authorization request refused before its client could be told by redirect.
+fn error_page(error: &OAuthError, language: Language) -> String {
+    let texts = &language.texts().provider;
     let detail = html_escape::encode_text(&error.description);
-    shell(italian, title, &format!("<p>{intro}</p><p><code id=\"oidc-error\">{}</code>: {detail}</p>", error.code))
+    let body = format!("<p>{}</p><p><code id=\"oidc-error\">{}</code>: {detail}</p>", texts.error_intro, error.code);
+    shell(language, texts.error_title, &body)
 }
 
-fn signed_out_page(italian: bool) -> String {
-    if italian {
-        shell(
-            true,
-            "Sei uscito",
-            "<p id=\"signed-out\">La sessione di accesso con le credenziali Utente Estero è terminata.</p>",
-        )
-    } else {
-        shell(
-            false,
-            "You are signed out",
-            "<p id=\"signed-out\">Your session with the Foreign User credentials has ended.</p>",
-        )
+/// The page of a logout without a place to go back to.
+fn signed_out_page(language: Language) -> String {
+    let texts = &language.texts().provider;
+    shell(language, texts.signed_out_title, &format!("<p id=\"signed-out\">{}</p>", texts.signed_out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(query: &str, accept_language: Option<&str>) -> Request {
+        let mut builder = lambda_http::http::Request::builder().uri(format!("https://idp.example/oidc/logout?{query}"));
+        if let Some(value) = accept_language {
+            builder = builder.header("accept-language", value);
+        }
+        builder.body(Body::Empty).unwrap()
+    }
+
+    #[test]
+    fn the_pages_follow_ui_locales_then_lang_then_accept_language() {
+        assert_eq!(language_of(&request("ui_locales=it-IT%20en", Some("en"))), Language::It);
+        assert_eq!(language_of(&request("lang=it", None)), Language::It);
+        assert_eq!(language_of(&request("ui_locales=fr%20it", Some("it"))), Language::En, "the first tag only");
+        assert_eq!(language_of(&request("", Some("it-IT,en;q=0.5"))), Language::It);
+        assert_eq!(language_of(&request("", None)), Language::En);
+    }
+
+    #[test]
+    fn every_page_is_in_its_language_with_its_direction() {
+        for language in Language::ALL {
+            let texts = &language.texts().provider;
+            let signed_out = signed_out_page(language);
+            let html = format!("<html lang=\"{}\" dir=\"{}\">", language.tag(), language.dir().as_str());
+            assert!(signed_out.contains(&html), "{signed_out}");
+            assert!(signed_out.contains(texts.signed_out), "{signed_out}");
+            let error = error_page(&OAuthError::invalid_request("a <b>"), language);
+            assert!(error.contains(&html) && error.contains(texts.error_title), "{error}");
+            assert!(error.contains("<code id=\"oidc-error\">invalid_request</code>: a &lt;b&gt;"), "{error}");
+        }
+        assert!(signed_out_page(Language::It).contains("<title>Sei uscito</title>"));
+        assert!(signed_out_page(Language::En).contains("<title>You are signed out</title>"));
     }
 }

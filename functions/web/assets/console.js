@@ -3,7 +3,7 @@
 // goes back to the login and, once logged in again, to the same screen with the text typed kept.
 import { api } from './api.js';
 import { h, hideAlert, showAlert } from './dom.js';
-import { countryName, formatTime, hasText, statusText, t } from './i18n.js';
+import { countryName, formatTime, hasText, languageName, statusText, t } from './i18n.js';
 import { mountLogin } from './login.js';
 
 const root = document.getElementById('console-root');
@@ -226,7 +226,7 @@ function renderRequest() {
       h('td', {}, `${line.from ? statusText(line.from) + ' → ' : ''}${statusText(line.to)}`), h('td', {}, line.note || '')))));
   const facts = [
     ...applicantRows(detail.applicant),
-    [t('field.language'), t('language.' + detail.applicant.language)],
+    [t('field.language'), languageName(detail.applicant.language)],
     [t('field.consent'), `${formatTime(detail.consent.at)} (${detail.consent.privacy_notice_version})`],
     [t('field.created_at'), formatTime(detail.created_at)],
     [t('queue.submitted_at'), formatTime(detail.submitted_at)],

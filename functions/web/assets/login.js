@@ -3,7 +3,7 @@
 // operators' console; the new-password form is the reset page's too.
 import { api, retryMinutes } from './api.js';
 import { h, showAlert } from './dom.js';
-import { setLanguage, t } from './i18n.js';
+import { isLanguage, setLanguage, t } from './i18n.js';
 import { Settings } from './settings.js';
 
 /** A labelled input with its error slot; the label follows the language switch. */
@@ -218,7 +218,7 @@ export function showNewPassword(root, { introKey, send, onDone, invalidError, on
  */
 function mountSignIn(root, authorization) {
   const query = new URLSearchParams(location.search);
-  if (query.get('lang') === 'it' || query.get('lang') === 'en') setLanguage(query.get('lang'));
+  if (isLanguage(query.get('lang'))) setLanguage(query.get('lang'));
   const intro = h('p', { class: 'alert info', id: 'sign-in-intro', 'data-t': 'oidc.intro' }, t('oidc.intro'));
   mountLogin(root, async (answer) => {
     const handed = await api('POST', '/oidc/login', { body: { authorization }, token: answer.token, credentials: 'same-origin' });

@@ -1,6 +1,7 @@
-// The pages' English texts (with texts-it.js: the same keys in Italian).
+// The pages' English texts: the keys of texts-it.js, each in English.
 
 export const TEXT_EN = {
+  'locale': 'en-GB',
   'app.title': 'Foreign User accreditation',
   'required': 'required',
   'form.title': 'Request for Foreign User credentials',

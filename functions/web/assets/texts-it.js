@@ -1,6 +1,8 @@
-// The pages' Italian texts (with texts-en.js: the same keys in English).
+// The pages' Italian texts: the official language, whose keys every texts-<tag>.js has exactly
+// (functions/web/src/languages.rs checks them; build.rs gathers the files into texts.js).
 
 export const TEXT_IT = {
+  'locale': 'it-IT',
   'app.title': 'Accreditamento Utente Estero',
   'required': 'obbligatorio',
   'form.title': 'Richiesta di credenziali Utente Estero',
