@@ -3,8 +3,9 @@
 use serde_json::{Map, Value};
 
 use crate::{
-    domain::{FieldErrors, FieldReader, InvalidForm, Language, Note},
-    services::operator::OperatorAction,
+    domain::{Allowed, FieldError, FieldErrors, FieldReader, InvalidForm, Language, Note},
+    services::operator::{DEFAULT_PAGE, LISTED, MAX_PAGE, OperatorAction, QueueQuery},
+    workflow::Status,
 };
 
 impl OperatorAction {
@@ -28,10 +29,41 @@ impl OperatorAction {
     }
 }
 
+impl QueueQuery {
+    /// Reads `status`, `limit` and `cursor`; every invalid parameter at once, told in `language`.
+    pub fn read(
+        status: Option<&str>,
+        limit: Option<&str>,
+        cursor: Option<&str>,
+        language: Language,
+    ) -> Result<Self, InvalidForm> {
+        let mut errors = FieldErrors::default();
+        let status = match status {
+            None => Some(Status::Submitted),
+            Some(text) => Status::parse(text).filter(|s| LISTED.contains(s)).or_else(|| {
+                errors.add("status", FieldError::InvalidCharacters(Allowed::Statuses));
+                None
+            }),
+        };
+        let limit = match limit.map(str::parse::<i32>) {
+            None => Some(DEFAULT_PAGE),
+            Some(Ok(n)) if (1..=MAX_PAGE).contains(&n) => Some(n),
+            Some(_) => {
+                errors.add("limit", FieldError::InvalidCharacters(Allowed::PageSize));
+                None
+            }
+        };
+        match (status, limit) {
+            (Some(status), Some(limit)) => Ok(Self { status, limit, cursor: cursor.map(str::to_string) }),
+            _ => Err(InvalidForm { language, errors }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{FieldError, MAX_NOTE};
+    use crate::domain::MAX_NOTE;
 
     fn body(value: serde_json::Value) -> Map<String, Value> {
         value.as_object().cloned().unwrap()
@@ -63,5 +95,15 @@ mod tests {
             panic!("a number is no note");
         };
         assert_eq!(wrong.errors.get("note"), Some(&FieldError::WrongType(crate::domain::Expected::Text)));
+    }
+
+    #[test]
+    fn the_queue_query_refuses_every_bad_parameter_at_once() {
+        let query = QueueQuery::read(None, None, Some("c"), Language::En).unwrap();
+        assert_eq!((query.status, query.limit, query.cursor.as_deref()), (Status::Submitted, DEFAULT_PAGE, Some("c")));
+        let invalid = QueueQuery::read(Some("awaiting_document"), Some("101"), None, Language::It).unwrap_err();
+        let messages = invalid.errors.messages(invalid.language);
+        assert_eq!(messages.keys().collect::<Vec<_>>(), ["limit", "status"]);
+        assert!(messages["limit"].contains("un numero intero da 1 a 100"), "{messages:?}");
     }
 }

@@ -4,8 +4,6 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
-
 use super::policy::DOWNLOAD_VALIDITY;
 use super::{
     credentials::CredentialIssuer,
@@ -15,8 +13,8 @@ use super::{
 use crate::{
     domain::{
         Account, AccreditationRequest, Actor, Applicant, AuditAction, AuditEntry, Consent, DeliveryProblem,
-        DocumentSlot, DocumentType, Email, EmailKind, Event, FieldError, FieldErrors, InvalidForm, Language, Note,
-        OutboxEmail, Reference, RequestId, Role, Timestamp, Username,
+        DocumentSlot, DocumentType, Email, EmailKind, Event, InvalidForm, Language, Note, OutboxEmail, Reference,
+        RequestId, Role, Timestamp, Username,
     },
     ports::{
         AccountStore, Clock, CreateAccountError, DocumentStore, InfraError, QueuePosition, RequestStore, Transition,
@@ -25,12 +23,20 @@ use crate::{
     workflow::{Action, InvalidTransition, Status, transition},
 };
 
+mod commands;
+mod new_operator;
+mod views;
+
+pub use commands::{OperatorAction, QueueQuery};
+pub use new_operator::create_operator;
+pub use views::{ActionResult, AuditLine, DocumentDetail, QueueItem, QueuePage, RequestDetail};
+
 /// Default page size of the queue.
 pub const DEFAULT_PAGE: i32 = 50;
 /// Largest page size.
 pub const MAX_PAGE: i32 = 100;
 /// Statuses the queue can list (requests awaiting a document are not submitted yet).
-const LISTED: [Status; 4] = [Status::Submitted, Status::InfoRequested, Status::Approved, Status::Rejected];
+pub(crate) const LISTED: [Status; 4] = [Status::Submitted, Status::InfoRequested, Status::Approved, Status::Rejected];
 
 /// Why an operator's call failed.
 #[derive(Debug, thiserror::Error)]
@@ -59,107 +65,6 @@ pub enum OperatorError {
     /// Infrastructure failure.
     #[error(transparent)]
     Infra(#[from] InfraError),
-}
-
-/// One line of the queue.
-#[derive(Debug, Serialize)]
-pub struct QueueItem {
-    /// Request id.
-    pub id: RequestId,
-    /// Reference.
-    pub reference: Reference,
-    /// Status.
-    pub status: Status,
-    /// When it entered the queue.
-    pub submitted_at: Option<Timestamp>,
-    /// Given name.
-    pub name: String,
-    /// Surname.
-    pub surname: String,
-    /// Citizenship.
-    pub citizenship: String,
-}
-
-/// A page of the queue.
-#[derive(Debug, Serialize)]
-pub struct QueuePage {
-    /// Oldest first.
-    pub items: Vec<QueueItem>,
-    /// Opaque cursor of the next page; `null` at the end.
-    pub next_cursor: Option<String>,
-}
-
-/// A document as an operator sees it.
-#[derive(Debug, Clone, Serialize)]
-pub struct DocumentDetail {
-    /// Real content type (declared, when not yet accepted).
-    pub content_type: DocumentType,
-    /// Real size, once accepted.
-    pub size: Option<u64>,
-    /// True once accepted.
-    pub accepted: bool,
-    /// A pre-signed download (attachment), valid 5 minutes; none before acceptance.
-    pub download_url: Option<String>,
-    /// When the download link stops working.
-    pub expires_at: Option<Timestamp>,
-}
-
-/// An audit line as an operator sees it.
-#[derive(Debug, Serialize)]
-pub struct AuditLine {
-    /// When.
-    pub at: Timestamp,
-    /// Who.
-    pub actor: String,
-    /// What.
-    pub action: AuditAction,
-    /// Status before.
-    pub from: Option<Status>,
-    /// Status after.
-    pub to: Status,
-    /// Note, reason or message.
-    pub note: Option<String>,
-}
-
-/// Everything about one request.
-#[derive(Debug, Serialize)]
-pub struct RequestDetail {
-    /// Request id.
-    pub id: RequestId,
-    /// Reference.
-    pub reference: Reference,
-    /// Status.
-    pub status: Status,
-    /// The submitted fields.
-    pub applicant: Applicant,
-    /// The privacy consent given.
-    pub consent: Consent,
-    /// When created.
-    pub created_at: Timestamp,
-    /// When submitted.
-    pub submitted_at: Option<Timestamp>,
-    /// The account, once approved.
-    pub username: Option<Username>,
-    /// The last bounce or complaint of an email to the applicant: operators contact them otherwise.
-    pub undeliverable: Option<DeliveryProblem>,
-    /// The identity document.
-    pub document: DocumentDetail,
-    /// Every document, the identity document first.
-    pub documents: Vec<DocumentDetail>,
-    /// The audit trail, oldest first.
-    pub audit: Vec<AuditLine>,
-}
-
-/// The answer to an action.
-#[derive(Debug, Serialize)]
-pub struct ActionResult {
-    /// Request id.
-    pub id: RequestId,
-    /// The status now.
-    pub status: Status,
-    /// The applicant's username (approval and re-issue).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub username: Option<Username>,
 }
 
 /// The operators' side of the service.
@@ -526,92 +431,6 @@ fn invalid(invalid: InvalidTransition) -> OperatorError {
     OperatorError::InvalidTransition(invalid.from)
 }
 
-/// `GET /operator/requests` as read from its query string.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueQuery {
-    /// The listed status (`submitted` unless asked).
-    pub status: Status,
-    /// The page size (50 unless asked).
-    pub limit: i32,
-    /// Where the previous page ended, as that page said.
-    pub cursor: Option<String>,
-}
-
-impl QueueQuery {
-    /// Reads `status`, `limit` and `cursor`; every invalid parameter at once, told in `language`.
-    pub fn read(
-        status: Option<&str>,
-        limit: Option<&str>,
-        cursor: Option<&str>,
-        language: Language,
-    ) -> Result<Self, InvalidForm> {
-        let mut errors = FieldErrors::default();
-        let status = match status {
-            None => Some(Status::Submitted),
-            Some(text) => Status::parse(text).filter(|s| LISTED.contains(s)).or_else(|| {
-                errors.add("status", FieldError::InvalidCharacters(crate::domain::Allowed::Statuses));
-                None
-            }),
-        };
-        let limit = match limit.map(str::parse::<i32>) {
-            None => Some(DEFAULT_PAGE),
-            Some(Ok(n)) if (1..=MAX_PAGE).contains(&n) => Some(n),
-            Some(_) => {
-                errors.add("limit", FieldError::InvalidCharacters(crate::domain::Allowed::PageSize));
-                None
-            }
-        };
-        match (status, limit) {
-            (Some(status), Some(limit)) => Ok(Self { status, limit, cursor: cursor.map(str::to_string) }),
-            _ => Err(InvalidForm { language, errors }),
-        }
-    }
-}
-
-/// An operator's action on one request, as read from its path and body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OperatorAction {
-    /// `approve {"note"?}`.
-    Approve {
-        /// A note for the audit trail.
-        note: Option<Note>,
-    },
-    /// `reject {"reason"}`: mailed to the applicant.
-    Reject {
-        /// Why.
-        reason: Note,
-    },
-    /// `request-info {"message"}`: mailed to the applicant.
-    RequestInfo {
-        /// What is asked.
-        message: Note,
-    },
-    /// `reissue-credentials`.
-    ReissueCredentials,
-}
-
-/// Creates an operator account and emails its initial credentials (first login forces a change).
-/// Returns what became of the email (the mailer retries it if it could not leave now).
-pub async fn create_operator(
-    accounts: &dyn AccountStore,
-    postman: &Postman,
-    clock: &dyn Clock,
-    username: Username,
-    email: Email,
-    language: Language,
-) -> Result<Delivery, CreateAccountError> {
-    let now = clock.now();
-    let display_name = username.to_string();
-    let account = Account::pending(username.clone(), Role::Operator, email, display_name, language, None, now);
-    let credentials = CredentialIssuer::owed(&username, now);
-    accounts.create_account(&account, &credentials).await?;
-    tracing::info!(%username, "operator account created");
-    Ok(postman.deliver(&credentials.id).await.unwrap_or_else(|error| {
-        tracing::error!(error = %error, "credentials email not sent yet; the mailer will retry");
-        Delivery::Retrying
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -619,16 +438,6 @@ mod tests {
         domain::OutboxStatus,
         fakes::{RETRY, World},
     };
-
-    #[test]
-    fn the_queue_query_refuses_every_bad_parameter_at_once() {
-        let query = QueueQuery::read(None, None, Some("c"), Language::En).unwrap();
-        assert_eq!((query.status, query.limit, query.cursor.as_deref()), (Status::Submitted, DEFAULT_PAGE, Some("c")));
-        let invalid = QueueQuery::read(Some("awaiting_document"), Some("101"), None, Language::It).unwrap_err();
-        let messages = invalid.errors.messages(invalid.language);
-        assert_eq!(messages.keys().collect::<Vec<_>>(), ["limit", "status"]);
-        assert!(messages["limit"].contains("un numero intero da 1 a 100"), "{messages:?}");
-    }
 
     #[tokio::test]
     async fn an_approval_that_loses_the_race_answers_the_winners_status_and_writes_nothing() {
