@@ -2,8 +2,10 @@
 //! provider's pages. Each language fills [`Texts`] in a file of its own (`it.rs`, `en.rs`), so a
 //! text missing in one of them does not compile. Texts with values in them are functions.
 //!
-//! A new language: a variant of [`Language`] (its tag, endonym and direction), its catalog file
-//! here, and its `texts-<tag>.js` for the web pages (a test checks its keys against the Italian).
+//! A new language: a variant of [`Language`] (its tag, endonym and direction, and its place in
+//! `Language::ALL`), its catalog file here (with its `mod` line and its arm in [`Language::texts`]),
+//! and for the web pages its `functions/web/assets/texts-<tag>.js` (a test checks its keys against
+//! the Italian ones) named in the `/assets/{file}` list of `functions/web/openapi.json`.
 
 mod en;
 mod it;
