@@ -6,11 +6,11 @@ use serde::Serialize;
 use serde_json::Value;
 use time::Duration;
 
-use super::policy::{IDEMPOTENCY_WINDOW, UPLOAD_VALIDITY};
 use super::{
     acceptance::{AcceptanceError, DocumentAcceptance, DocumentProblem, upload_key},
     idempotency::IdempotencyKey,
     limits::{Limit, Limiter},
+    policy::{IDEMPOTENCY_WINDOW, UPLOAD_VALIDITY},
 };
 use crate::{
     domain::{

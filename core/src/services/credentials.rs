@@ -12,8 +12,7 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 use time::Duration;
 
-use super::passwords::PasswordHasher;
-use super::policy::RESET_TOKEN_TTL;
+use super::{passwords::PasswordHasher, policy::RESET_TOKEN_TTL};
 use crate::{
     domain::{
         Account, AccountEvent, ChangeGrant, EmailKind, GrantPurpose, IssuedCredential, OutboxEmail, SecretToken,

@@ -18,10 +18,10 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 
-use super::policy::{CHANGE_TOKEN_TTL, FIRST_LOCK, FRESH_LOGIN, MAX_FAILURES, MFA_TOKEN_TTL, lock_duration};
 use super::{
     limits::{Limit, Limiter},
     passwords::PasswordHasher,
+    policy::{CHANGE_TOKEN_TTL, FIRST_LOCK, FRESH_LOGIN, MAX_FAILURES, MFA_TOKEN_TTL, lock_duration},
     postman::Postman,
     second_factor::{self, Authenticators},
     sessions::{Claims, LiveSessions, PreviousLogin, Session},

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use super::policy::DOWNLOAD_VALIDITY;
 use super::{
     credentials::CredentialIssuer,
+    policy::DOWNLOAD_VALIDITY,
     postman::{Delivery, Postman},
     sessions::{Claims, LiveSessions},
 };
